@@ -1,0 +1,199 @@
+//! The one table of Latchkey error codes.
+//!
+//! Numbers Circle publishes for user-controlled wallets are reused where the meaning is the
+//! same (1551xx, 1557xx). Conditions of Latchkey's own get numbers from 1558xx. A number is never
+//! reused for another meaning.
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::fmt;
+
+macro_rules! error_codes {
+    ($( $(#[$doc:meta])* $name:ident = $num:literal, $status:literal, $text:literal; )*) => {
+        /// Every error condition Latchkey reports, client- or server-side.
+        ///
+        /// Codes from a newer server that this build does not know decode to
+        /// [`ErrorCode::Unknown`] carrying the raw number.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum ErrorCode {
+            $( $(#[$doc])* $name, )*
+            /// A code this build does not know (from a newer server).
+            Unknown(u32),
+        }
+
+        impl ErrorCode {
+            /// Every known code, in table order.
+            pub const ALL: &'static [ErrorCode] = &[ $( ErrorCode::$name, )* ];
+
+            /// The numeric code sent on the wire.
+            pub fn code(self) -> u32 {
+                match self {
+                    $( ErrorCode::$name => $num, )*
+                    ErrorCode::Unknown(n) => n,
+                }
+            }
+
+            /// Maps a wire number to a code ([`ErrorCode::Unknown`] when not in the table).
+            pub fn from_code(code: u32) -> Self {
+                match code {
+                    $( $num => ErrorCode::$name, )*
+                    n => ErrorCode::Unknown(n),
+                }
+            }
+
+            /// The HTTP status the reference server answers this code with.
+            pub fn http_status(self) -> u16 {
+                match self {
+                    $( ErrorCode::$name => $status, )*
+                    ErrorCode::Unknown(_) => 500,
+                }
+            }
+
+            /// A short, secret-free English description, safe to show or log.
+            pub fn description(self) -> &'static str {
+                match self {
+                    $( ErrorCode::$name => $text, )*
+                    ErrorCode::Unknown(_) => "Unknown error code.",
+                }
+            }
+
+            /// The variant name (for docs and logs), e.g. `IncorrectPin`.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $( ErrorCode::$name => stringify!($name), )*
+                    ErrorCode::Unknown(_) => "Unknown",
+                }
+            }
+        }
+    };
+}
+
+error_codes! {
+    /// A user with this id already exists.
+    UserAlreadyExists = 155101, 409, "A user with this id already exists.";
+    /// No user with this id.
+    UserNotFound = 155102, 404, "User not found.";
+    /// The user token is unknown (never issued or revoked).
+    TokenNotFound = 155103, 401, "User token not found.";
+    /// The user token is older than its time to live; request a new session.
+    TokenExpired = 155104, 401, "User token has expired; start a new session.";
+    /// The user token is malformed or missing.
+    InvalidToken = 155105, 401, "User token is invalid.";
+    /// The user has already been initialized (PIN set).
+    UserAlreadyInitialized = 155106, 409, "User is already initialized.";
+    /// The user already has a PIN.
+    PinAlreadySet = 155107, 409, "PIN is already set.";
+    /// The user already has security questions.
+    SecurityQuestionsAlreadySet = 155108, 409, "Security questions are already set.";
+    /// The operation needs a PIN and the user has none.
+    PinNotSet = 155110, 409, "PIN is not set.";
+    /// The operation needs security questions and the user has none.
+    SecurityQuestionsNotSet = 155111, 409, "Security questions are not set.";
+    /// The PIN entered is wrong; attempts left are reported with it.
+    IncorrectPin = 155112, 400, "The PIN is incorrect.";
+    /// One or more answers are wrong; attempts left are reported with it.
+    IncorrectAnswers = 155115, 400, "The security answers are incorrect.";
+    /// The challenge does not exist, belongs to another user, or cannot take this request.
+    InvalidChallenge = 155116, 400, "The challenge is invalid for this request.";
+    /// The session encryption key is not base64 of 32 bytes.
+    InvalidEncryptionKey = 155118, 400, "The encryption key is invalid.";
+    /// PIN use is locked after too many wrong PINs; see the lock expiry.
+    PinLocked = 155119, 423, "PIN is locked after too many wrong attempts.";
+    /// Answering is locked after too many wrong answers; see the lock expiry.
+    SecurityQuestionsLocked = 155120, 423, "Security questions are locked after too many wrong attempts.";
+    /// The challenge is past its time to live; start a new one.
+    ChallengeExpired = 155121, 410, "The challenge has expired.";
+    /// The user cancelled the challenge.
+    CancelledByUser = 155701, 400, "Cancelled by the user.";
+    /// The PIN confirmation does not match the new PIN.
+    PinConfirmationMismatch = 155703, 400, "The PIN confirmation does not match.";
+    /// The PIN breaks the PIN rules (repeated or consecutive digits, wrong length).
+    InsecurePin = 155704, 400, "The PIN is not allowed: use 6 digits, not all the same and not consecutive.";
+    /// The hint contains the answer.
+    HintEqualsAnswer = 155705, 400, "The hint must not contain the answer.";
+    /// The server could not be reached; retrying later may succeed.
+    NetworkError = 155706, 503, "Network error; try again.";
+    /// Sealing or opening an envelope failed on this device.
+    EncryptionFailed = 155707, 500, "Encryption failed.";
+    /// The request body or parameters are malformed.
+    InvalidRequest = 155801, 400, "The request is malformed.";
+    /// The developer API key is missing or wrong.
+    Unauthorized = 155802, 401, "API key missing or invalid.";
+    /// The idempotency key was used before with a different request body.
+    IdempotencyKeyReused = 155803, 409, "The idempotency key was already used with a different request.";
+    /// The challenge already reached a final status (COMPLETE, FAILED or EXPIRED).
+    ChallengeNotActive = 155804, 409, "The challenge is already finished.";
+    /// A step was submitted out of order (e.g. completion before verification).
+    StepOutOfOrder = 155805, 409, "This step is not allowed at this point of the challenge.";
+    /// An answer breaks the answer rules (too short, too long, not a valid date).
+    InvalidAnswer = 155806, 400, "The answer is not valid.";
+    /// The question selection is wrong (count, duplicates, unknown ids).
+    InvalidQuestionSelection = 155807, 400, "The question selection is not valid.";
+    /// The envelope could not be opened (tampered, truncated, wrong key, other challenge or step).
+    EnvelopeRejected = 155808, 400, "The encrypted payload was rejected.";
+    /// Another challenge is already running in this SDK instance.
+    ChallengeAlreadyRunning = 155809, 409, "Another challenge is still executing.";
+    /// The request body is larger than the server accepts.
+    PayloadTooLarge = 155810, 413, "The request is too large.";
+    /// The server failed; retrying may succeed.
+    InternalError = 155811, 500, "Internal server error.";
+    /// The resource or route does not exist.
+    NotFound = 155812, 404, "Not found.";
+    /// The user has not acknowledged that a lost PIN and answers mean a lost wallet.
+    AcknowledgementRequired = 155813, 400, "The recovery warning must be acknowledged.";
+    /// The peer speaks a protocol version this build does not support; update the SDK.
+    UnsupportedProtocolVersion = 155814, 400, "Unsupported protocol version; update the SDK.";
+    /// The input does not fit the current screen (e.g. a PIN on a question screen).
+    UnexpectedInput = 155815, 400, "This input does not fit the current screen.";
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({})", self.code(), self.name())
+    }
+}
+
+impl Serialize for ErrorCode {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u32(self.code())
+    }
+}
+
+impl<'de> Deserialize<'de> for ErrorCode {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(ErrorCode::from_code(u32::deserialize(d)?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn codes_are_unique_and_round_trip() {
+        let mut seen = HashSet::new();
+        for c in ErrorCode::ALL {
+            assert!(seen.insert(c.code()), "duplicate number {}", c.code());
+            assert_eq!(ErrorCode::from_code(c.code()), *c);
+            assert!((155000..156000).contains(&c.code()));
+        }
+    }
+
+    #[test]
+    fn circle_numbers_are_kept() {
+        assert_eq!(ErrorCode::UserAlreadyExists.code(), 155101);
+        assert_eq!(ErrorCode::IncorrectPin.code(), 155112);
+        assert_eq!(ErrorCode::PinLocked.code(), 155119);
+        assert_eq!(ErrorCode::ChallengeExpired.code(), 155121);
+        assert_eq!(ErrorCode::CancelledByUser.code(), 155701);
+        assert_eq!(ErrorCode::EncryptionFailed.code(), 155707);
+    }
+
+    #[test]
+    fn unknown_code_decodes() {
+        let c: ErrorCode = serde_json::from_str("155999").unwrap();
+        assert_eq!(c, ErrorCode::Unknown(155999));
+        assert_eq!(serde_json::to_string(&c).unwrap(), "155999");
+    }
+}

@@ -1,0 +1,207 @@
+//! Messages of Latchkey's client protocol: what the SDK on the device exchanges with the server
+//! under `X-User-Token` (see `docs/protocol.md`).
+
+use crate::pin::PinPolicy;
+use crate::questions::{Question, QuestionPolicy};
+use crate::secret::Secret;
+use crate::wire::{ChallengeStatus, ChallengeType};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::fmt;
+
+/// Version of the client protocol this build speaks.
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// A step of a challenge: the unit the server verifies and records.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Step {
+    /// Verify the user's current PIN (CHANGE_PIN, SET_SECURITY_QUESTIONS).
+    CurrentPin,
+    /// Verify the answers to the user's security questions (RESTORE_PIN).
+    Answers,
+    /// Finish the challenge with its final inputs.
+    Complete,
+    /// A step this build does not know.
+    Unknown(String),
+}
+
+impl Step {
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Step::CurrentPin => "CURRENT_PIN",
+            Step::Answers => "ANSWERS",
+            Step::Complete => "COMPLETE",
+            Step::Unknown(s) => s,
+        }
+    }
+
+    /// Parses the wire spelling.
+    pub fn parse(s: &str) -> Self {
+        match s {
+            "CURRENT_PIN" => Step::CurrentPin,
+            "ANSWERS" => Step::Answers,
+            "COMPLETE" => Step::Complete,
+            o => Step::Unknown(o.to_owned()),
+        }
+    }
+
+    /// The steps that must be verified, in order, before `COMPLETE` for a challenge type.
+    pub fn required_before_completion(t: &ChallengeType) -> &'static [Step] {
+        match t {
+            ChallengeType::ChangePin | ChallengeType::SetSecurityQuestions => &[Step::CurrentPin],
+            ChallengeType::RestorePin => &[Step::Answers],
+            _ => &[],
+        }
+    }
+}
+
+impl fmt::Display for Step {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for Step {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Step {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(Step::parse(&String::deserialize(d)?))
+    }
+}
+
+/// `GET /v1/user/challenges/{id}/descriptor`: everything the SDK needs to run a challenge.
+/// Fetching it moves a PENDING challenge to IN_PROGRESS.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChallengeDescriptor {
+    /// Challenge id.
+    pub challenge_id: String,
+    /// Challenge type.
+    #[serde(rename = "type")]
+    pub challenge_type: ChallengeType,
+    /// Current status.
+    pub status: ChallengeStatus,
+    /// Client-protocol version the server speaks.
+    pub protocol_version: u32,
+    /// When the challenge expires, RFC 3339.
+    pub expires_at: String,
+    /// The PIN rules.
+    pub pin_policy: PinPolicy,
+    /// The question rules.
+    pub question_policy: QuestionPolicy,
+    /// Questions the user may choose from (INITIALIZE, SET_SECURITY_QUESTIONS); empty otherwise.
+    #[serde(default)]
+    pub catalogue: Vec<Question>,
+    /// The user's own questions, in order (RESTORE_PIN); never answers. Empty otherwise.
+    #[serde(default)]
+    pub questions: Vec<Question>,
+    /// The user's hints, parallel to `questions` (RESTORE_PIN).
+    #[serde(default)]
+    pub hints: Vec<Option<String>>,
+    /// What is being authorised (SIGN_MESSAGE).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// Wrong PINs still allowed before a lock.
+    pub pin_attempts_left: u32,
+    /// Wrong answer sets still allowed before a lock.
+    pub answer_attempts_left: u32,
+    /// Steps already verified on this challenge.
+    #[serde(default)]
+    pub verified_steps: Vec<Step>,
+}
+
+/// `POST /v1/user/challenges/{id}/steps` body: one sealed input.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StepSubmission {
+    /// Which step this is.
+    pub step: Step,
+    /// Base64 envelope sealed for (challenge id, type, step) holding a [`StepPayload`].
+    pub envelope: String,
+}
+
+/// Reply to a [`StepSubmission`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StepResult {
+    /// Challenge id.
+    pub challenge_id: String,
+    /// The step that was accepted.
+    pub step: Step,
+    /// The challenge status after the step (COMPLETE after `COMPLETE`).
+    pub status: ChallengeStatus,
+    /// Steps verified so far.
+    pub verified_steps: Vec<Step>,
+}
+
+/// One answered question inside a sealed payload.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AnswerEntry {
+    /// Question id.
+    pub question_id: String,
+    /// The normalised answer.
+    pub answer: Secret,
+    /// Optional hint (setup only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
+}
+
+/// The JSON sealed inside every envelope. Which fields a step needs:
+///
+/// | type / step | fields |
+/// |---|---|
+/// | any / `CURRENT_PIN` | `pin` |
+/// | RESTORE_PIN / `ANSWERS` | `answers` (no hints) |
+/// | INITIALIZE / `COMPLETE` | `newPin`, `answers` (with hints), `acknowledged: true` |
+/// | SET_PIN, CHANGE_PIN, RESTORE_PIN / `COMPLETE` | `newPin` |
+/// | SET_SECURITY_QUESTIONS / `COMPLETE` | `answers` (with hints), `acknowledged: true` |
+/// | SIGN_MESSAGE / `COMPLETE` | `pin` |
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StepPayload {
+    /// The current PIN.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pin: Option<Secret>,
+    /// The new PIN.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub new_pin: Option<Secret>,
+    /// Answers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answers: Option<Vec<AnswerEntry>>,
+    /// The user acknowledged that a lost PIN plus lost answers means a lost wallet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acknowledged: Option<bool>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn step_spelling() {
+        for s in [Step::CurrentPin, Step::Answers, Step::Complete] {
+            assert_eq!(Step::parse(s.as_str()), s);
+        }
+        assert_eq!(Step::parse("X"), Step::Unknown("X".into()));
+    }
+
+    #[test]
+    fn payload_json() {
+        let p = StepPayload {
+            new_pin: Some(Secret::from_str_copy("135790")),
+            acknowledged: Some(true),
+            ..Default::default()
+        };
+        let j = serde_json::to_string(&p).unwrap();
+        assert_eq!(j, r#"{"newPin":"135790","acknowledged":true}"#);
+        assert!(!format!("{p:?}").contains("135790"));
+        let back: StepPayload = serde_json::from_str(&j).unwrap();
+        assert_eq!(back, p);
+    }
+}

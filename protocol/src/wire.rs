@@ -1,0 +1,425 @@
+//! Developer-API wire types, shaped like Circle's user-controlled-wallet API.
+//!
+//! JSON is camelCase. Enumerations decode values they do not know (from a newer server) to an
+//! `Unknown` variant instead of failing.
+
+use crate::codes::ErrorCode;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::fmt;
+
+macro_rules! wire_enum {
+    ($(#[$doc:meta])* $name:ident { $( $(#[$vdoc:meta])* $variant:ident = $wire:literal ),* $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum $name {
+            $( $(#[$vdoc])* $variant, )*
+            /// A value this build does not know (from a newer peer), kept verbatim.
+            Unknown(String),
+        }
+
+        impl $name {
+            /// Every known value, in declaration order.
+            pub const KNOWN: &'static [$name] = &[ $( $name::$variant, )* ];
+
+            /// The wire spelling.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $( $name::$variant => $wire, )*
+                    $name::Unknown(s) => s.as_str(),
+                }
+            }
+
+            /// Parses the wire spelling; unknown spellings become `Unknown`.
+            pub fn parse(s: &str) -> Self {
+                match s {
+                    $( $wire => $name::$variant, )*
+                    other => $name::Unknown(other.to_owned()),
+                }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl Serialize for $name {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = String::deserialize(d)?;
+                Ok($name::parse(&s))
+            }
+        }
+    };
+}
+
+wire_enum! {
+    /// Status of a user's PIN or security questions.
+    CredentialStatus {
+        /// Set and usable.
+        Enabled = "ENABLED",
+        /// Not set yet.
+        Unset = "UNSET",
+        /// Locked after too many wrong attempts, until `lockedExpiryDate`.
+        Locked = "LOCKED",
+    }
+}
+
+wire_enum! {
+    /// The kind of a challenge.
+    ChallengeType {
+        /// First-time setup: PIN and security questions.
+        Initialize = "INITIALIZE",
+        /// Set a PIN for a user who has none.
+        SetPin = "SET_PIN",
+        /// Change the PIN, knowing the current one.
+        ChangePin = "CHANGE_PIN",
+        /// Set security questions for a user who has a PIN but no questions.
+        SetSecurityQuestions = "SET_SECURITY_QUESTIONS",
+        /// Set a new PIN after answering the security questions.
+        RestorePin = "RESTORE_PIN",
+        /// Authorise a message with the PIN.
+        SignMessage = "SIGN_MESSAGE",
+    }
+}
+
+wire_enum! {
+    /// Status of a challenge. The wire spelling of the success status is `COMPLETE`.
+    ChallengeStatus {
+        /// Created; the SDK has not fetched it yet.
+        Pending = "PENDING",
+        /// The SDK is working on it.
+        InProgress = "IN_PROGRESS",
+        /// Finished successfully.
+        Complete = "COMPLETE",
+        /// Finished unsuccessfully (see `errorCode`).
+        Failed = "FAILED",
+        /// Not finished within its time to live.
+        Expired = "EXPIRED",
+    }
+}
+
+impl ChallengeStatus {
+    /// Whether the status is final (COMPLETE, FAILED or EXPIRED).
+    pub fn is_terminal(&self) -> bool {
+        matches!(
+            self,
+            ChallengeStatus::Complete | ChallengeStatus::Failed | ChallengeStatus::Expired
+        )
+    }
+}
+
+wire_enum! {
+    /// The kind of answer a security question expects.
+    QuestionKind {
+        /// Free text.
+        Text = "TEXT",
+        /// A calendar date, answered as `YYYY-MM-DD`.
+        Date = "DATE",
+    }
+}
+
+/// The `{"data": ...}` envelope every successful reply is wrapped in.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DataEnvelope<T> {
+    /// The payload.
+    pub data: T,
+}
+
+/// The body of every error reply: `{"code": n, "message": "..."}` plus optional guess-limit details.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ErrorBody {
+    /// The 155xxx code.
+    pub code: ErrorCode,
+    /// Human-readable, secret-free text.
+    pub message: String,
+    /// Wrong guesses still allowed before a lock (for 155112 / 155115).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attempts_left: Option<u32>,
+    /// When a lock ends, RFC 3339 (for 155119 / 155120).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locked_expiry_date: Option<String>,
+}
+
+impl ErrorBody {
+    /// An error body with the code's standard description.
+    pub fn new(code: ErrorCode) -> Self {
+        ErrorBody {
+            code,
+            message: code.description().to_owned(),
+            attempts_left: None,
+            locked_expiry_date: None,
+        }
+    }
+}
+
+/// Guess-limit details of one credential (PIN or security questions).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CredentialDetails {
+    /// Consecutive wrong attempts since the last success.
+    pub failed_attempts: u32,
+    /// When the credential was locked, RFC 3339.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locked_date: Option<String>,
+    /// When the lock ends, RFC 3339.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locked_expiry_date: Option<String>,
+}
+
+/// A user as the developer API reports it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct User {
+    /// The app's id for the user (5 to 50 characters).
+    pub id: String,
+    /// Creation time, RFC 3339.
+    pub create_date: String,
+    /// PIN status.
+    pub pin_status: CredentialStatus,
+    /// PIN guess-limit details.
+    pub pin_details: CredentialDetails,
+    /// Security-question status.
+    pub security_question_status: CredentialStatus,
+    /// Security-question guess-limit details.
+    pub security_question_details: CredentialDetails,
+}
+
+/// A challenge: one user-facing operation the SDK walks the user through.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Challenge {
+    /// Challenge id (UUID).
+    pub id: String,
+    /// Kind of challenge.
+    #[serde(rename = "type")]
+    pub challenge_type: ChallengeType,
+    /// Current status.
+    pub status: ChallengeStatus,
+    /// Ids of what the challenge produced or relates to.
+    #[serde(default)]
+    pub correlation_ids: Vec<String>,
+    /// Error code when FAILED or EXPIRED.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<ErrorCode>,
+    /// Error text when FAILED or EXPIRED.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_message: Option<String>,
+}
+
+/// `POST /v1/users` body.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateUserRequest {
+    /// The app's id for the user (5 to 50 characters).
+    pub user_id: String,
+}
+
+/// `POST /v1/users/token` body.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserTokenRequest {
+    /// The user to open a session for.
+    pub user_id: String,
+}
+
+/// `POST /v1/users/token` reply: a session. Both fields are secrets; `Debug` hides them.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserTokenResponse {
+    /// Bearer token for the client API (`X-User-Token`).
+    pub user_token: String,
+    /// Base64 of the 32-byte session key the SDK seals inputs with.
+    pub encryption_key: String,
+}
+
+impl fmt::Debug for UserTokenResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("UserTokenResponse { user_token: <redacted>, encryption_key: <redacted> }")
+    }
+}
+
+/// Body of every challenge-creating call.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IdempotentRequest {
+    /// A UUID chosen by the caller; a repeated key returns the original reply.
+    pub idempotency_key: String,
+}
+
+/// Body of `POST /v1/user/sign/message`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SignMessageRequest {
+    /// A UUID chosen by the caller; a repeated key returns the original reply.
+    pub idempotency_key: String,
+    /// The text shown to the user for authorisation.
+    pub message: String,
+}
+
+/// Reply of every challenge-creating call.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChallengeIdResponse {
+    /// The new challenge's id.
+    pub challenge_id: String,
+}
+
+/// `POST /v1/notifications/subscriptions` body.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateSubscriptionRequest {
+    /// The URL notifications are POSTed to.
+    pub endpoint: String,
+    /// Which notification types to send (`["*"]` or e.g. `["challenges.*"]`).
+    #[serde(default)]
+    pub notification_types: Vec<String>,
+}
+
+/// A webhook subscription.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Subscription {
+    /// Subscription id (UUID).
+    pub id: String,
+    /// The URL notifications are POSTed to.
+    pub endpoint: String,
+    /// Which notification types are sent.
+    pub notification_types: Vec<String>,
+    /// Creation time, RFC 3339.
+    pub create_date: String,
+}
+
+/// The challenge part of a webhook notification.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChallengeNotification {
+    /// Challenge id.
+    pub id: String,
+    /// The user the challenge belongs to.
+    pub user_id: String,
+    /// Kind of challenge.
+    #[serde(rename = "type")]
+    pub challenge_type: ChallengeType,
+    /// The new status.
+    pub status: ChallengeStatus,
+    /// Ids of what the challenge produced or relates to.
+    #[serde(default)]
+    pub correlation_ids: Vec<String>,
+    /// Error code when FAILED or EXPIRED.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<ErrorCode>,
+    /// Error text when FAILED or EXPIRED.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_message: Option<String>,
+}
+
+/// A signed webhook notification body.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Notification {
+    /// The subscription it was sent for.
+    pub subscription_id: String,
+    /// Stable across retries of the same notification.
+    pub notification_id: String,
+    /// e.g. `challenges.initialize`.
+    pub notification_type: String,
+    /// The challenge after the status change.
+    pub notification: ChallengeNotification,
+    /// When the status changed, RFC 3339.
+    pub timestamp: String,
+    /// Notification format version (1).
+    pub version: u32,
+}
+
+/// `GET /v1/notifications/publicKey/{keyId}` reply.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NotificationPublicKey {
+    /// Key id, as sent in `X-Latchkey-Key-Id`.
+    pub id: String,
+    /// `ECDSA_SHA_256`.
+    pub algorithm: String,
+    /// Base64 of the DER SubjectPublicKeyInfo of the P-256 key.
+    pub public_key: String,
+    /// Creation time, RFC 3339.
+    pub create_date: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_enum_values_decode() {
+        let c: Challenge = serde_json::from_str(
+            r#"{"id":"x","type":"TELEPORT","status":"HALF_DONE","correlationIds":[]}"#,
+        )
+        .unwrap();
+        assert_eq!(c.challenge_type, ChallengeType::Unknown("TELEPORT".into()));
+        assert_eq!(c.status, ChallengeStatus::Unknown("HALF_DONE".into()));
+        let back = serde_json::to_string(&c).unwrap();
+        assert!(back.contains("TELEPORT"));
+    }
+
+    #[test]
+    fn complete_is_spelled_complete() {
+        assert_eq!(
+            serde_json::to_string(&ChallengeStatus::Complete).unwrap(),
+            "\"COMPLETE\""
+        );
+        assert!(ChallengeStatus::Complete.is_terminal());
+        assert!(!ChallengeStatus::InProgress.is_terminal());
+    }
+
+    #[test]
+    fn user_json_is_camel_case() {
+        let u = User {
+            id: "user-1".into(),
+            create_date: "2026-01-01T00:00:00Z".into(),
+            pin_status: CredentialStatus::Locked,
+            pin_details: CredentialDetails {
+                failed_attempts: 3,
+                locked_date: Some("2026-01-01T00:00:00Z".into()),
+                locked_expiry_date: Some("2026-01-01T00:30:00Z".into()),
+            },
+            security_question_status: CredentialStatus::Unset,
+            security_question_details: CredentialDetails::default(),
+        };
+        let v: serde_json::Value = serde_json::to_value(&u).unwrap();
+        assert_eq!(v["pinStatus"], "LOCKED");
+        assert_eq!(v["pinDetails"]["failedAttempts"], 3);
+        assert_eq!(v["pinDetails"]["lockedExpiryDate"], "2026-01-01T00:30:00Z");
+        assert_eq!(v["securityQuestionStatus"], "UNSET");
+    }
+
+    #[test]
+    fn error_body_shape() {
+        let mut e = ErrorBody::new(ErrorCode::IncorrectPin);
+        e.attempts_left = Some(2);
+        let v = serde_json::to_value(&e).unwrap();
+        assert_eq!(v["code"], 155112);
+        assert_eq!(v["attemptsLeft"], 2);
+        assert!(v.get("lockedExpiryDate").is_none());
+        let e2: ErrorBody = serde_json::from_str(r#"{"code":155104,"message":"x"}"#).unwrap();
+        assert_eq!(e2.code, ErrorCode::TokenExpired);
+    }
+
+    #[test]
+    fn token_response_debug_hides_secrets() {
+        let t = UserTokenResponse {
+            user_token: "SECRET-TOKEN".into(),
+            encryption_key: "SECRET-KEY".into(),
+        };
+        let d = format!("{t:?}");
+        assert!(!d.contains("SECRET"));
+    }
+}
