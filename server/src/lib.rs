@@ -1,0 +1,1 @@
+//! Latchkey reference server.
