@@ -100,7 +100,8 @@ impl SessionKey {
     /// Makes a new random key.
     pub fn generate(rng: &dyn SecureRandom) -> Result<Self, EnvelopeError> {
         let mut k = Zeroizing::new([0u8; 32]);
-        rng.fill(&mut k[..]).map_err(|_| EnvelopeError::SealFailed)?;
+        rng.fill(&mut k[..])
+            .map_err(|_| EnvelopeError::SealFailed)?;
         Ok(SessionKey(k))
     }
 
@@ -158,7 +159,8 @@ pub fn seal(
     rng: &dyn SecureRandom,
 ) -> Result<String, EnvelopeError> {
     let mut nonce = [0u8; NONCE_LEN];
-    rng.fill(&mut nonce).map_err(|_| EnvelopeError::SealFailed)?;
+    rng.fill(&mut nonce)
+        .map_err(|_| EnvelopeError::SealFailed)?;
     seal_with_nonce(key, ctx, plaintext, nonce)
 }
 
@@ -174,7 +176,9 @@ pub fn seal_with_nonce(
         return Err(EnvelopeError::TooLarge);
     }
     let aead_key = key.challenge_key(ctx.challenge_id)?;
-    let mut buf = Zeroizing::new(Vec::with_capacity(1 + NONCE_LEN + plaintext.len() + TAG_LEN));
+    let mut buf = Zeroizing::new(Vec::with_capacity(
+        1 + NONCE_LEN + plaintext.len() + TAG_LEN,
+    ));
     buf.push(ENVELOPE_VERSION);
     buf.extend_from_slice(&nonce);
     buf.extend_from_slice(plaintext);
@@ -223,7 +227,9 @@ pub fn open(
         )
         .map_err(|_| EnvelopeError::Rejected)?
         .len();
-    Ok(Zeroizing::new(raw[1 + NONCE_LEN..1 + NONCE_LEN + plain_len].to_vec()))
+    Ok(Zeroizing::new(
+        raw[1 + NONCE_LEN..1 + NONCE_LEN + plain_len].to_vec(),
+    ))
 }
 
 /// Serializes `msg` as JSON into a zeroizing buffer and seals it.
@@ -272,7 +278,10 @@ mod tests {
         let s = Step::CurrentPin;
         let c = ctx("c1", &t, &s);
         let env = seal(&key(7), &c, b"{\"pin\":\"135790\"}", &rng).unwrap();
-        assert_eq!(&open(&key(7), &c, &env).unwrap()[..], b"{\"pin\":\"135790\"}");
+        assert_eq!(
+            &open(&key(7), &c, &env).unwrap()[..],
+            b"{\"pin\":\"135790\"}"
+        );
         let env2 = seal(&key(7), &c, b"{\"pin\":\"135790\"}", &rng).unwrap();
         assert_ne!(env, env2, "fresh nonce each time");
     }
@@ -289,9 +298,18 @@ mod tests {
         let raw = STANDARD.decode(&env).unwrap();
 
         assert_eq!(open(&key(8), &c, &env), Err(EnvelopeError::Rejected));
-        assert_eq!(open(&key(7), &ctx("c2", &t, &s), &env), Err(EnvelopeError::Rejected));
-        assert_eq!(open(&key(7), &ctx("c1", &t2, &s), &env), Err(EnvelopeError::Rejected));
-        assert_eq!(open(&key(7), &ctx("c1", &t, &s2), &env), Err(EnvelopeError::Rejected));
+        assert_eq!(
+            open(&key(7), &ctx("c2", &t, &s), &env),
+            Err(EnvelopeError::Rejected)
+        );
+        assert_eq!(
+            open(&key(7), &ctx("c1", &t2, &s), &env),
+            Err(EnvelopeError::Rejected)
+        );
+        assert_eq!(
+            open(&key(7), &ctx("c1", &t, &s2), &env),
+            Err(EnvelopeError::Rejected)
+        );
         for i in 0..raw.len() {
             let mut bad = raw.clone();
             bad[i] ^= 0x01;
@@ -300,7 +318,10 @@ mod tests {
         }
         for n in 0..raw.len() {
             let r = open(&key(7), &c, &STANDARD.encode(&raw[..n]));
-            assert!(matches!(r, Err(EnvelopeError::Truncated | EnvelopeError::Rejected)), "{n}");
+            assert!(
+                matches!(r, Err(EnvelopeError::Truncated | EnvelopeError::Rejected)),
+                "{n}"
+            );
         }
         let mut v2 = raw.clone();
         v2[0] = 2;
@@ -308,7 +329,10 @@ mod tests {
             open(&key(7), &c, &STANDARD.encode(&v2)),
             Err(EnvelopeError::UnsupportedVersion(2))
         );
-        assert_eq!(open(&key(7), &c, "not base64!"), Err(EnvelopeError::InvalidEncoding));
+        assert_eq!(
+            open(&key(7), &c, "not base64!"),
+            Err(EnvelopeError::InvalidEncoding)
+        );
         assert_eq!(open(&key(7), &c, ""), Err(EnvelopeError::Truncated));
         let big = "A".repeat(MAX_ENVELOPE_BYTES * 2);
         assert_eq!(open(&key(7), &c, &big), Err(EnvelopeError::TooLarge));
@@ -317,10 +341,22 @@ mod tests {
     #[test]
     fn session_key_parsing() {
         assert!(SessionKey::from_base64(&STANDARD.encode([1u8; 32])).is_ok());
-        for bad in ["", "abc", &STANDARD.encode([1u8; 31]), &STANDARD.encode([1u8; 33]), "!!!!"] {
-            assert_eq!(SessionKey::from_base64(bad).err(), Some(EnvelopeError::InvalidKey));
+        for bad in [
+            "",
+            "abc",
+            &STANDARD.encode([1u8; 31]),
+            &STANDARD.encode([1u8; 33]),
+            "!!!!",
+        ] {
+            assert_eq!(
+                SessionKey::from_base64(bad).err(),
+                Some(EnvelopeError::InvalidKey)
+            );
         }
-        assert_eq!(EnvelopeError::InvalidKey.code(), ErrorCode::InvalidEncryptionKey);
+        assert_eq!(
+            EnvelopeError::InvalidKey.code(),
+            ErrorCode::InvalidEncryptionKey
+        );
         let k = SessionKey::generate(&SystemRandom::new()).unwrap();
         let back = SessionKey::from_base64(&k.to_base64()).unwrap();
         assert_eq!(&back.0[..], &k.0[..]);

@@ -25,7 +25,11 @@ pub fn default_catalogue() -> Vec<Question> {
         ("q01", "What was the name of your first pet?", false),
         ("q02", "In which city did your parents meet?", false),
         ("q03", "What was the first concert you went to?", false),
-        ("q04", "What is the name of the street you grew up on?", false),
+        (
+            "q04",
+            "What is the name of the street you grew up on?",
+            false,
+        ),
         ("q05", "What was the make of your first car?", false),
         ("q06", "What was the name of your favourite teacher?", false),
         ("q07", "What is your oldest cousin's first name?", false),
@@ -33,7 +37,11 @@ pub fn default_catalogue() -> Vec<Question> {
         ("q09", "What was your childhood nickname?", false),
         ("q10", "On what date did you first travel abroad?", true),
         ("q11", "On what date did you meet your best friend?", true),
-        ("q12", "What is the birth date of your oldest sibling?", true),
+        (
+            "q12",
+            "What is the birth date of your oldest sibling?",
+            true,
+        ),
     ];
     ITEMS
         .iter()
@@ -155,7 +163,10 @@ pub fn is_valid_date(s: &str) -> bool {
         if !part.iter().all(u8::is_ascii_digit) {
             return None;
         }
-        Some(part.iter().fold(0u32, |acc, d| acc * 10 + u32::from(d - b'0')))
+        Some(
+            part.iter()
+                .fold(0u32, |acc, d| acc * 10 + u32::from(d - b'0')),
+        )
     };
     let (Some(y), Some(m), Some(d)) = (digits(0..4), digits(5..7), digits(8..10)) else {
         return false;
@@ -176,7 +187,11 @@ pub fn is_valid_date(s: &str) -> bool {
 impl QuestionPolicy {
     /// Normalises and checks an answer. TEXT answers are normalised with [`normalize_text`];
     /// DATE answers must be a valid `YYYY-MM-DD` date (surrounding spaces are ignored).
-    pub fn normalize_answer(&self, kind: &QuestionKind, raw: &str) -> Result<Secret, AnswerRejection> {
+    pub fn normalize_answer(
+        &self,
+        kind: &QuestionKind,
+        raw: &str,
+    ) -> Result<Secret, AnswerRejection> {
         match kind {
             QuestionKind::Date => {
                 let t = raw.trim();
@@ -222,7 +237,11 @@ impl QuestionPolicy {
         let nh = normalize_text(h);
         // Compare with spaces removed as well, so "p a r i s" does not leak "paris".
         let squash = |s: &str| -> Zeroizing<String> {
-            Zeroizing::new(s.chars().filter(|c| !c.is_whitespace() && *c != '-').collect())
+            Zeroizing::new(
+                s.chars()
+                    .filter(|c| !c.is_whitespace() && *c != '-')
+                    .collect(),
+            )
         };
         let (sh, sa) = (squash(nh.expose()), squash(normalized_answer.expose()));
         if !sa.is_empty() && sh.contains(sa.as_str()) {
@@ -294,10 +313,30 @@ mod tests {
             p.normalize_answer(&t, &"a".repeat(101)),
             Err(AnswerRejection::TooLong { max: 100 })
         );
-        assert_eq!(p.normalize_answer(&d, " 2001-02-28 ").unwrap().expose(), "2001-02-28");
-        assert_eq!(p.normalize_answer(&d, "2000-02-29").unwrap().expose(), "2000-02-29");
-        for bad in ["1900-02-29", "2001-13-01", "2001-00-10", "2001-04-31", "01-02-2001", "2001/02/03", "yesterday", "0999-01-01", "2001-1-01"] {
-            assert_eq!(p.normalize_answer(&d, bad), Err(AnswerRejection::InvalidDate), "{bad}");
+        assert_eq!(
+            p.normalize_answer(&d, " 2001-02-28 ").unwrap().expose(),
+            "2001-02-28"
+        );
+        assert_eq!(
+            p.normalize_answer(&d, "2000-02-29").unwrap().expose(),
+            "2000-02-29"
+        );
+        for bad in [
+            "1900-02-29",
+            "2001-13-01",
+            "2001-00-10",
+            "2001-04-31",
+            "01-02-2001",
+            "2001/02/03",
+            "yesterday",
+            "0999-01-01",
+            "2001-1-01",
+        ] {
+            assert_eq!(
+                p.normalize_answer(&d, bad),
+                Err(AnswerRejection::InvalidDate),
+                "{bad}"
+            );
         }
     }
 
@@ -307,15 +346,25 @@ mod tests {
         let a = normalize_text("Paris");
         assert_eq!(p.check_hint(None, &a), Ok(None));
         assert_eq!(p.check_hint(Some("  "), &a), Ok(None));
-        assert_eq!(p.check_hint(Some(" capital "), &a), Ok(Some("capital".into())));
+        assert_eq!(
+            p.check_hint(Some(" capital "), &a),
+            Ok(Some("capital".into()))
+        );
         for bad in ["PARIS", "it is paris!", "p a r i s"] {
-            assert_eq!(p.check_hint(Some(bad), &a), Err(AnswerRejection::HintContainsAnswer), "{bad}");
+            assert_eq!(
+                p.check_hint(Some(bad), &a),
+                Err(AnswerRejection::HintContainsAnswer),
+                "{bad}"
+            );
         }
         assert_eq!(
             p.check_hint(Some(&"h".repeat(101)), &a),
             Err(AnswerRejection::HintTooLong { max: 100 })
         );
-        assert_eq!(AnswerRejection::HintContainsAnswer.code(), ErrorCode::HintEqualsAnswer);
+        assert_eq!(
+            AnswerRejection::HintContainsAnswer.code(),
+            ErrorCode::HintEqualsAnswer
+        );
     }
 
     #[test]
