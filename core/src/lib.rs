@@ -1,1 +1,18 @@
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
 //! Latchkey client SDK core.
+//!
+//! [`flow`] holds the sans-IO challenge state machines: a [`Flow`] is built from a
+//! [`ChallengeDescriptor`](latchkey_protocol::ChallengeDescriptor) and the session key, tells the
+//! app what to draw ([`Screen`]), takes the user's inputs and the server's replies ([`Event`]),
+//! and hands back what must be sent ([`Effect`]). It never does IO, reads no clock (time comes in
+//! as `now`, unix seconds) and starts no threads. See `docs/flows.md` for one diagram per flow.
+
+pub mod error;
+pub mod flow;
+pub mod screen;
+pub mod time;
+
+pub use error::{FlowError, InputError};
+pub use flow::{Effect, Event, Flow, STATE_NAMES};
+pub use screen::{PinPurpose, Progress, ReviewEntry, Screen, Slot, ACKNOWLEDGEMENT_TEXT};

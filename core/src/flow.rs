@@ -1,0 +1,987 @@
+//! The challenge flows: one [`Flow`] type for every challenge type, one transition function.
+//!
+//! ```text
+//! let mut flow = Flow::start(descriptor, session_key, now)?;
+//! loop {
+//!     draw(flow.screen());
+//!     let event = next_user_input_or_server_reply();
+//!     match flow.process_event(event, now, &rng) {
+//!         Ok(effects) => for e in effects { send(e) },   // SubmitStep / Cancel
+//!         Err(e) => show(e),                              // refused; nothing changed
+//!     }
+//! }
+//! ```
+//!
+//! Every input is checked locally first (PIN rules, confirmation, answer and hint rules) and
+//! sealed with [`seal_json`] as soon as it is complete; the flow then drops its own copy, so a
+//! PIN or answer lives only as long as the screen that needs it.
+
+use crate::error::{FlowError, InputError};
+use crate::screen::{PinPurpose, Progress, ReviewEntry, Screen, Slot, ACKNOWLEDGEMENT_TEXT};
+use crate::time::parse_rfc3339;
+use latchkey_protocol::envelope::seal_json;
+use latchkey_protocol::{
+    AnswerEntry, AnswerRejection, ChallengeDescriptor, ChallengeStatus, ChallengeType,
+    EnvelopeContext, ErrorCode, PinPolicy, PinRejection, Question, QuestionPolicy, Secret,
+    SessionKey, Step, StepPayload, StepResult, StepSubmission, PROTOCOL_VERSION,
+};
+use ring::rand::SecureRandom;
+use std::fmt;
+
+/// What happens to a flow: a user input or the server's reply to an [`Effect::SubmitStep`].
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Event {
+    /// The user entered a PIN (current, new or confirmation, whichever the screen asks for).
+    PinEntered(Secret),
+    /// The user picked a question by id.
+    QuestionChosen(String),
+    /// The user answered the question on screen, optionally with a hint (setup only).
+    AnswerGiven {
+        /// The raw answer; the flow normalises it.
+        answer: Secret,
+        /// An optional hint; it must not contain the answer.
+        hint: Option<String>,
+    },
+    /// The user acknowledged the review warning or the message to authorise.
+    Acknowledged,
+    /// The user wants the previous screen.
+    Back,
+    /// The user cancels the challenge.
+    Cancel,
+    /// The user retries after [`Screen::Interrupted`]; the same envelope is sent again.
+    Retry,
+    /// The server accepted the step in flight.
+    StepAccepted(StepResult),
+    /// The server refused the step in flight with an error body.
+    ServerRejected {
+        /// The error code.
+        code: ErrorCode,
+        /// `attemptsLeft` from the error body.
+        attempts_left: Option<u32>,
+        /// `lockedExpiryDate` from the error body (RFC 3339).
+        locked_expiry: Option<String>,
+    },
+    /// The step in flight could not be delivered or its reply was lost (usually 155706).
+    TransportFailed(ErrorCode),
+}
+
+impl Event {
+    /// The event's name, for errors and logs.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Event::PinEntered(_) => "PinEntered",
+            Event::QuestionChosen(_) => "QuestionChosen",
+            Event::AnswerGiven { .. } => "AnswerGiven",
+            Event::Acknowledged => "Acknowledged",
+            Event::Back => "Back",
+            Event::Cancel => "Cancel",
+            Event::Retry => "Retry",
+            Event::StepAccepted(_) => "StepAccepted",
+            Event::ServerRejected { .. } => "ServerRejected",
+            Event::TransportFailed(_) => "TransportFailed",
+        }
+    }
+
+    fn is_user_input(&self) -> bool {
+        !matches!(
+            self,
+            Event::Cancel
+                | Event::StepAccepted(_)
+                | Event::ServerRejected { .. }
+                | Event::TransportFailed(_)
+        )
+    }
+}
+
+/// What the driver must do after an event.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Effect {
+    /// `POST /v1/user/challenges/{id}/steps` with this body, then report the reply as
+    /// [`Event::StepAccepted`], [`Event::ServerRejected`] or [`Event::TransportFailed`].
+    /// Sending the identical body again after a lost reply is safe (the server replays).
+    SubmitStep(StepSubmission),
+    /// `POST /v1/user/challenges/{id}/cancel` (best effort; no event comes back).
+    Cancel,
+}
+
+/// The states of every flow; `docs/flows.md` draws them (names = variant names).
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum State {
+    AuthorizeMessage,
+    EnterCurrentPin,
+    VerifyingCurrentPin,
+    AnswerRecovery {
+        slot: usize,
+    },
+    VerifyingAnswers,
+    EnterNewPin,
+    ConfirmNewPin,
+    ChooseQuestion {
+        slot: usize,
+    },
+    AnswerQuestion {
+        slot: usize,
+    },
+    Review,
+    Submitting,
+    Interrupted {
+        error: ErrorCode,
+    },
+    Done,
+    Failed {
+        error: ErrorCode,
+    },
+    Locked {
+        code: ErrorCode,
+        until: Option<String>,
+        until_unix: Option<i64>,
+    },
+    Cancelled,
+}
+
+/// Every state name, as used in `docs/flows.md`.
+pub const STATE_NAMES: &[&str] = &[
+    "AuthorizeMessage",
+    "EnterCurrentPin",
+    "VerifyingCurrentPin",
+    "AnswerRecovery",
+    "VerifyingAnswers",
+    "EnterNewPin",
+    "ConfirmNewPin",
+    "ChooseQuestion",
+    "AnswerQuestion",
+    "Review",
+    "Submitting",
+    "Interrupted",
+    "Done",
+    "Failed",
+    "Locked",
+    "Cancelled",
+];
+
+impl State {
+    fn name(&self) -> &'static str {
+        match self {
+            State::AuthorizeMessage => "AuthorizeMessage",
+            State::EnterCurrentPin => "EnterCurrentPin",
+            State::VerifyingCurrentPin => "VerifyingCurrentPin",
+            State::AnswerRecovery { .. } => "AnswerRecovery",
+            State::VerifyingAnswers => "VerifyingAnswers",
+            State::EnterNewPin => "EnterNewPin",
+            State::ConfirmNewPin => "ConfirmNewPin",
+            State::ChooseQuestion { .. } => "ChooseQuestion",
+            State::AnswerQuestion { .. } => "AnswerQuestion",
+            State::Review => "Review",
+            State::Submitting => "Submitting",
+            State::Interrupted { .. } => "Interrupted",
+            State::Done => "Done",
+            State::Failed { .. } => "Failed",
+            State::Locked { .. } => "Locked",
+            State::Cancelled => "Cancelled",
+        }
+    }
+
+    fn is_terminal(&self) -> bool {
+        matches!(
+            self,
+            State::Done | State::Failed { .. } | State::Locked { .. } | State::Cancelled
+        )
+    }
+
+    fn is_working(&self) -> bool {
+        matches!(
+            self,
+            State::VerifyingCurrentPin | State::VerifyingAnswers | State::Submitting
+        )
+    }
+}
+
+/// The flow's challenge type (known types only).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Initialize,
+    SetPin,
+    ChangePin,
+    SetSecurityQuestions,
+    RestorePin,
+    SignMessage,
+}
+
+/// One running challenge: its state, what it holds, and its session key.
+///
+/// `Debug` shows the challenge and state only, never anything entered.
+pub struct Flow {
+    kind: Kind,
+    challenge_type: ChallengeType,
+    challenge_id: String,
+    key: SessionKey,
+    pin_policy: PinPolicy,
+    question_policy: QuestionPolicy,
+    catalogue: Vec<Question>,
+    recovery: Vec<Question>,
+    recovery_hints: Vec<Option<String>>,
+    message: String,
+    expires_at: i64,
+    pin_attempts_left: u32,
+    answer_attempts_left: u32,
+    state: State,
+    progress: Progress,
+    error: Option<InputError>,
+    new_pin: Option<Secret>,
+    chosen: Vec<Question>,
+    answers: Vec<AnswerEntry>,
+    pending: Option<StepSubmission>,
+}
+
+impl fmt::Debug for Flow {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Flow")
+            .field("challenge_id", &self.challenge_id)
+            .field("challenge_type", &self.challenge_type)
+            .field("state", &self.state.name())
+            .field("progress", &self.progress)
+            .finish_non_exhaustive()
+    }
+}
+
+fn count(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+impl Flow {
+    /// Starts the flow for a descriptor fetched from
+    /// `GET /v1/user/challenges/{id}/descriptor`, at `now` (unix seconds).
+    ///
+    /// Steps the descriptor lists in `verifiedSteps` are skipped (the flow resumes after them).
+    /// A challenge already past `expiresAt` starts in the Failed state (155121). Errors: a
+    /// protocol version or challenge type this build does not know, a finished challenge, or a
+    /// descriptor missing what its type needs.
+    pub fn start(
+        descriptor: ChallengeDescriptor,
+        key: SessionKey,
+        now: i64,
+    ) -> Result<Flow, FlowError> {
+        let d = descriptor;
+        if d.protocol_version != PROTOCOL_VERSION {
+            return Err(FlowError::UnsupportedProtocolVersion(d.protocol_version));
+        }
+        let kind = match d.challenge_type {
+            ChallengeType::Initialize => Kind::Initialize,
+            ChallengeType::SetPin => Kind::SetPin,
+            ChallengeType::ChangePin => Kind::ChangePin,
+            ChallengeType::SetSecurityQuestions => Kind::SetSecurityQuestions,
+            ChallengeType::RestorePin => Kind::RestorePin,
+            ChallengeType::SignMessage => Kind::SignMessage,
+            ref other => return Err(FlowError::UnsupportedChallenge(other.as_str().to_owned())),
+        };
+        if matches!(
+            d.status,
+            ChallengeStatus::Complete | ChallengeStatus::Failed
+        ) {
+            return Err(FlowError::NotActive(d.status));
+        }
+        let expires_at = parse_rfc3339(&d.expires_at).ok_or(FlowError::InvalidDescriptor(
+            "expiresAt is not an RFC 3339 time",
+        ))?;
+        match kind {
+            Kind::Initialize | Kind::SetSecurityQuestions => {
+                if d.question_policy.required_count == 0
+                    || d.catalogue.len() < d.question_policy.required_count
+                {
+                    return Err(FlowError::InvalidDescriptor(
+                        "the catalogue has fewer questions than required",
+                    ));
+                }
+            }
+            Kind::RestorePin => {
+                if d.questions.is_empty() {
+                    return Err(FlowError::InvalidDescriptor(
+                        "no security questions to answer",
+                    ));
+                }
+            }
+            Kind::SignMessage => {
+                if d.message.is_none() {
+                    return Err(FlowError::InvalidDescriptor("no message to authorise"));
+                }
+            }
+            Kind::SetPin | Kind::ChangePin => {}
+        }
+        let verified = |s: Step| d.verified_steps.contains(&s);
+        let state = if d.status == ChallengeStatus::Expired || now >= expires_at {
+            State::Failed {
+                error: ErrorCode::ChallengeExpired,
+            }
+        } else {
+            match kind {
+                Kind::Initialize | Kind::SetPin => State::EnterNewPin,
+                Kind::ChangePin if verified(Step::CurrentPin) => State::EnterNewPin,
+                Kind::ChangePin => State::EnterCurrentPin,
+                Kind::SetSecurityQuestions if verified(Step::CurrentPin) => {
+                    State::ChooseQuestion { slot: 0 }
+                }
+                Kind::SetSecurityQuestions => State::EnterCurrentPin,
+                Kind::RestorePin if verified(Step::Answers) => State::EnterNewPin,
+                Kind::RestorePin => State::AnswerRecovery { slot: 0 },
+                Kind::SignMessage => State::AuthorizeMessage,
+            }
+        };
+        let mut flow = Flow {
+            kind,
+            challenge_type: d.challenge_type,
+            challenge_id: d.challenge_id,
+            key,
+            pin_policy: d.pin_policy,
+            question_policy: d.question_policy,
+            catalogue: d.catalogue,
+            recovery: d.questions,
+            recovery_hints: d.hints,
+            message: d.message.unwrap_or_default(),
+            expires_at,
+            pin_attempts_left: d.pin_attempts_left,
+            answer_attempts_left: d.answer_attempts_left,
+            state: State::Cancelled,
+            progress: Progress { step: 1, of: 1 },
+            error: None,
+            new_pin: None,
+            chosen: Vec::new(),
+            answers: Vec::new(),
+            pending: None,
+        };
+        flow.progress = Progress {
+            step: 1,
+            of: flow.total_steps(),
+        };
+        flow.set_state(state);
+        Ok(flow)
+    }
+
+    /// The challenge id.
+    pub fn challenge_id(&self) -> &str {
+        &self.challenge_id
+    }
+
+    /// The challenge type.
+    pub fn challenge_type(&self) -> &ChallengeType {
+        &self.challenge_type
+    }
+
+    /// The name of the current state (as drawn in `docs/flows.md`).
+    pub fn state_name(&self) -> &'static str {
+        self.state.name()
+    }
+
+    /// Whether the flow has ended (Done, Failed, Locked or Cancelled).
+    pub fn is_finished(&self) -> bool {
+        self.state.is_terminal()
+    }
+
+    /// When the challenge expires, unix seconds.
+    pub fn expires_at(&self) -> i64 {
+        self.expires_at
+    }
+
+    /// The step submission in flight (or interrupted), if any.
+    pub fn pending(&self) -> Option<&StepSubmission> {
+        self.pending.as_ref()
+    }
+
+    /// What to draw now.
+    pub fn screen(&self) -> Screen {
+        let progress = self.progress;
+        let error = self.error.clone();
+        match &self.state {
+            State::AuthorizeMessage => Screen::AuthorizeMessage {
+                progress,
+                message: self.message.clone(),
+            },
+            State::EnterCurrentPin => Screen::EnterPin {
+                purpose: PinPurpose::Current,
+                progress,
+                error,
+                attempts_left: Some(self.pin_attempts_left),
+            },
+            State::EnterNewPin => Screen::EnterPin {
+                purpose: PinPurpose::New,
+                progress,
+                error,
+                attempts_left: None,
+            },
+            State::ConfirmNewPin => Screen::EnterPin {
+                purpose: PinPurpose::Confirm,
+                progress,
+                error,
+                attempts_left: None,
+            },
+            State::AnswerRecovery { slot } => match self.recovery.get(*slot) {
+                Some(q) => Screen::AnswerQuestion {
+                    progress,
+                    slot: self.slot(*slot),
+                    question: q.clone(),
+                    hint_allowed: false,
+                    saved_hint: self.recovery_hints.get(*slot).cloned().flatten(),
+                    error,
+                    attempts_left: Some(self.answer_attempts_left),
+                },
+                None => self.broken(),
+            },
+            State::ChooseQuestion { slot } => Screen::ChooseQuestion {
+                progress,
+                slot: self.slot(*slot),
+                options: self
+                    .catalogue
+                    .iter()
+                    .filter(|q| !self.chosen.iter().any(|c| c.id == q.id))
+                    .cloned()
+                    .collect(),
+                error,
+            },
+            State::AnswerQuestion { slot } => match self.chosen.get(*slot) {
+                Some(q) => Screen::AnswerQuestion {
+                    progress,
+                    slot: self.slot(*slot),
+                    question: q.clone(),
+                    hint_allowed: true,
+                    saved_hint: None,
+                    error,
+                    attempts_left: None,
+                },
+                None => self.broken(),
+            },
+            State::Review => Screen::Review {
+                progress,
+                entries: self
+                    .chosen
+                    .iter()
+                    .zip(&self.answers)
+                    .map(|(q, a)| ReviewEntry {
+                        question: q.clone(),
+                        hint: a.hint.clone(),
+                    })
+                    .collect(),
+                acknowledgement: ACKNOWLEDGEMENT_TEXT,
+            },
+            State::VerifyingCurrentPin => Screen::Working {
+                progress,
+                step: Step::CurrentPin,
+            },
+            State::VerifyingAnswers => Screen::Working {
+                progress,
+                step: Step::Answers,
+            },
+            State::Submitting => Screen::Working {
+                progress,
+                step: Step::Complete,
+            },
+            State::Interrupted { error } => Screen::Interrupted {
+                progress,
+                error: *error,
+            },
+            State::Done => Screen::Done { progress },
+            State::Failed { error } => Screen::Failed {
+                progress,
+                error: *error,
+            },
+            State::Locked {
+                code,
+                until,
+                until_unix,
+            } => Screen::Locked {
+                progress,
+                code: *code,
+                until: until.clone(),
+                until_unix: *until_unix,
+            },
+            State::Cancelled => Screen::Cancelled { progress },
+        }
+    }
+
+    /// Applies one event at `now` (unix seconds) and returns what the driver must send.
+    ///
+    /// * `Ok(effects)`: the event was taken. If the user's input was refused (insecure PIN,
+    ///   mismatched confirmation, invalid answer or hint) nothing is sent and
+    ///   [`Screen::error`] says why.
+    /// * `Err(e)`: the event does not fit; the flow is exactly as before.
+    ///
+    /// `rng` supplies envelope nonces. An input event after the challenge's expiry ends the flow
+    /// as Failed (155121) without sending anything.
+    pub fn process_event(
+        &mut self,
+        event: Event,
+        now: i64,
+        rng: &dyn SecureRandom,
+    ) -> Result<Vec<Effect>, FlowError> {
+        if self.state.is_terminal() {
+            return Err(FlowError::Finished);
+        }
+        if self.state.is_working() && event.is_user_input() {
+            return Err(FlowError::Busy);
+        }
+        if event.is_user_input() && now >= self.expires_at {
+            self.finish(State::Failed {
+                error: ErrorCode::ChallengeExpired,
+            });
+            return Ok(Vec::new());
+        }
+        let state_name = self.state.name();
+        let event_name = event.name();
+        let unexpected = || FlowError::UnexpectedEvent {
+            state: state_name,
+            event: event_name,
+        };
+        match (self.state.clone(), event) {
+            // ---- cancel and retry, anywhere ----
+            (_, Event::Cancel) => {
+                self.finish(State::Cancelled);
+                Ok(vec![Effect::Cancel])
+            }
+            (State::Interrupted { .. }, Event::Retry) => {
+                let Some(sub) = self.pending.clone() else {
+                    return Err(unexpected());
+                };
+                let next = match sub.step {
+                    Step::CurrentPin => State::VerifyingCurrentPin,
+                    Step::Answers => State::VerifyingAnswers,
+                    _ => State::Submitting,
+                };
+                self.set_state(next);
+                Ok(vec![Effect::SubmitStep(sub)])
+            }
+
+            // ---- SIGN_MESSAGE ----
+            (State::AuthorizeMessage, Event::Acknowledged) => {
+                self.set_state(State::EnterCurrentPin);
+                Ok(Vec::new())
+            }
+
+            // ---- current PIN (CHANGE_PIN, SET_SECURITY_QUESTIONS, SIGN_MESSAGE) ----
+            (State::EnterCurrentPin, Event::PinEntered(pin)) => {
+                // Only the format is checked: a current PIN set under older rules is still the
+                // user's PIN, but a typo in length or digits need not cost a guess.
+                if let Err(r @ (PinRejection::WrongLength { .. } | PinRejection::NotDigits)) =
+                    self.pin_policy.check(pin.expose())
+                {
+                    self.error = Some(InputError::InsecurePin(r));
+                    return Ok(Vec::new());
+                }
+                let payload = StepPayload {
+                    pin: Some(pin),
+                    ..Default::default()
+                };
+                if self.kind == Kind::SignMessage {
+                    self.submit(Step::Complete, &payload, rng, State::Submitting)
+                } else {
+                    self.submit(Step::CurrentPin, &payload, rng, State::VerifyingCurrentPin)
+                }
+            }
+            (State::EnterCurrentPin, Event::Back) if self.kind == Kind::SignMessage => {
+                self.set_state(State::AuthorizeMessage);
+                Ok(Vec::new())
+            }
+
+            // ---- new PIN and confirmation ----
+            (State::EnterNewPin, Event::PinEntered(pin)) => {
+                if let Err(r) = self.pin_policy.check(pin.expose()) {
+                    self.error = Some(InputError::InsecurePin(r));
+                    return Ok(Vec::new());
+                }
+                self.new_pin = Some(pin);
+                self.set_state(State::ConfirmNewPin);
+                Ok(Vec::new())
+            }
+            (State::ConfirmNewPin, Event::PinEntered(pin)) => {
+                let matches = self.new_pin.as_ref().is_some_and(|p| p.ct_eq(&pin));
+                drop(pin);
+                if !matches {
+                    self.new_pin = None;
+                    self.set_state(State::EnterNewPin);
+                    self.error = Some(InputError::PinMismatch);
+                    return Ok(Vec::new());
+                }
+                if self.kind == Kind::Initialize {
+                    self.set_state(State::ChooseQuestion { slot: 0 });
+                    return Ok(Vec::new());
+                }
+                let payload = StepPayload {
+                    new_pin: self.new_pin.clone(),
+                    ..Default::default()
+                };
+                let effects = self.submit(Step::Complete, &payload, rng, State::Submitting)?;
+                self.new_pin = None;
+                Ok(effects)
+            }
+            (State::ConfirmNewPin, Event::Back) => {
+                self.new_pin = None;
+                self.set_state(State::EnterNewPin);
+                Ok(Vec::new())
+            }
+
+            // ---- choosing and answering new questions (INITIALIZE, SET_SECURITY_QUESTIONS) ----
+            (State::ChooseQuestion { slot }, Event::QuestionChosen(id)) => {
+                let Some(q) = self.catalogue.iter().find(|q| q.id == id) else {
+                    self.error = Some(InputError::Answer(AnswerRejection::UnknownQuestion));
+                    return Ok(Vec::new());
+                };
+                if self.chosen.iter().any(|c| c.id == id) {
+                    self.error = Some(InputError::Answer(AnswerRejection::DuplicateQuestion));
+                    return Ok(Vec::new());
+                }
+                let q = q.clone();
+                self.chosen.truncate(slot);
+                self.chosen.push(q);
+                self.set_state(State::AnswerQuestion { slot });
+                Ok(Vec::new())
+            }
+            (State::ChooseQuestion { slot: 0 }, Event::Back) if self.kind == Kind::Initialize => {
+                self.chosen.clear();
+                self.answers.clear();
+                self.set_state(State::ConfirmNewPin);
+                Ok(Vec::new())
+            }
+            (State::ChooseQuestion { slot }, Event::Back) if slot > 0 => {
+                self.answers.truncate(slot - 1);
+                self.chosen.truncate(slot);
+                self.set_state(State::AnswerQuestion { slot: slot - 1 });
+                Ok(Vec::new())
+            }
+            (State::AnswerQuestion { slot }, Event::AnswerGiven { answer, hint }) => {
+                let Some(q) = self.chosen.get(slot).cloned() else {
+                    return Err(unexpected());
+                };
+                let normalized = match self
+                    .question_policy
+                    .normalize_answer(&q.kind, answer.expose())
+                {
+                    Ok(n) => n,
+                    Err(r) => {
+                        self.error = Some(InputError::Answer(r));
+                        return Ok(Vec::new());
+                    }
+                };
+                drop(answer);
+                let hint = match self
+                    .question_policy
+                    .check_hint(hint.as_deref(), &normalized)
+                {
+                    Ok(h) => h,
+                    Err(r) => {
+                        self.error = Some(InputError::Answer(r));
+                        return Ok(Vec::new());
+                    }
+                };
+                self.answers.truncate(slot);
+                self.answers.push(AnswerEntry {
+                    question_id: q.id,
+                    answer: normalized,
+                    hint,
+                });
+                let next = if slot + 1 >= self.question_policy.required_count {
+                    State::Review
+                } else {
+                    State::ChooseQuestion { slot: slot + 1 }
+                };
+                self.set_state(next);
+                Ok(Vec::new())
+            }
+            (State::AnswerQuestion { slot }, Event::Back) => {
+                self.answers.truncate(slot);
+                self.chosen.truncate(slot);
+                self.set_state(State::ChooseQuestion { slot });
+                Ok(Vec::new())
+            }
+            (State::Review, Event::Acknowledged) => {
+                if let Err(r) = self.question_policy.check_selection(
+                    &self.catalogue,
+                    &self
+                        .chosen
+                        .iter()
+                        .map(|q| q.id.as_str())
+                        .collect::<Vec<_>>(),
+                ) {
+                    return Err(FlowError::InvalidDescriptor(match r {
+                        AnswerRejection::DuplicateQuestion => "duplicate question ids",
+                        _ => "question selection does not fit the policy",
+                    }));
+                }
+                let payload = StepPayload {
+                    new_pin: if self.kind == Kind::Initialize {
+                        self.new_pin.clone()
+                    } else {
+                        None
+                    },
+                    answers: Some(self.answers.clone()),
+                    acknowledged: Some(true),
+                    ..Default::default()
+                };
+                let effects = self.submit(Step::Complete, &payload, rng, State::Submitting)?;
+                self.clear_secrets();
+                Ok(effects)
+            }
+            (State::Review, Event::Back) => {
+                let last = self.question_policy.required_count.saturating_sub(1);
+                self.answers.truncate(last);
+                self.set_state(State::AnswerQuestion { slot: last });
+                Ok(Vec::new())
+            }
+
+            // ---- answering the user's own questions (RESTORE_PIN) ----
+            (State::AnswerRecovery { slot }, Event::AnswerGiven { answer, hint }) => {
+                if hint.as_deref().is_some_and(|h| !h.trim().is_empty()) {
+                    return Err(unexpected());
+                }
+                let Some(q) = self.recovery.get(slot).cloned() else {
+                    return Err(unexpected());
+                };
+                let normalized = match self
+                    .question_policy
+                    .normalize_answer(&q.kind, answer.expose())
+                {
+                    Ok(n) => n,
+                    Err(r) => {
+                        self.error = Some(InputError::Answer(r));
+                        return Ok(Vec::new());
+                    }
+                };
+                drop(answer);
+                self.answers.truncate(slot);
+                self.answers.push(AnswerEntry {
+                    question_id: q.id,
+                    answer: normalized,
+                    hint: None,
+                });
+                if slot + 1 < self.recovery.len() {
+                    self.set_state(State::AnswerRecovery { slot: slot + 1 });
+                    return Ok(Vec::new());
+                }
+                let payload = StepPayload {
+                    answers: Some(self.answers.clone()),
+                    ..Default::default()
+                };
+                let effects = self.submit(Step::Answers, &payload, rng, State::VerifyingAnswers);
+                if effects.is_err() {
+                    self.answers.truncate(slot);
+                }
+                let effects = effects?;
+                self.answers.clear();
+                Ok(effects)
+            }
+            (State::AnswerRecovery { slot }, Event::Back) if slot > 0 => {
+                self.answers.truncate(slot - 1);
+                self.set_state(State::AnswerRecovery { slot: slot - 1 });
+                Ok(Vec::new())
+            }
+
+            // ---- server replies ----
+            (state, Event::StepAccepted(result)) if state.is_working() => {
+                let expected = self.pending.as_ref().map(|p| &p.step);
+                if result.challenge_id != self.challenge_id || Some(&result.step) != expected {
+                    return Err(FlowError::UnexpectedReply);
+                }
+                self.pending = None;
+                let next = match (state, self.kind) {
+                    (State::VerifyingCurrentPin, Kind::SetSecurityQuestions) => {
+                        State::ChooseQuestion { slot: 0 }
+                    }
+                    (State::VerifyingCurrentPin, _) | (State::VerifyingAnswers, _) => {
+                        State::EnterNewPin
+                    }
+                    _ if result.status == ChallengeStatus::Complete => State::Done,
+                    _ => State::Failed {
+                        error: ErrorCode::InvalidChallenge,
+                    },
+                };
+                if next.is_terminal() {
+                    self.finish(next);
+                } else {
+                    self.set_state(next);
+                }
+                Ok(Vec::new())
+            }
+            (
+                state,
+                Event::ServerRejected {
+                    code,
+                    attempts_left,
+                    locked_expiry,
+                },
+            ) if state.is_working() => {
+                let guessing_pin = state == State::VerifyingCurrentPin
+                    || (state == State::Submitting && self.kind == Kind::SignMessage);
+                let guessing_answers = state == State::VerifyingAnswers;
+                match code {
+                    ErrorCode::IncorrectPin if guessing_pin => {
+                        self.pending = None;
+                        self.pin_attempts_left = attempts_left
+                            .unwrap_or_else(|| self.pin_attempts_left.saturating_sub(1));
+                        self.set_state(State::EnterCurrentPin);
+                        self.error = Some(InputError::IncorrectPin);
+                    }
+                    ErrorCode::IncorrectAnswers if guessing_answers => {
+                        self.pending = None;
+                        self.answer_attempts_left = attempts_left
+                            .unwrap_or_else(|| self.answer_attempts_left.saturating_sub(1));
+                        self.answers.clear();
+                        self.set_state(State::AnswerRecovery { slot: 0 });
+                        self.error = Some(InputError::IncorrectAnswers);
+                    }
+                    ErrorCode::PinLocked if guessing_pin => self.lock(code, locked_expiry),
+                    ErrorCode::SecurityQuestionsLocked if guessing_answers => {
+                        self.lock(code, locked_expiry)
+                    }
+                    _ => self.finish(State::Failed { error: code }),
+                }
+                Ok(Vec::new())
+            }
+            (state, Event::TransportFailed(code)) if state.is_working() => {
+                self.set_state(State::Interrupted { error: code });
+                Ok(Vec::new())
+            }
+            (
+                state,
+                Event::StepAccepted(_) | Event::ServerRejected { .. } | Event::TransportFailed(_),
+            ) if !state.is_working() => Err(FlowError::UnexpectedReply),
+
+            (_, Event::Back) => Err(FlowError::CannotGoBack),
+            (_, _) => Err(unexpected()),
+        }
+    }
+
+    // ---- helpers ----
+
+    /// Seals `payload` for `step`, records it as pending and moves to `next`. On failure nothing
+    /// changes.
+    fn submit(
+        &mut self,
+        step: Step,
+        payload: &StepPayload,
+        rng: &dyn SecureRandom,
+        next: State,
+    ) -> Result<Vec<Effect>, FlowError> {
+        let ctx = EnvelopeContext {
+            challenge_id: &self.challenge_id,
+            challenge_type: &self.challenge_type,
+            step: &step,
+        };
+        let envelope = seal_json(&self.key, &ctx, payload, rng)?;
+        let sub = StepSubmission { step, envelope };
+        self.pending = Some(sub.clone());
+        self.set_state(next);
+        Ok(vec![Effect::SubmitStep(sub)])
+    }
+
+    fn lock(&mut self, code: ErrorCode, until: Option<String>) {
+        let until_unix = until.as_deref().and_then(parse_rfc3339);
+        self.finish(State::Locked {
+            code,
+            until,
+            until_unix,
+        });
+    }
+
+    /// Enters a terminal state, dropping everything held.
+    fn finish(&mut self, state: State) {
+        self.clear_secrets();
+        self.pending = None;
+        if state == State::Done {
+            self.progress.step = self.progress.of;
+        }
+        self.state = state;
+        self.error = None;
+    }
+
+    fn clear_secrets(&mut self) {
+        self.new_pin = None;
+        self.answers.clear();
+    }
+
+    /// Enters a non-terminal state: clears the shown error and updates progress.
+    fn set_state(&mut self, state: State) {
+        if state.is_terminal() {
+            self.finish(state);
+            return;
+        }
+        if let Some(step) = self.step_of(&state) {
+            self.progress = Progress {
+                step,
+                of: self.total_steps(),
+            };
+        }
+        self.state = state;
+        self.error = None;
+    }
+
+    /// Number of questions the flow asks.
+    fn question_count(&self) -> usize {
+        match self.kind {
+            Kind::RestorePin => self.recovery.len(),
+            _ => self.question_policy.required_count,
+        }
+    }
+
+    fn slot(&self, index: usize) -> Slot {
+        Slot {
+            number: count(index + 1),
+            of: count(self.question_count()),
+        }
+    }
+
+    fn total_steps(&self) -> u32 {
+        let n = count(self.question_count());
+        match self.kind {
+            Kind::Initialize => n.saturating_mul(2).saturating_add(3),
+            Kind::SetPin | Kind::SignMessage => 2,
+            Kind::ChangePin => 3,
+            Kind::SetSecurityQuestions => n.saturating_mul(2).saturating_add(2),
+            Kind::RestorePin => n.saturating_add(2),
+        }
+    }
+
+    /// The progress step of a non-terminal state (`None` keeps the current one).
+    fn step_of(&self, state: &State) -> Option<u32> {
+        let n = count(self.question_count());
+        let k = |slot: usize| count(slot);
+        // Steps before the question slots start.
+        let q_base = match self.kind {
+            Kind::Initialize => 3,
+            _ => 2,
+        };
+        Some(match state {
+            State::AuthorizeMessage => 1,
+            State::EnterCurrentPin => match self.kind {
+                Kind::SignMessage => 2,
+                _ => 1,
+            },
+            State::VerifyingCurrentPin => 1,
+            State::AnswerRecovery { slot } => k(*slot).saturating_add(1),
+            State::VerifyingAnswers => n,
+            State::EnterNewPin => match self.kind {
+                Kind::ChangePin => 2,
+                Kind::RestorePin => n.saturating_add(1),
+                _ => 1,
+            },
+            State::ConfirmNewPin => match self.kind {
+                Kind::ChangePin => 3,
+                Kind::RestorePin => n.saturating_add(2),
+                _ => 2,
+            },
+            State::ChooseQuestion { slot } => q_base + k(*slot).saturating_mul(2),
+            State::AnswerQuestion { slot } => q_base + 1 + k(*slot).saturating_mul(2),
+            State::Review | State::Submitting => self.total_steps(),
+            State::Interrupted { .. }
+            | State::Done
+            | State::Failed { .. }
+            | State::Locked { .. }
+            | State::Cancelled => return None,
+        })
+    }
+
+    /// A screen for a state whose held data went missing; cannot happen, but never panic.
+    fn broken(&self) -> Screen {
+        Screen::Failed {
+            progress: self.progress,
+            error: ErrorCode::InvalidChallenge,
+        }
+    }
+}
