@@ -1144,3 +1144,38 @@ fn flow_debug_shows_no_secrets() {
     feed(&mut f, Event::Acknowledged);
     assert!(!format!("{f:?}").contains(PIN));
 }
+
+#[test]
+fn review_acknowledged_that_cannot_be_sealed_is_refused_and_loses_nothing() {
+    // 80 questions x (100-char answer + 100-char hint) exceed the 16 KiB envelope limit.
+    let mut d = descriptor(T::SetSecurityQuestions);
+    d.verified_steps = vec![Step::CurrentPin];
+    d.catalogue = (0..80)
+        .map(|i| latchkey_protocol::Question {
+            id: format!("x{i:02}"),
+            text: format!("Question {i}?"),
+            kind: latchkey_protocol::QuestionKind::Text,
+        })
+        .collect();
+    d.question_policy.required_count = 80;
+    let mut f = Flow::start(d, key(), NOW).unwrap();
+    for i in 0..80 {
+        feed(&mut f, choose(&format!("x{i:02}")));
+        feed(&mut f, answer(&"a".repeat(100), Some(&"h".repeat(100))));
+    }
+    assert_eq!(f.state_name(), "Review");
+    let err = f
+        .process_event(Event::Acknowledged, NOW, &rng())
+        .unwrap_err();
+    assert_eq!(
+        err,
+        FlowError::Envelope(latchkey_protocol::EnvelopeError::TooLarge)
+    );
+    assert_eq!(f.state_name(), "Review");
+    assert_eq!(f.pending(), None);
+    // Nothing held was dropped: the review still lists all 80 entries.
+    match f.screen() {
+        Screen::Review { entries, .. } => assert_eq!(entries.len(), 80),
+        s => panic!("{s:?}"),
+    }
+}
