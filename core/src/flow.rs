@@ -985,3 +985,39 @@ impl Flow {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `STATE_NAMES` lists exactly the names `State::name` gives (the match there is
+    /// exhaustive, so a new variant must be added here and to `STATE_NAMES`).
+    #[test]
+    fn state_names_list_matches_state_name() {
+        let e = ErrorCode::NetworkError;
+        let all = [
+            State::AuthorizeMessage,
+            State::EnterCurrentPin,
+            State::VerifyingCurrentPin,
+            State::AnswerRecovery { slot: 0 },
+            State::VerifyingAnswers,
+            State::EnterNewPin,
+            State::ConfirmNewPin,
+            State::ChooseQuestion { slot: 0 },
+            State::AnswerQuestion { slot: 0 },
+            State::Review,
+            State::Submitting,
+            State::Interrupted { error: e },
+            State::Done,
+            State::Failed { error: e },
+            State::Locked {
+                code: e,
+                until: None,
+                until_unix: None,
+            },
+            State::Cancelled,
+        ];
+        let names: Vec<&str> = all.iter().map(State::name).collect();
+        assert_eq!(names, STATE_NAMES);
+    }
+}
