@@ -1,1 +1,230 @@
-//! Latchkey reference server.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+//! Latchkey reference server: the developer API, the client (challenge) API, Argon2id
+//! verifiers with guess limits, idempotency keys and signed webhooks, on SQLite or PostgreSQL.
+//!
+//! Start it in-process:
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), latchkey_server::StartError> {
+//! let running = latchkey_server::Server::start(latchkey_server::Config::for_tests("/tmp/lk")).await?;
+//! println!("listening on http://{}", running.local_addr());
+//! running.shutdown().await;
+//! # Ok(()) }
+//! ```
+
+pub mod app;
+pub mod challenges;
+pub mod config;
+pub mod crypto;
+pub mod db;
+pub mod error;
+pub mod openapi;
+pub mod webhooks;
+
+pub use config::{Cli, Config};
+pub use error::ApiError;
+
+use app::AppState;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The data directory could not be created.
+    #[error("data directory: {0}")]
+    DataDir(std::io::Error),
+    /// The database could not be opened or migrated.
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    /// Key material (pepper, signing key) could not be loaded.
+    #[error("keys: {0}")]
+    Keys(String),
+    /// The listen address could not be bound.
+    #[error("listen: {0}")]
+    Bind(std::io::Error),
+}
+
+/// The server. Use [`Server::start`].
+#[derive(Debug)]
+pub struct Server;
+
+/// A started server: its address, the API key if one was generated or given, and shutdown.
+pub struct RunningServer {
+    addr: SocketAddr,
+    api_key: Option<String>,
+    generated_api_key: bool,
+    signing_key_id: String,
+    stop: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+    pool: sqlx::AnyPool,
+}
+
+impl std::fmt::Debug for RunningServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunningServer")
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Server {
+    /// Opens the database (running migrations), loads or creates the pepper, API key and
+    /// signing key, binds the listener and starts serving plus the background tasks (expiry
+    /// sweep, webhook outbox).
+    pub async fn start(config: Config) -> Result<RunningServer, StartError> {
+        std::fs::create_dir_all(&config.data_dir).map_err(StartError::DataDir)?;
+        let pool = db::connect(&config).await?;
+        let pepper =
+            Arc::new(crypto::Pepper::load(&config).map_err(|e| StartError::Keys(e.to_string()))?);
+        let hasher = crypto::Hasher::new(pepper.clone(), &config)
+            .map_err(|e| StartError::Keys(e.to_string()))?;
+        let signing = webhooks::load_signing_key(&pool, &pepper)
+            .await
+            .map_err(StartError::Keys)?;
+        let (api_key, generated, hashes) = load_api_key(&pool, &config).await?;
+        let listener = tokio::net::TcpListener::bind(config.listen)
+            .await
+            .map_err(StartError::Bind)?;
+        let addr = listener.local_addr().map_err(StartError::Bind)?;
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| StartError::Keys(e.to_string()))?;
+        let signing_key_id = signing.id.clone();
+        let state = Arc::new(AppState {
+            pool: pool.clone(),
+            config,
+            hasher,
+            signing,
+            api_key_hashes: hashes,
+            outbox_wake: tokio::sync::Notify::new(),
+            http,
+        });
+        let (stop, stop_rx) = watch::channel(false);
+        let mut tasks = Vec::new();
+
+        let router = app::router(state.clone());
+        let mut rx = stop_rx.clone();
+        tasks.push(tokio::spawn(async move {
+            let shutdown = async move {
+                let _ = rx.wait_for(|v| *v).await;
+            };
+            if let Err(e) = axum::serve(listener, router)
+                .with_graceful_shutdown(shutdown)
+                .await
+            {
+                tracing::error!(error = %e, "server stopped with an error");
+            }
+        }));
+        tasks.push(tokio::spawn(webhooks::run_outbox(
+            state.clone(),
+            stop_rx.clone(),
+        )));
+        let st = state.clone();
+        let mut rx = stop_rx;
+        tasks.push(tokio::spawn(async move {
+            loop {
+                if let Err(e) = challenges::sweep(&st).await {
+                    tracing::warn!(error = %e, "expiry sweep failed");
+                }
+                tokio::select! {
+                    _ = rx.wait_for(|v| *v) => return,
+                    _ = tokio::time::sleep(st.config.sweep_interval) => {}
+                }
+            }
+        }));
+        tracing::info!(%addr, "latchkey-server listening");
+        Ok(RunningServer {
+            addr,
+            api_key,
+            generated_api_key: generated,
+            signing_key_id,
+            stop,
+            tasks,
+            pool,
+        })
+    }
+}
+
+async fn load_api_key(
+    pool: &sqlx::AnyPool,
+    config: &Config,
+) -> Result<(Option<String>, bool, Vec<String>), StartError> {
+    if let Some(k) = &config.api_key {
+        return Ok((
+            Some(k.clone()),
+            false,
+            vec![crypto::sha256_hex(k.as_bytes())],
+        ));
+    }
+    use sqlx::Row;
+    let rows = sqlx::query("SELECT key_hash FROM api_keys")
+        .fetch_all(pool)
+        .await?;
+    let hashes: Vec<String> = rows
+        .iter()
+        .map(|r| r.try_get("key_hash"))
+        .collect::<Result<_, _>>()?;
+    if !hashes.is_empty() {
+        return Ok((None, false, hashes));
+    }
+    let key = crypto::new_token().map_err(|e| StartError::Keys(e.to_string()))?;
+    let key = format!("lk_{}", key.as_str());
+    let h = crypto::sha256_hex(key.as_bytes());
+    sqlx::query("INSERT INTO api_keys (key_hash, created_at) VALUES ($1, $2)")
+        .bind(&h)
+        .bind(db::now_ms())
+        .execute(pool)
+        .await?;
+    Ok((Some(key), true, vec![h]))
+}
+
+impl RunningServer {
+    /// The address actually bound (the real port when started with port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://<addr>`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The API key: the configured one, or the one generated on this (first) start.
+    /// `None` when a key was generated on an earlier start (only its hash is stored).
+    pub fn api_key(&self) -> Option<&str> {
+        self.api_key.as_deref()
+    }
+
+    /// Whether this start generated the API key.
+    pub fn api_key_generated(&self) -> bool {
+        self.generated_api_key
+    }
+
+    /// Id of the webhook signing key (`X-Latchkey-Key-Id`).
+    pub fn signing_key_id(&self) -> &str {
+        &self.signing_key_id
+    }
+
+    /// Stops accepting requests, lets in-flight requests finish, stops background tasks and
+    /// closes the database.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(true);
+        for t in self.tasks {
+            let _ = t.await;
+        }
+        self.pool.close().await;
+    }
+
+    /// Runs until `signal` completes, then shuts down gracefully.
+    pub async fn run_until<F: Future<Output = ()>>(self, signal: F) {
+        signal.await;
+        tracing::info!("shutting down");
+        self.shutdown().await;
+    }
+}

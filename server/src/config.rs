@@ -1,0 +1,265 @@
+//! Server configuration: the [`Config`] struct used by the library and the `clap` flags of the
+//! binary (every flag has an environment fallback).
+
+use clap::Parser;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Everything the server needs to start. Build one with [`Config::new`], [`Config::for_tests`]
+/// or from command-line flags with [`Cli::into_config`].
+#[derive(Clone)]
+pub struct Config {
+    /// Address to listen on; port 0 picks a free port (see `RunningServer::local_addr`).
+    pub listen: SocketAddr,
+    /// `sqlite://...` or `postgres://...`; `None` means `sqlite://<data_dir>/latchkey.db`.
+    pub database_url: Option<String>,
+    /// Directory for the SQLite file and the pepper file (created if missing).
+    pub data_dir: PathBuf,
+    /// The developer API key. `None`: use the stored key hash, or generate a key on first start.
+    pub api_key: Option<String>,
+    /// The pepper mixed into every verifier. `None`: read or create `<data_dir>/pepper` (mode 0600).
+    pub pepper: Option<String>,
+    /// Lifetime of a user token.
+    pub token_ttl: Duration,
+    /// Lifetime of a challenge before it becomes EXPIRED.
+    pub challenge_ttl: Duration,
+    /// Consecutive wrong PINs (or answer sets) before a lock.
+    pub max_attempts: u32,
+    /// How long a lock lasts.
+    pub lock_duration: Duration,
+    /// Argon2id memory cost in KiB.
+    pub argon2_memory_kib: u32,
+    /// Argon2id iterations.
+    pub argon2_iterations: u32,
+    /// How many Argon2 computations may run at once (a bounded semaphore).
+    pub argon2_concurrency: usize,
+    /// Largest request body accepted, in bytes.
+    pub max_body_bytes: usize,
+    /// First webhook retry delay; doubles on each failure.
+    pub webhook_retry_base: Duration,
+    /// Longest webhook retry delay.
+    pub webhook_retry_max: Duration,
+    /// Timeout of one webhook delivery attempt.
+    pub webhook_timeout: Duration,
+    /// How often expired challenges are swept and the outbox is polled.
+    pub sweep_interval: Duration,
+    /// Most database connections (SQLite always uses one).
+    pub max_db_connections: u32,
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("listen", &self.listen)
+            .field("database", &self.database_url.as_deref().map(redact_url))
+            .field("data_dir", &self.data_dir)
+            .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
+            .field("pepper", &self.pepper.as_ref().map(|_| "<redacted>"))
+            .field("token_ttl", &self.token_ttl)
+            .field("challenge_ttl", &self.challenge_ttl)
+            .field("max_attempts", &self.max_attempts)
+            .field("lock_duration", &self.lock_duration)
+            .field("argon2_memory_kib", &self.argon2_memory_kib)
+            .field("argon2_iterations", &self.argon2_iterations)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Strips the password from a database URL so it can be logged.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            let user = creds.split(':').next().unwrap_or("");
+            format!("{}://{}:<redacted>@{}", &url[..s], user, &url[at + 1..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+impl Config {
+    /// Production defaults with the given data directory.
+    pub fn new(data_dir: impl Into<PathBuf>) -> Self {
+        Config {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            database_url: None,
+            data_dir: data_dir.into(),
+            api_key: None,
+            pepper: None,
+            token_ttl: Duration::from_secs(60 * 60),
+            challenge_ttl: Duration::from_secs(15 * 60),
+            max_attempts: 3,
+            lock_duration: Duration::from_secs(30 * 60),
+            argon2_memory_kib: 19456,
+            argon2_iterations: 2,
+            argon2_concurrency: std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(2),
+            max_body_bytes: 64 * 1024,
+            webhook_retry_base: Duration::from_secs(2),
+            webhook_retry_max: Duration::from_secs(60 * 60),
+            webhook_timeout: Duration::from_secs(10),
+            sweep_interval: Duration::from_secs(1),
+            max_db_connections: 10,
+        }
+    }
+
+    /// Fast settings for tests: loopback port 0, SQLite in `data_dir`, small Argon2 parameters
+    /// (1024 KiB, 1 iteration), 100 ms webhook retries and sweeps.
+    pub fn for_tests(data_dir: impl Into<PathBuf>) -> Self {
+        Config {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            argon2_memory_kib: 1024,
+            argon2_iterations: 1,
+            webhook_retry_base: Duration::from_millis(100),
+            webhook_retry_max: Duration::from_secs(2),
+            webhook_timeout: Duration::from_secs(5),
+            sweep_interval: Duration::from_millis(100),
+            ..Config::new(data_dir)
+        }
+    }
+
+    /// The database URL actually used (default SQLite file in the data directory).
+    pub fn effective_database_url(&self) -> String {
+        let url = match &self.database_url {
+            Some(u) => u.clone(),
+            None => format!("sqlite://{}", self.data_dir.join("latchkey.db").display()),
+        };
+        if url.starts_with("sqlite:") && !url.contains("mode=") && !url.contains(":memory:") {
+            let sep = if url.contains('?') { '&' } else { '?' };
+            format!("{url}{sep}mode=rwc")
+        } else {
+            url
+        }
+    }
+}
+
+/// Command-line flags of the `latchkey-server` binary; each has an environment fallback.
+#[derive(Debug, Parser)]
+#[command(name = "latchkey-server", version, about = "Latchkey reference server")]
+pub struct Cli {
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, env = "LATCHKEY_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// Database URL: sqlite://FILE or postgres://... (default: SQLite file in the data directory).
+    #[arg(long, env = "LATCHKEY_DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// Data directory (SQLite file, pepper file).
+    #[arg(long, env = "LATCHKEY_DATA_DIR", default_value = "latchkey-data")]
+    pub data_dir: PathBuf,
+    /// User-token lifetime (humantime, e.g. "60m").
+    #[arg(long, env = "LATCHKEY_TOKEN_TTL", default_value = "60m", value_parser = humantime::parse_duration)]
+    pub token_ttl: Duration,
+    /// Challenge lifetime before EXPIRED.
+    #[arg(long, env = "LATCHKEY_CHALLENGE_TTL", default_value = "15m", value_parser = humantime::parse_duration)]
+    pub challenge_ttl: Duration,
+    /// Consecutive wrong guesses before a lock.
+    #[arg(long, env = "LATCHKEY_MAX_ATTEMPTS", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub max_attempts: u32,
+    /// Lock duration.
+    #[arg(long, env = "LATCHKEY_LOCK_DURATION", default_value = "30m", value_parser = humantime::parse_duration)]
+    pub lock_duration: Duration,
+    /// Argon2id memory cost in KiB.
+    #[arg(long, env = "LATCHKEY_ARGON2_MEMORY_KIB", default_value_t = 19456, value_parser = clap::value_parser!(u32).range(8..))]
+    pub argon2_memory_kib: u32,
+    /// Argon2id iterations.
+    #[arg(long, env = "LATCHKEY_ARGON2_ITERATIONS", default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..))]
+    pub argon2_iterations: u32,
+    /// Argon2 computations allowed at once (default: number of CPUs).
+    #[arg(long, env = "LATCHKEY_ARGON2_CONCURRENCY")]
+    pub argon2_concurrency: Option<usize>,
+    /// Largest request body in bytes.
+    #[arg(long, env = "LATCHKEY_MAX_BODY_BYTES", default_value_t = 65536)]
+    pub max_body_bytes: usize,
+    /// First webhook retry delay (doubles each failure).
+    #[arg(long, env = "LATCHKEY_WEBHOOK_RETRY_BASE", default_value = "2s", value_parser = humantime::parse_duration)]
+    pub webhook_retry_base: Duration,
+    /// Longest webhook retry delay.
+    #[arg(long, env = "LATCHKEY_WEBHOOK_RETRY_MAX", default_value = "1h", value_parser = humantime::parse_duration)]
+    pub webhook_retry_max: Duration,
+    /// Expiry sweep and outbox poll interval.
+    #[arg(long, env = "LATCHKEY_SWEEP_INTERVAL", default_value = "1s", value_parser = humantime::parse_duration)]
+    pub sweep_interval: Duration,
+    /// Most database connections (PostgreSQL; SQLite always uses one).
+    #[arg(long, env = "LATCHKEY_MAX_DB_CONNECTIONS", default_value_t = 10)]
+    pub max_db_connections: u32,
+    /// Log filter (tracing `EnvFilter` syntax), e.g. "info" or "latchkey_server=debug".
+    #[arg(long, env = "LATCHKEY_LOG", default_value = "info")]
+    pub log: String,
+}
+
+impl Cli {
+    /// Builds the [`Config`]; the API key and pepper come from `LATCHKEY_API_KEY` and
+    /// `LATCHKEY_PEPPER` (environment only, never flags, so they stay out of `ps`).
+    pub fn into_config(self) -> Config {
+        let mut c = Config::new(self.data_dir);
+        c.listen = self.listen;
+        c.database_url = self.database_url;
+        c.api_key = std::env::var("LATCHKEY_API_KEY")
+            .ok()
+            .filter(|s| !s.is_empty());
+        c.pepper = std::env::var("LATCHKEY_PEPPER")
+            .ok()
+            .filter(|s| !s.is_empty());
+        c.token_ttl = self.token_ttl;
+        c.challenge_ttl = self.challenge_ttl;
+        c.max_attempts = self.max_attempts;
+        c.lock_duration = self.lock_duration;
+        c.argon2_memory_kib = self.argon2_memory_kib;
+        c.argon2_iterations = self.argon2_iterations;
+        if let Some(n) = self.argon2_concurrency {
+            c.argon2_concurrency = n.max(1);
+        }
+        c.max_body_bytes = self.max_body_bytes;
+        c.webhook_retry_base = self.webhook_retry_base;
+        c.webhook_retry_max = self.webhook_retry_max;
+        c.sweep_interval = self.sweep_interval;
+        c.max_db_connections = self.max_db_connections.max(1);
+        c
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacts_password() {
+        assert_eq!(
+            redact_url("postgres://lk:s3cret@127.0.0.1/db"),
+            "postgres://lk:<redacted>@127.0.0.1/db"
+        );
+        assert_eq!(redact_url("sqlite://x.db"), "sqlite://x.db");
+    }
+
+    #[test]
+    fn sqlite_url_gets_create_mode() {
+        let mut c = Config::for_tests("/tmp/x");
+        assert_eq!(
+            c.effective_database_url(),
+            "sqlite:///tmp/x/latchkey.db?mode=rwc"
+        );
+        c.database_url = Some("sqlite://a.db?mode=ro".into());
+        assert_eq!(c.effective_database_url(), "sqlite://a.db?mode=ro");
+    }
+
+    #[test]
+    fn cli_parses_durations() {
+        let cli = Cli::try_parse_from([
+            "latchkey-server",
+            "--listen",
+            "127.0.0.1:0",
+            "--challenge-ttl",
+            "2s",
+            "--argon2-memory-kib",
+            "1024",
+        ])
+        .unwrap();
+        let c = cli.into_config();
+        assert_eq!(c.challenge_ttl, Duration::from_secs(2));
+        assert_eq!(c.argon2_memory_kib, 1024);
+        assert_eq!(c.max_attempts, 3);
+    }
+}

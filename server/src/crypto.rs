@@ -1,0 +1,410 @@
+//! Server-side cryptography: pepper, Argon2id verifiers, tokens, key wrapping and webhook
+//! signing. Every primitive comes from `ring` or `argon2`.
+
+use crate::config::Config;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::Engine as _;
+use ring::aead::{Aad, LessSafeKey, Nonce, UnboundKey, AES_256_GCM, NONCE_LEN};
+use ring::rand::{SecureRandom, SystemRandom};
+use ring::signature::{EcdsaKeyPair, KeyPair, ECDSA_P256_SHA256_ASN1_SIGNING};
+use ring::{digest, hkdf, hmac};
+use std::fmt;
+use std::io::Write as _;
+use std::path::Path;
+use std::sync::Arc;
+use tokio::sync::Semaphore;
+use zeroize::Zeroizing;
+
+/// Failure of a cryptographic operation (no secret material inside).
+#[derive(Debug, thiserror::Error)]
+pub enum CryptoError {
+    /// The random source failed.
+    #[error("random source failure")]
+    Rng,
+    /// A stored verifier or wrapped key is malformed.
+    #[error("stored secret material is malformed")]
+    Malformed,
+    /// Argon2 failed (bad parameters).
+    #[error("argon2 failure")]
+    Argon2,
+    /// Reading or writing the pepper file failed.
+    #[error("pepper file: {0}")]
+    PepperFile(String),
+}
+
+/// Lowercase hex of SHA-256.
+pub fn sha256_hex(data: &[u8]) -> String {
+    let d = digest::digest(&digest::SHA256, data);
+    d.as_ref().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Fills `n` random bytes.
+pub fn random_bytes(n: usize) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
+    let mut v = Zeroizing::new(vec![0u8; n]);
+    SystemRandom::new()
+        .fill(&mut v)
+        .map_err(|_| CryptoError::Rng)?;
+    Ok(v)
+}
+
+/// A new bearer secret: 32 random bytes, base64url without padding (43 characters).
+pub fn new_token() -> Result<Zeroizing<String>, CryptoError> {
+    Ok(Zeroizing::new(
+        URL_SAFE_NO_PAD.encode(&random_bytes(32)?[..]),
+    ))
+}
+
+/// Whether `s` looks like a token made by [`new_token`].
+pub fn token_well_formed(s: &str) -> bool {
+    s.len() == 43
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// The server's secret keys derived from the pepper: the HMAC key of verifiers and the key
+/// that wraps session and signing keys at rest.
+pub struct Pepper {
+    hmac_key: hmac::Key,
+    wrap_key: LessSafeKey,
+}
+
+impl fmt::Debug for Pepper {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Pepper(<redacted>)")
+    }
+}
+
+struct Len32;
+impl hkdf::KeyType for Len32 {
+    fn len(&self) -> usize {
+        32
+    }
+}
+
+impl Pepper {
+    /// Derives the keys from the pepper bytes.
+    pub fn from_bytes(pepper: &[u8]) -> Result<Self, CryptoError> {
+        let prk = hkdf::Salt::new(hkdf::HKDF_SHA256, b"latchkey/v1/server-pepper").extract(pepper);
+        let mut hk = Zeroizing::new([0u8; 32]);
+        prk.expand(&[b"verifier-hmac"], Len32)
+            .and_then(|okm| okm.fill(&mut hk[..]))
+            .map_err(|_| CryptoError::Rng)?;
+        let wrap = prk
+            .expand(&[b"wrap-key"], &AES_256_GCM)
+            .map_err(|_| CryptoError::Rng)?;
+        Ok(Pepper {
+            hmac_key: hmac::Key::new(hmac::HMAC_SHA256, &hk[..]),
+            wrap_key: LessSafeKey::new(UnboundKey::from(wrap)),
+        })
+    }
+
+    /// Loads the pepper from the config (`LATCHKEY_PEPPER`) or from `<data_dir>/pepper`,
+    /// creating that file with mode 0600 on first start.
+    pub fn load(config: &Config) -> Result<Self, CryptoError> {
+        if let Some(p) = &config.pepper {
+            return Pepper::from_bytes(p.as_bytes());
+        }
+        let path = config.data_dir.join("pepper");
+        match std::fs::read_to_string(&path) {
+            Ok(s) => {
+                let bytes = Zeroizing::new(
+                    STANDARD
+                        .decode(s.trim())
+                        .map_err(|_| CryptoError::PepperFile("not base64".into()))?,
+                );
+                if bytes.len() < 16 {
+                    return Err(CryptoError::PepperFile("too short".into()));
+                }
+                Pepper::from_bytes(&bytes)
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let bytes = random_bytes(32)?;
+                write_private_file(&path, STANDARD.encode(&bytes[..]).as_bytes())?;
+                Pepper::from_bytes(&bytes)
+            }
+            Err(e) => Err(CryptoError::PepperFile(e.to_string())),
+        }
+    }
+
+    /// HMAC-SHA256(pepper, domain || 0 || secret): the input to Argon2.
+    pub fn mac(&self, domain: &str, secret: &[u8]) -> Zeroizing<Vec<u8>> {
+        let mut ctx = hmac::Context::with_key(&self.hmac_key);
+        ctx.update(domain.as_bytes());
+        ctx.update(&[0]);
+        ctx.update(secret);
+        Zeroizing::new(ctx.sign().as_ref().to_vec())
+    }
+
+    /// Encrypts key material for storage: base64(nonce || AES-256-GCM(ct || tag)), bound to `label`.
+    pub fn wrap(&self, label: &str, plain: &[u8]) -> Result<String, CryptoError> {
+        let mut nonce = [0u8; NONCE_LEN];
+        SystemRandom::new()
+            .fill(&mut nonce)
+            .map_err(|_| CryptoError::Rng)?;
+        let mut buf = Zeroizing::new(plain.to_vec());
+        self.wrap_key
+            .seal_in_place_append_tag(
+                Nonce::assume_unique_for_key(nonce),
+                Aad::from(label.as_bytes()),
+                &mut *buf,
+            )
+            .map_err(|_| CryptoError::Rng)?;
+        let mut out = nonce.to_vec();
+        out.extend_from_slice(&buf);
+        Ok(STANDARD.encode(out))
+    }
+
+    /// Reverses [`Pepper::wrap`].
+    pub fn unwrap(&self, label: &str, wrapped: &str) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
+        let mut raw = Zeroizing::new(
+            STANDARD
+                .decode(wrapped)
+                .map_err(|_| CryptoError::Malformed)?,
+        );
+        if raw.len() < NONCE_LEN + 16 {
+            return Err(CryptoError::Malformed);
+        }
+        let mut nonce = [0u8; NONCE_LEN];
+        nonce.copy_from_slice(&raw[..NONCE_LEN]);
+        let plain = self
+            .wrap_key
+            .open_in_place(
+                Nonce::assume_unique_for_key(nonce),
+                Aad::from(label.as_bytes()),
+                &mut raw[NONCE_LEN..],
+            )
+            .map_err(|_| CryptoError::Malformed)?;
+        Ok(Zeroizing::new(plain.to_vec()))
+    }
+}
+
+/// Writes a file readable only by its owner (0600 on Unix).
+pub fn write_private_file(path: &Path, content: &[u8]) -> Result<(), CryptoError> {
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts
+        .open(path)
+        .map_err(|e| CryptoError::PepperFile(e.to_string()))?;
+    f.write_all(content)
+        .and_then(|_| f.sync_all())
+        .map_err(|e| CryptoError::PepperFile(e.to_string()))
+}
+
+/// Argon2id verifiers over HMAC-SHA256(pepper, secret), computed on blocking threads behind a
+/// bounded semaphore.
+#[derive(Clone)]
+pub struct Hasher {
+    pepper: Arc<Pepper>,
+    params: Params,
+    permits: Arc<Semaphore>,
+}
+
+impl fmt::Debug for Hasher {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Hasher").finish_non_exhaustive()
+    }
+}
+
+/// Domain label of PIN verifiers.
+pub const DOMAIN_PIN: &str = "latchkey/v1/pin";
+/// Domain label of answer-set verifiers.
+pub const DOMAIN_ANSWERS: &str = "latchkey/v1/answers";
+
+impl Hasher {
+    /// A hasher with the configured Argon2id cost.
+    pub fn new(pepper: Arc<Pepper>, config: &Config) -> Result<Self, CryptoError> {
+        let params = Params::new(
+            config.argon2_memory_kib,
+            config.argon2_iterations,
+            1,
+            Some(32),
+        )
+        .map_err(|_| CryptoError::Argon2)?;
+        Ok(Hasher {
+            pepper,
+            params,
+            permits: Arc::new(Semaphore::new(config.argon2_concurrency.max(1))),
+        })
+    }
+
+    /// The pepper keys.
+    pub fn pepper(&self) -> &Pepper {
+        &self.pepper
+    }
+
+    /// Makes a verifier (PHC string) for a normalised secret.
+    pub async fn hash(
+        &self,
+        domain: &'static str,
+        secret: Zeroizing<Vec<u8>>,
+    ) -> Result<String, CryptoError> {
+        let mac = self.pepper.mac(domain, &secret);
+        drop(secret);
+        let salt = random_bytes(16)?;
+        let salt = SaltString::encode_b64(&salt).map_err(|_| CryptoError::Argon2)?;
+        let params = self.params.clone();
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|_| CryptoError::Argon2)?;
+        tokio::task::spawn_blocking(move || {
+            let a = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
+            a.hash_password(&mac, &salt)
+                .map(|h| h.to_string())
+                .map_err(|_| CryptoError::Argon2)
+        })
+        .await
+        .map_err(|_| CryptoError::Argon2)?
+    }
+
+    /// Checks a normalised secret against a verifier (constant time inside `argon2`).
+    pub async fn verify(
+        &self,
+        domain: &'static str,
+        secret: Zeroizing<Vec<u8>>,
+        verifier: String,
+    ) -> Result<bool, CryptoError> {
+        let mac = self.pepper.mac(domain, &secret);
+        drop(secret);
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|_| CryptoError::Argon2)?;
+        tokio::task::spawn_blocking(move || {
+            let parsed = PasswordHash::new(&verifier).map_err(|_| CryptoError::Malformed)?;
+            // Parameters come from the stored verifier, so cost changes keep old verifiers valid.
+            Ok(Argon2::default().verify_password(&mac, &parsed).is_ok())
+        })
+        .await
+        .map_err(|_| CryptoError::Argon2)?
+    }
+}
+
+/// The webhook signing key (ECDSA P-256, SHA-256).
+pub struct SigningKey {
+    /// Key id sent as `X-Latchkey-Key-Id`.
+    pub id: String,
+    /// Base64 DER SubjectPublicKeyInfo.
+    pub public_key_b64: String,
+    pair: EcdsaKeyPair,
+}
+
+impl fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SigningKey")
+            .field("id", &self.id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// DER prefix of a P-256 SubjectPublicKeyInfo, followed by the 65-byte uncompressed point.
+const P256_SPKI_PREFIX: [u8; 26] = [
+    0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x08, 0x2a,
+    0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00,
+];
+
+impl SigningKey {
+    /// Generates a fresh key; returns it with its PKCS#8 document (to be wrapped and stored).
+    pub fn generate() -> Result<(Zeroizing<Vec<u8>>, String), CryptoError> {
+        let rng = SystemRandom::new();
+        let doc = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &rng)
+            .map_err(|_| CryptoError::Rng)?;
+        Ok((
+            Zeroizing::new(doc.as_ref().to_vec()),
+            uuid::Uuid::new_v4().to_string(),
+        ))
+    }
+
+    /// Loads a key from its PKCS#8 document.
+    pub fn from_pkcs8(id: String, pkcs8: &[u8]) -> Result<Self, CryptoError> {
+        let pair =
+            EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, pkcs8, &SystemRandom::new())
+                .map_err(|_| CryptoError::Malformed)?;
+        let mut spki = P256_SPKI_PREFIX.to_vec();
+        spki.extend_from_slice(pair.public_key().as_ref());
+        Ok(SigningKey {
+            id,
+            public_key_b64: STANDARD.encode(spki),
+            pair,
+        })
+    }
+
+    /// Signs `body`; returns base64 of the DER signature.
+    pub fn sign(&self, body: &[u8]) -> Result<String, CryptoError> {
+        let sig = self
+            .pair
+            .sign(&SystemRandom::new(), body)
+            .map_err(|_| CryptoError::Rng)?;
+        Ok(STANDARD.encode(sig.as_ref()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrap_round_trip_and_binding() {
+        let p = Pepper::from_bytes(b"0123456789abcdef0123456789abcdef").unwrap();
+        let w = p.wrap("a", b"key material").unwrap();
+        assert_eq!(&p.unwrap("a", &w).unwrap()[..], b"key material");
+        assert!(p.unwrap("b", &w).is_err());
+        let other = Pepper::from_bytes(b"another pepper, another key.....").unwrap();
+        assert!(other.unwrap("a", &w).is_err());
+    }
+
+    #[test]
+    fn tokens() {
+        let t = new_token().unwrap();
+        assert!(token_well_formed(&t));
+        assert!(!token_well_formed("short"));
+        assert_ne!(*t, *new_token().unwrap());
+    }
+
+    #[test]
+    fn spki_has_expected_length() {
+        let (doc, id) = SigningKey::generate().unwrap();
+        let k = SigningKey::from_pkcs8(id, &doc).unwrap();
+        assert_eq!(STANDARD.decode(&k.public_key_b64).unwrap().len(), 91);
+        let sig = STANDARD.decode(k.sign(b"x").unwrap()).unwrap();
+        let point = &STANDARD.decode(&k.public_key_b64).unwrap()[26..];
+        ring::signature::UnparsedPublicKey::new(&ring::signature::ECDSA_P256_SHA256_ASN1, point)
+            .verify(b"x", &sig)
+            .unwrap();
+    }
+
+    #[tokio::test]
+    async fn verifier_round_trip() {
+        let dir = std::env::temp_dir();
+        let mut c = Config::for_tests(dir);
+        c.pepper = Some("test pepper".into());
+        let h = Hasher::new(Arc::new(Pepper::load(&c).unwrap()), &c).unwrap();
+        let v = h
+            .hash(DOMAIN_PIN, Zeroizing::new(b"135790".to_vec()))
+            .await
+            .unwrap();
+        assert!(v.starts_with("$argon2id$"));
+        assert!(!v.contains("135790"));
+        assert!(h
+            .verify(DOMAIN_PIN, Zeroizing::new(b"135790".to_vec()), v.clone())
+            .await
+            .unwrap());
+        assert!(!h
+            .verify(DOMAIN_PIN, Zeroizing::new(b"135791".to_vec()), v.clone())
+            .await
+            .unwrap());
+        assert!(!h
+            .verify(DOMAIN_ANSWERS, Zeroizing::new(b"135790".to_vec()), v)
+            .await
+            .unwrap());
+    }
+}
