@@ -60,6 +60,11 @@ if [ "$(psql_admin -c "SELECT 1 FROM pg_database WHERE datname = '$PGDB'")" != "
     psql_admin -c "CREATE DATABASE $PGDB OWNER $PGUSER_NAME" >&2
 fi
 
+# Databases left by earlier test runs (each test makes its own lk_test_<uuid>).
+for db in $(psql_admin -c "SELECT datname FROM pg_database WHERE datname LIKE 'lk\_test\_%'"); do
+    psql_admin -c "DROP DATABASE IF EXISTS $db" >&2 || true
+done
+
 URL="postgres://$PGUSER_NAME:$PGPASS@127.0.0.1:$PORT/$PGDB"
 log "ready: PostgreSQL $VERSION on 127.0.0.1:$PORT"
 echo "export LATCHKEY_TEST_POSTGRES_URL=$URL"
