@@ -7,7 +7,14 @@
 //! app what to draw ([`Screen`]), takes the user's inputs and the server's replies ([`Event`]),
 //! and hands back what must be sent ([`Effect`]). It never does IO, reads no clock (time comes in
 //! as `now`, unix seconds) and starts no threads. See `docs/flows.md` for one diagram per flow.
+//!
+//! [`driver`] (feature `driver`, on by default) is the thin async layer on tokio + reqwest:
+//! [`Client`] → [`Session`] → [`ChallengeRun`], which fetches a challenge's descriptor, feeds the
+//! flow, sends the steps it asks for (with retries) and returns each new [`Screen`]. See
+//! `docs/sdk.md`.
 
+#[cfg(feature = "driver")]
+pub mod driver;
 pub mod error;
 pub mod flow;
 pub mod screen;
@@ -16,3 +23,13 @@ pub mod time;
 pub use error::{FlowError, InputError};
 pub use flow::{Effect, Event, Flow, STATE_NAMES};
 pub use screen::{PinPurpose, Progress, ReviewEntry, Screen, Slot, ACKNOWLEDGEMENT_TEXT};
+
+#[cfg(feature = "driver")]
+pub use driver::{
+    admin::new_idempotency_key, AdminClient, ChallengeRun, Client, ClientConfig, Input,
+    LatchkeyError, Session,
+};
+pub use latchkey_protocol::{
+    Challenge, ChallengeStatus, ChallengeType, CredentialStatus, ErrorCode, Question, QuestionKind,
+    Secret, User,
+};

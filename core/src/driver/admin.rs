@@ -1,0 +1,193 @@
+//! [`AdminClient`]: the developer API (`Authorization: Bearer <api key>`), for app backends,
+//! tools, the terminal sample app and tests. A device app never holds the API key; it gets
+//! a user token and `encryptionKey` from its backend and uses [`Session`](super::Session).
+
+use super::http::{Auth, Retry};
+use super::{outcome, path_segment, Client, ClientConfig, LatchkeyError};
+use latchkey_protocol::{
+    ChallengeIdResponse, ChallengeType, CreateUserRequest, ErrorCode, IdempotentRequest,
+    SignMessageRequest, User, UserTokenRequest, UserTokenResponse,
+};
+use reqwest::Method;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use std::fmt;
+use zeroize::Zeroizing;
+
+/// A developer-API client. Cheap to clone. `Debug` hides the API key.
+///
+/// Every call is retried on connection errors, timeouts and 5xx like the client API;
+/// challenge creation resends the same idempotency key, so a retry never creates a second
+/// challenge.
+#[derive(Clone)]
+pub struct AdminClient {
+    client: Client,
+    api_key: std::sync::Arc<Zeroizing<String>>,
+}
+
+impl fmt::Debug for AdminClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AdminClient")
+            .field("client", &self.client)
+            .field("api_key", &"<redacted>")
+            .finish()
+    }
+}
+
+/// A new random idempotency key (UUID v4).
+pub fn new_idempotency_key() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+impl AdminClient {
+    /// A developer-API client with its own connection pool.
+    pub fn new(config: ClientConfig, api_key: &str) -> Result<AdminClient, LatchkeyError> {
+        Ok(AdminClient::with_client(Client::new(config)?, api_key))
+    }
+
+    pub(crate) fn with_client(client: Client, api_key: &str) -> AdminClient {
+        AdminClient {
+            client,
+            api_key: std::sync::Arc::new(Zeroizing::new(api_key.trim().to_owned())),
+        }
+    }
+
+    /// The underlying client (for [`Client::session`]).
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// `POST /v1/users`: creates a user (155101 if the id exists, 155801 if not 5 to 50
+    /// characters).
+    pub async fn create_user(&self, user_id: &str) -> Result<User, LatchkeyError> {
+        let body = CreateUserRequest {
+            user_id: user_id.to_owned(),
+        };
+        self.send(Method::POST, "/v1/users", None, Some(&body))
+            .await
+    }
+
+    /// `GET /v1/users/{userId}`: PIN and question status, failed attempts, locks.
+    pub async fn get_user(&self, user_id: &str) -> Result<User, LatchkeyError> {
+        let path = format!("/v1/users/{}", encode_segment(user_id));
+        self.send::<(), User>(Method::GET, &path, None, None).await
+    }
+
+    /// `POST /v1/users/token`: a new session (user token + `encryptionKey`) for a user.
+    pub async fn create_user_token(
+        &self,
+        user_id: &str,
+    ) -> Result<UserTokenResponse, LatchkeyError> {
+        let body = UserTokenRequest {
+            user_id: user_id.to_owned(),
+        };
+        self.send(Method::POST, "/v1/users/token", None, Some(&body))
+            .await
+    }
+
+    /// Creates a challenge of `challenge_type` for the user of `user_token` and returns its
+    /// id. The same `idempotency_key` (see [`new_idempotency_key`]) returns the same challenge.
+    /// For SIGN_MESSAGE use [`AdminClient::create_sign_message`].
+    pub async fn create_challenge(
+        &self,
+        user_token: &str,
+        challenge_type: ChallengeType,
+        idempotency_key: &str,
+    ) -> Result<String, LatchkeyError> {
+        let (method, path) = match challenge_type {
+            ChallengeType::Initialize => (Method::POST, "/v1/user/initialize"),
+            ChallengeType::SetPin => (Method::POST, "/v1/user/pin"),
+            ChallengeType::ChangePin => (Method::PUT, "/v1/user/pin"),
+            ChallengeType::RestorePin => (Method::POST, "/v1/user/pin/restore"),
+            ChallengeType::SetSecurityQuestions => (Method::POST, "/v1/user/securityQuestions"),
+            other => {
+                return Err(LatchkeyError::invalid_input(
+                    ErrorCode::InvalidRequest,
+                    format!("{other} challenges are created with their own call"),
+                ))
+            }
+        };
+        let body = IdempotentRequest {
+            idempotency_key: idempotency_key.to_owned(),
+        };
+        let r: ChallengeIdResponse = self
+            .send(method, path, Some(user_token), Some(&body))
+            .await?;
+        Ok(r.challenge_id)
+    }
+
+    /// Creates a SIGN_MESSAGE challenge (the user authorises `message` with the PIN).
+    pub async fn create_sign_message(
+        &self,
+        user_token: &str,
+        message: &str,
+        idempotency_key: &str,
+    ) -> Result<String, LatchkeyError> {
+        let body = SignMessageRequest {
+            idempotency_key: idempotency_key.to_owned(),
+            message: message.to_owned(),
+        };
+        let r: ChallengeIdResponse = self
+            .send(
+                Method::POST,
+                "/v1/user/sign/message",
+                Some(user_token),
+                Some(&body),
+            )
+            .await?;
+        Ok(r.challenge_id)
+    }
+
+    async fn send<B: Serialize, T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        user_token: Option<&str>,
+        body: Option<&B>,
+    ) -> Result<T, LatchkeyError> {
+        let bytes = match body {
+            Some(b) => Some(serde_json::to_vec(b).map_err(|_| {
+                LatchkeyError::invalid_input(ErrorCode::InvalidRequest, "body not encodable")
+            })?),
+            None => None,
+        };
+        let auth = match user_token {
+            Some(t) => Auth::Both {
+                api_key: &self.api_key,
+                user_token: t,
+            },
+            None => Auth::ApiKey(&self.api_key),
+        };
+        let out = self
+            .client
+            .transport()
+            .call(method, path, auth, bytes.as_deref(), Retry::Standard)
+            .await;
+        outcome(out)
+    }
+}
+
+/// Percent-encodes a path segment (user ids may hold any printable character).
+fn encode_segment(s: &str) -> String {
+    if path_segment(s).is_ok() {
+        return s.to_owned();
+    }
+    let mut out = String::with_capacity(s.len() * 3);
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn encodes_segments() {
+        assert_eq!(super::encode_segment("user-1"), "user-1");
+        assert_eq!(super::encode_segment("a b/c"), "a%20b%2Fc");
+    }
+}

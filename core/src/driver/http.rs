@@ -1,0 +1,280 @@
+//! The HTTP transport: one shared `reqwest` client, the `{"data": ...}` / error-body reply
+//! shapes, and the retry loop (exponential backoff with jitter).
+//!
+//! Retried: connection errors, timeouts, unreadable replies and 5xx. Never retried: 4xx, with
+//! one exception for resent step envelopes (see [`Retry::Envelope`]). Every retry sends
+//! the identical request (same envelope, same idempotency key), so the server replays its
+//! recorded reply instead of acting twice.
+
+use super::ClientConfig;
+use latchkey_protocol::{DataEnvelope, ErrorBody, ErrorCode};
+use reqwest::Method;
+use ring::rand::{SecureRandom, SystemRandom};
+use serde::de::DeserializeOwned;
+use std::time::Duration;
+use zeroize::Zeroizing;
+
+/// Which credentials a request carries.
+pub(crate) enum Auth<'a> {
+    /// `X-User-Token` only (client API).
+    User(&'a str),
+    /// `Authorization: Bearer` only (developer API).
+    ApiKey(&'a str),
+    /// Both (challenge creation).
+    Both {
+        api_key: &'a str,
+        user_token: &'a str,
+    },
+}
+
+/// How 4xx replies are treated.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Retry {
+    /// 4xx is final.
+    Standard,
+    /// The body is a step envelope. Once it may have reached the server (any attempt after
+    /// the first, or every attempt when `resent`), a 409 155805 means "this very envelope is
+    /// still being processed"; back off and send it again, and the server replays its
+    /// recorded reply once it has one.
+    Envelope {
+        /// The envelope was sent before this call (a user retry).
+        resent: bool,
+    },
+}
+
+/// The result of a request after retries.
+pub(crate) enum Outcome<T> {
+    /// 2xx with a readable `{"data": ...}`.
+    Accepted(T),
+    /// A final error reply (4xx, or 155805 still seen after every retry of a resend).
+    Rejected(ErrorBody),
+    /// No usable reply after every attempt: connection errors, timeouts, 5xx.
+    Unreachable {
+        code: ErrorCode,
+        attempts: u32,
+        detail: String,
+    },
+}
+
+/// The shared transport.
+pub(crate) struct Transport {
+    http: reqwest::Client,
+    pub(crate) config: ClientConfig,
+    rng: SystemRandom,
+}
+
+enum Failure {
+    /// Retryable.
+    Transient { code: ErrorCode, detail: String },
+    /// Final.
+    Rejected(ErrorBody),
+}
+
+impl Transport {
+    pub(crate) fn new(config: ClientConfig) -> Result<Self, reqwest::Error> {
+        let http = reqwest::Client::builder()
+            .timeout(config.request_timeout)
+            .connect_timeout(config.connect_timeout)
+            .user_agent(config.user_agent.clone())
+            .redirect(reqwest::redirect::Policy::none())
+            .build()?;
+        Ok(Transport {
+            http,
+            config,
+            rng: SystemRandom::new(),
+        })
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{}", self.config.base_url.trim_end_matches('/'), path)
+    }
+
+    /// Sends the request, retrying transient failures, and decodes `{"data": T}`.
+    pub(crate) async fn call<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        auth: Auth<'_>,
+        body: Option<&[u8]>,
+        retry: Retry,
+    ) -> Outcome<T> {
+        let max_attempts = self.config.max_retries.saturating_add(1);
+        let mut attempt: u32 = 0;
+        loop {
+            attempt += 1;
+            let failure = match self.once::<T>(&method, path, &auth, body).await {
+                Ok(v) => return Outcome::Accepted(v),
+                Err(Failure::Rejected(b))
+                    if matches!(retry, Retry::Envelope { resent } if resent || attempt > 1)
+                        && b.code == ErrorCode::StepOutOfOrder
+                        && attempt < max_attempts =>
+                {
+                    Failure::Transient {
+                        code: b.code,
+                        detail: b.message,
+                    }
+                }
+                Err(f) => f,
+            };
+            match failure {
+                Failure::Rejected(b) => return Outcome::Rejected(b),
+                Failure::Transient { code, detail } => {
+                    if attempt >= max_attempts {
+                        if code == ErrorCode::StepOutOfOrder {
+                            return Outcome::Rejected(ErrorBody::new(code));
+                        }
+                        return Outcome::Unreachable {
+                            code,
+                            attempts: attempt,
+                            detail,
+                        };
+                    }
+                    tokio::time::sleep(self.backoff(attempt - 1)).await;
+                }
+            }
+        }
+    }
+
+    async fn once<T: DeserializeOwned>(
+        &self,
+        method: &Method,
+        path: &str,
+        auth: &Auth<'_>,
+        body: Option<&[u8]>,
+    ) -> Result<T, Failure> {
+        let mut req = self
+            .http
+            .request(method.clone(), self.url(path))
+            .header("accept", "application/json");
+        match auth {
+            Auth::User(t) => req = req.header("x-user-token", *t),
+            Auth::ApiKey(k) => req = req.header("authorization", bearer(k).as_str()),
+            Auth::Both {
+                api_key,
+                user_token,
+            } => {
+                req = req
+                    .header("authorization", bearer(api_key).as_str())
+                    .header("x-user-token", *user_token)
+            }
+        }
+        if let Some(b) = body {
+            req = req
+                .header("content-type", "application/json")
+                .body(b.to_vec());
+        }
+        let resp = req.send().await.map_err(classify)?;
+        let status = resp.status().as_u16();
+        let bytes = resp.bytes().await.map_err(classify)?;
+        if (200..300).contains(&status) {
+            return serde_json::from_slice::<DataEnvelope<T>>(&bytes)
+                .map(|d| d.data)
+                .map_err(|_| Failure::Transient {
+                    code: ErrorCode::NetworkError,
+                    detail: format!("unreadable {status} reply"),
+                });
+        }
+        let parsed = serde_json::from_slice::<ErrorBody>(&bytes).ok();
+        if status >= 500 {
+            let code = parsed
+                .as_ref()
+                .map(|b| b.code)
+                .unwrap_or(ErrorCode::InternalError);
+            return Err(Failure::Transient {
+                code: if status == 502 || status == 503 || status == 504 {
+                    ErrorCode::NetworkError
+                } else {
+                    code
+                },
+                detail: format!("HTTP {status}"),
+            });
+        }
+        Err(Failure::Rejected(parsed.unwrap_or_else(|| {
+            let mut b = ErrorBody::new(match status {
+                401 => ErrorCode::Unauthorized,
+                404 => ErrorCode::NotFound,
+                413 => ErrorCode::PayloadTooLarge,
+                _ => ErrorCode::InvalidRequest,
+            });
+            b.message = format!("HTTP {status} without an error body");
+            b
+        })))
+    }
+
+    /// Delay before retry number `n` (0-based): `initial * 2^n`, capped at `max`, with jitter
+    /// (a random point in the upper half).
+    pub(crate) fn backoff(&self, n: u32) -> Duration {
+        backoff_delay(
+            self.config.initial_backoff,
+            self.config.max_backoff,
+            n,
+            self.jitter(),
+        )
+    }
+
+    /// A random fraction in [0, 1).
+    pub(crate) fn jitter(&self) -> f64 {
+        let mut b = [0u8; 4];
+        match self.rng.fill(&mut b) {
+            Ok(()) => f64::from(u32::from_le_bytes(b)) / (f64::from(u32::MAX) + 1.0),
+            Err(_) => 0.5,
+        }
+    }
+
+    pub(crate) fn rng(&self) -> &SystemRandom {
+        &self.rng
+    }
+}
+
+/// `initial * 2^n` capped at `max`, then scaled into `[d/2, d)` by `jitter` in [0, 1).
+pub(crate) fn backoff_delay(initial: Duration, max: Duration, n: u32, jitter: f64) -> Duration {
+    let factor = 2u32.saturating_pow(n.min(20));
+    let d = initial.saturating_mul(factor).min(max);
+    d.mul_f64(0.5 + 0.5 * jitter.clamp(0.0, 1.0))
+}
+
+fn bearer(k: &str) -> Zeroizing<String> {
+    Zeroizing::new(format!("Bearer {k}"))
+}
+
+fn classify(e: reqwest::Error) -> Failure {
+    if e.is_builder() {
+        let mut b = ErrorBody::new(ErrorCode::InvalidRequest);
+        b.message = "the request could not be built (bad base URL or header value)".into();
+        return Failure::Rejected(b);
+    }
+    let what = if e.is_timeout() {
+        "timed out"
+    } else if e.is_connect() {
+        "could not connect"
+    } else if e.is_body() || e.is_decode() {
+        "reply interrupted"
+    } else {
+        "connection failed"
+    };
+    // reqwest's own text may include the URL (never credentials); keep ours short.
+    Failure::Transient {
+        code: ErrorCode::NetworkError,
+        detail: what.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        let i = Duration::from_millis(100);
+        let m = Duration::from_secs(2);
+        assert_eq!(backoff_delay(i, m, 0, 0.0), Duration::from_millis(50));
+        assert_eq!(backoff_delay(i, m, 1, 0.0), Duration::from_millis(100));
+        assert_eq!(
+            backoff_delay(i, m, 3, 0.999_999),
+            Duration::from_millis(800).mul_f64(0.5 + 0.5 * 0.999_999)
+        );
+        assert_eq!(backoff_delay(i, m, 10, 0.0), Duration::from_secs(1));
+        assert_eq!(backoff_delay(i, m, 40, 0.0), Duration::from_secs(1));
+        assert!(backoff_delay(i, m, 10, 0.99) < m);
+    }
+}

@@ -1,0 +1,326 @@
+//! [`ChallengeRun`]: one challenge being walked through, driving the sans-IO [`Flow`].
+
+use super::http::{Auth, Outcome, Retry};
+use super::{now_unix, outcome, LatchkeyError, Session};
+use crate::flow::{Effect, Event, Flow};
+use crate::screen::Screen;
+use latchkey_protocol::{
+    Challenge, ChallengeDescriptor, ChallengeStatus, ChallengeType, ErrorCode, Secret, StepResult,
+    StepSubmission,
+};
+use reqwest::Method;
+use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+use tokio::sync::{watch, Mutex, MutexGuard, Notify};
+
+/// What the user did on the current screen.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Input {
+    /// A PIN (current, new or confirmation: whichever [`Screen::EnterPin`] asks for).
+    Pin(Secret),
+    /// A question picked on [`Screen::ChooseQuestion`], by id.
+    ChooseQuestion(String),
+    /// An answer on [`Screen::AnswerQuestion`]; a hint only where `hint_allowed`.
+    Answer {
+        /// The raw answer (normalised by the SDK; dates as `YYYY-MM-DD`).
+        answer: Secret,
+        /// Optional hint (setup only); it must not contain the answer.
+        hint: Option<String>,
+    },
+    /// The warning on [`Screen::Review`] or the message on [`Screen::AuthorizeMessage`] was
+    /// acknowledged.
+    Acknowledge,
+}
+
+impl Input {
+    fn into_event(self) -> Event {
+        match self {
+            Input::Pin(p) => Event::PinEntered(p),
+            Input::ChooseQuestion(id) => Event::QuestionChosen(id),
+            Input::Answer { answer, hint } => Event::AnswerGiven { answer, hint },
+            Input::Acknowledge => Event::Acknowledged,
+        }
+    }
+}
+
+/// One challenge being walked through: the [`Flow`] plus the requests it asks for.
+///
+/// `Send + Sync`; every method takes `&self` (an internal async mutex serialises calls), so it
+/// can be shared through an `Arc`. A second `submit`/`back`/`retry` while one is in flight gets
+/// [`LatchkeyError::Busy`]; [`cancel`](ChallengeRun::cancel) is always allowed and interrupts
+/// a call in flight.
+///
+/// Futures may be dropped at any time. The flow changes only when a request completes; if a
+/// call is dropped while its step request is in flight, the run moves to
+/// [`Screen::Interrupted`] (the request may or may not have reached the server) and
+/// [`retry`](ChallengeRun::retry) resends the identical envelope, which the server answers
+/// from its record without counting anything twice.
+pub struct ChallengeRun {
+    session: Session,
+    challenge_id: String,
+    challenge_type: ChallengeType,
+    flow: Mutex<Flow>,
+    screen: watch::Sender<Screen>,
+    cancel_requested: AtomicBool,
+    cancel_notify: Notify,
+}
+
+impl fmt::Debug for ChallengeRun {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ChallengeRun")
+            .field("challenge_id", &self.challenge_id)
+            .field("challenge_type", &self.challenge_type)
+            .field("screen", &*self.screen.borrow())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Feeds `TransportFailed` to the flow if dropped while its request is in flight.
+struct InFlight<'a> {
+    flow: &'a mut Flow,
+    screen: &'a watch::Sender<Screen>,
+    armed: bool,
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        if self.armed {
+            let rng = ring::rand::SystemRandom::new();
+            let _ = self.flow.process_event(
+                Event::TransportFailed(ErrorCode::NetworkError),
+                now_unix(),
+                &rng,
+            );
+            self.screen.send_replace(self.flow.screen());
+        }
+    }
+}
+
+enum StepOutcome {
+    Reply(Outcome<StepResult>),
+    Cancelled,
+}
+
+impl ChallengeRun {
+    pub(crate) fn start(
+        session: Session,
+        descriptor: ChallengeDescriptor,
+    ) -> Result<ChallengeRun, LatchkeyError> {
+        let flow = Flow::start(descriptor, session.key().clone(), now_unix())?;
+        let (screen, _) = watch::channel(flow.screen());
+        Ok(ChallengeRun {
+            challenge_id: flow.challenge_id().to_owned(),
+            challenge_type: flow.challenge_type().clone(),
+            session,
+            flow: Mutex::new(flow),
+            screen,
+            cancel_requested: AtomicBool::new(false),
+            cancel_notify: Notify::new(),
+        })
+    }
+
+    /// The challenge id.
+    pub fn challenge_id(&self) -> String {
+        self.challenge_id.clone()
+    }
+
+    /// The challenge type.
+    pub fn challenge_type(&self) -> ChallengeType {
+        self.challenge_type.clone()
+    }
+
+    /// What to draw now.
+    pub fn screen(&self) -> Screen {
+        self.screen.borrow().clone()
+    }
+
+    /// A receiver that holds the current screen and is notified of every new one (including
+    /// `Working` while a request is in flight). Like every `watch`, a slow reader sees the
+    /// latest screen, not every intermediate one.
+    pub fn subscribe(&self) -> watch::Receiver<Screen> {
+        self.screen.subscribe()
+    }
+
+    /// Gives the current screen an input. Returns the next screen; refused user input
+    /// (insecure PIN, mismatch, invalid answer, wrong PIN with attempts left) shows on it as
+    /// [`Screen::error`]. When the input completes a step, the step is sent (with retries)
+    /// before this returns.
+    ///
+    /// Errors: [`LatchkeyError::InvalidInput`] (input does not fit the screen; nothing
+    /// changed), [`LatchkeyError::Busy`].
+    pub async fn submit(&self, input: Input) -> Result<Screen, LatchkeyError> {
+        let mut flow = self.flow.try_lock().map_err(|_| LatchkeyError::Busy)?;
+        self.apply(&mut flow, input.into_event(), false).await
+    }
+
+    /// Goes back to the previous screen (nothing is sent).
+    pub async fn back(&self) -> Result<Screen, LatchkeyError> {
+        let mut flow = self.flow.try_lock().map_err(|_| LatchkeyError::Busy)?;
+        self.apply(&mut flow, Event::Back, false).await
+    }
+
+    /// On [`Screen::Interrupted`]: sends the same sealed envelope again (with retries).
+    pub async fn retry(&self) -> Result<Screen, LatchkeyError> {
+        let mut flow = self.flow.try_lock().map_err(|_| LatchkeyError::Busy)?;
+        self.apply(&mut flow, Event::Retry, true).await
+    }
+
+    /// Cancels the run: interrupts a call in flight, moves to [`Screen::Cancelled`] and tells
+    /// the server (`POST .../cancel`, best effort, bounded by the request timeout). On a run
+    /// that has already ended it changes nothing and returns the final screen.
+    pub async fn cancel(&self) -> Result<Screen, LatchkeyError> {
+        self.cancel_requested.store(true, Ordering::SeqCst);
+        self.cancel_notify.notify_waiters();
+        let mut flow = self.flow.lock().await;
+        if flow.is_finished() {
+            return Ok(flow.screen());
+        }
+        self.apply(&mut flow, Event::Cancel, false).await
+    }
+
+    /// Polls `GET /v1/user/challenges/{id}` (first after `poll_interval`, then with growing
+    /// delays up to `max_backoff`, with jitter) until the challenge is COMPLETE, FAILED or
+    /// EXPIRED, or `timeout` has passed ([`LatchkeyError::Timeout`]). Network errors between
+    /// polls are retried until the deadline. Call it after a terminal screen to learn the
+    /// server's final word (e.g. before treating a signature as authorised).
+    pub async fn wait_for_result(&self, timeout: Duration) -> Result<Challenge, LatchkeyError> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        let mut last = ChallengeStatus::InProgress;
+        let mut n: u32 = 0;
+        loop {
+            match tokio::time::timeout_at(deadline, self.session.challenge(&self.challenge_id))
+                .await
+            {
+                Err(_) => return Err(LatchkeyError::Timeout { status: last }),
+                Ok(Ok(c)) if c.status.is_terminal() => return Ok(c),
+                Ok(Ok(c)) => last = c.status,
+                Ok(Err(e)) if e.is_retryable() => {}
+                Ok(Err(e)) => return Err(e),
+            }
+            let t = self.session.transport();
+            let delay = super::http::backoff_delay(
+                t.config.poll_interval,
+                t.config.max_backoff.max(t.config.poll_interval),
+                n,
+                t.jitter(),
+            );
+            n = n.saturating_add(1);
+            if tokio::time::Instant::now() + delay >= deadline {
+                tokio::time::sleep_until(deadline).await;
+                return Err(LatchkeyError::Timeout { status: last });
+            }
+            tokio::time::sleep(delay).await;
+        }
+    }
+
+    // ---- internals ----
+
+    /// Applies one event and carries out its effects. `resend`: the envelope it sends may
+    /// have reached the server before.
+    async fn apply(
+        &self,
+        flow: &mut MutexGuard<'_, Flow>,
+        event: Event,
+        resend: bool,
+    ) -> Result<Screen, LatchkeyError> {
+        let rng = self.session.transport().rng();
+        let effects = flow.process_event(event, now_unix(), rng)?;
+        self.publish(flow);
+        for effect in effects {
+            match effect {
+                Effect::SubmitStep(sub) => self.send_step(flow, sub, resend).await,
+                Effect::Cancel => self.notify_server_cancel().await,
+            }
+        }
+        Ok(flow.screen())
+    }
+
+    fn publish(&self, flow: &Flow) {
+        self.screen.send_replace(flow.screen());
+    }
+
+    async fn send_step(&self, flow: &mut Flow, sub: StepSubmission, resend: bool) {
+        let mut guard = InFlight {
+            flow,
+            screen: &self.screen,
+            armed: true,
+        };
+        let outcome = self.request_step(&sub, resend).await;
+        guard.armed = false;
+        let event = match outcome {
+            StepOutcome::Reply(Outcome::Accepted(r)) => Event::StepAccepted(r),
+            StepOutcome::Reply(Outcome::Rejected(b)) => Event::ServerRejected {
+                code: b.code,
+                attempts_left: b.attempts_left,
+                locked_expiry: b.locked_expiry_date,
+            },
+            StepOutcome::Reply(Outcome::Unreachable { code, .. }) => Event::TransportFailed(code),
+            StepOutcome::Cancelled => Event::Cancel,
+        };
+        let cancelled = matches!(event, Event::Cancel);
+        let rng = self.session.transport().rng();
+        match guard.flow.process_event(event, now_unix(), rng) {
+            Ok(_) => {}
+            // A reply that does not belong to the step in flight: treat it like a lost reply,
+            // so the user can retry the same envelope or cancel.
+            Err(_) => {
+                let _ = guard.flow.process_event(
+                    Event::TransportFailed(ErrorCode::InvalidChallenge),
+                    now_unix(),
+                    rng,
+                );
+            }
+        }
+        self.publish(guard.flow);
+        if cancelled {
+            self.notify_server_cancel().await;
+        }
+    }
+
+    async fn request_step(&self, sub: &StepSubmission, resend: bool) -> StepOutcome {
+        let notified = self.cancel_notify.notified();
+        tokio::pin!(notified);
+        notified.as_mut().enable();
+        if self.cancel_requested.load(Ordering::SeqCst) {
+            return StepOutcome::Cancelled;
+        }
+        let body = match serde_json::to_vec(sub) {
+            Ok(b) => b,
+            Err(_) => {
+                return StepOutcome::Reply(Outcome::Unreachable {
+                    code: ErrorCode::EncryptionFailed,
+                    attempts: 0,
+                    detail: "the step could not be encoded".into(),
+                })
+            }
+        };
+        let path = format!("/v1/user/challenges/{}/steps", self.challenge_id);
+        let send = self.session.transport().call::<StepResult>(
+            Method::POST,
+            &path,
+            Auth::User(self.session.token()),
+            Some(&body),
+            Retry::Envelope { resent: resend },
+        );
+        tokio::select! {
+            o = send => StepOutcome::Reply(o),
+            _ = notified => StepOutcome::Cancelled,
+        }
+    }
+
+    /// `POST .../cancel`, best effort, bounded by the request timeout.
+    async fn notify_server_cancel(&self) {
+        let t = self.session.transport();
+        let path = format!("/v1/user/challenges/{}/cancel", self.challenge_id);
+        let call = t.call::<Challenge>(
+            Method::POST,
+            &path,
+            Auth::User(self.session.token()),
+            None,
+            Retry::Standard,
+        );
+        let _ = tokio::time::timeout(t.config.request_timeout, async { outcome(call.await) }).await;
+    }
+}
