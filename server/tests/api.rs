@@ -10,7 +10,7 @@ use serde_json::json;
 use std::time::Duration;
 
 async fn users_and_sessions(b: Backend) {
-    let t = TestServer::start(&b, |c| c.token_ttl = Duration::from_secs(1)).await;
+    let t = TestServer::start(&b, |c| c.token_ttl = Duration::from_secs(2)).await;
     let api = &t.api;
     let u = api.create_user("alice-1").await;
     let d = u.expect_ok(201);
@@ -81,7 +81,7 @@ async fn users_and_sessions(b: Backend) {
     )
     .await
     .expect_code(401, 155802);
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    tokio::time::sleep(Duration::from_millis(2100)).await;
     api.send(api.client(Method::GET, "/v1/user", &s))
         .await
         .expect_code(401, 155104);
@@ -562,7 +562,7 @@ async fn cross_user(b: Backend) {
 both_backends!(cross_user_access, cross_user);
 
 async fn locks(b: Backend) {
-    let t = TestServer::start(&b, |c| c.lock_duration = Duration::from_secs(2)).await;
+    let t = TestServer::start(&b, |c| c.lock_duration = Duration::from_secs(3)).await;
     let api = &t.api;
     let s = api.new_user("judy-01").await;
     api.initialize(&s, "135790").await;
@@ -642,7 +642,7 @@ async fn locks(b: Backend) {
         .await
         .expect_code(423, 155120);
     // After the lock runs out, guessing is allowed again and counting restarts.
-    tokio::time::sleep(Duration::from_millis(2100)).await;
+    tokio::time::sleep(Duration::from_millis(3100)).await;
     let id = api.challenge(&s, rt.clone()).await;
     let r = api.step(&s, &id, &rt, Step::Answers, wrong()).await;
     assert_eq!(r.expect_code(400, 155115).body["attemptsLeft"], 2);
