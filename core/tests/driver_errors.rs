@@ -1,0 +1,181 @@
+//! Errors the driver reports against the real server: bad keys (no request), expired and
+//! unknown tokens, expired challenges, misuse, an unreachable server, and a result deadline.
+
+mod net;
+
+use latchkey_core::{
+    ChallengeStatus, ChallengeType, Client, ErrorCode, Input, LatchkeyError, Screen,
+};
+use net::proxy::Proxy;
+use net::*;
+use std::time::Duration;
+
+#[tokio::test]
+async fn bad_encryption_key_is_refused_without_a_request() {
+    let world = start_server(|_| {}).await;
+    let proxy = Proxy::start(world.server.local_addr()).await;
+    world.admin.create_user("key-user").await.unwrap();
+    let t = world.admin.create_user_token("key-user").await.unwrap();
+    let client = Client::new(fast_config(&proxy.url())).unwrap();
+    for bad in ["", "not base64!", "AAAAAAAAAAAAAAAAAAAAAA==", &t.user_token] {
+        let e = client.session(&t.user_token, bad).unwrap_err();
+        assert_eq!(e, LatchkeyError::InvalidKey);
+        assert_eq!(e.code().code(), 155118);
+        assert!(!e.to_string().contains(&t.user_token));
+    }
+    assert!(proxy.log().is_empty(), "no request: {:?}", proxy.log());
+    let s = client.session(&t.user_token, &t.encryption_key).unwrap();
+    assert!(!format!("{s:?}").contains(&t.user_token));
+    assert!(!format!("{s:?}").contains(&t.encryption_key));
+    world.server.shutdown().await;
+}
+
+#[tokio::test]
+async fn expired_and_unknown_tokens() {
+    let world = start_server(|c| c.token_ttl = Duration::from_secs(1)).await;
+    let (session, token) = new_user(&world, "ttl-user", &world.server.base_url()).await;
+    let id = create(&world, &token, ChallengeType::Initialize).await;
+    tokio::time::sleep(Duration::from_millis(1300)).await;
+    let e = session.run_challenge(&id).await.unwrap_err();
+    assert_eq!(
+        e,
+        LatchkeyError::SessionExpired {
+            code: ErrorCode::TokenExpired
+        }
+    );
+    let e = session.pending_challenges().await.unwrap_err();
+    assert_eq!(e.code(), ErrorCode::TokenExpired);
+
+    let client = Client::new(fast_config(&world.server.base_url())).unwrap();
+    let t = world.admin.create_user_token("ttl-user").await.unwrap();
+    let unknown = client.session(&"A".repeat(43), &t.encryption_key).unwrap();
+    assert_eq!(
+        unknown.challenge(&id).await.unwrap_err(),
+        LatchkeyError::SessionExpired {
+            code: ErrorCode::TokenNotFound
+        }
+    );
+    let malformed = client.session("short", &t.encryption_key).unwrap();
+    assert_eq!(
+        malformed.challenge(&id).await.unwrap_err().code(),
+        ErrorCode::InvalidToken
+    );
+    assert!(matches!(
+        client.session("", &t.encryption_key).unwrap_err(),
+        LatchkeyError::SessionExpired {
+            code: ErrorCode::InvalidToken
+        }
+    ));
+    world.server.shutdown().await;
+}
+
+#[tokio::test]
+async fn expired_challenges() {
+    let world = start_server(|c| c.challenge_ttl = Duration::from_secs(1)).await;
+    let (session, token) = new_user(&world, "exp-user", &world.server.base_url()).await;
+    let started = create(&world, &token, ChallengeType::Initialize).await;
+    let unstarted = create(&world, &token, ChallengeType::Initialize).await;
+    let run = session.run_challenge(&started).await.unwrap();
+    run.submit(pin("135790")).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    // An input after expiry ends the run on a Failed screen (a user-visible outcome).
+    let s = run.submit(pin("135790")).await.unwrap();
+    assert!(
+        matches!(
+            s,
+            Screen::Failed {
+                error: ErrorCode::ChallengeExpired,
+                ..
+            }
+        ),
+        "{s:?}"
+    );
+    let c = run.wait_for_result(Duration::from_secs(5)).await.unwrap();
+    assert_eq!(c.status, ChallengeStatus::Expired);
+    assert_eq!(c.error_code, Some(ErrorCode::ChallengeExpired));
+    // A challenge that expired before it was started cannot be run.
+    let e = session.run_challenge(&unstarted).await.unwrap_err();
+    assert_eq!(e, LatchkeyError::ChallengeExpired);
+    assert_eq!(e.code().code(), 155121);
+    world.server.shutdown().await;
+}
+
+#[tokio::test]
+async fn misuse_and_server_refusals() {
+    let world = start_server(|_| {}).await;
+    let (session, token) = new_user(&world, "misuse-user", &world.server.base_url()).await;
+    // CHANGE_PIN without a PIN: the developer API refuses (155110).
+    let e = world
+        .admin
+        .create_challenge(&token, ChallengeType::ChangePin, "k-1")
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::PinNotSet);
+    assert!(matches!(e, LatchkeyError::Server { .. }));
+    // Not an id / nobody's challenge.
+    assert_eq!(
+        session.run_challenge("../users").await.unwrap_err().code(),
+        ErrorCode::InvalidChallenge
+    );
+    let e = session
+        .run_challenge("9b2f7c3e-1d4a-4f7e-9a51-0c3d2e1f4a5b")
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::InvalidChallenge);
+
+    let id = create(&world, &token, ChallengeType::Initialize).await;
+    let run = session.run_challenge(&id).await.unwrap();
+    // Back on the first screen, and an input that does not fit: Err, nothing changes.
+    let before = run.screen();
+    assert_eq!(
+        run.back().await.unwrap_err().code(),
+        ErrorCode::UnexpectedInput
+    );
+    let e = run
+        .submit(Input::ChooseQuestion("q01".into()))
+        .await
+        .unwrap_err();
+    assert!(matches!(e, LatchkeyError::InvalidInput { .. }));
+    assert_eq!(run.screen(), before);
+    let e = run.retry().await.unwrap_err();
+    assert_eq!(e.code(), ErrorCode::UnexpectedInput);
+    // The run is IN_PROGRESS on the server: the result deadline passes.
+    let e = run
+        .wait_for_result(Duration::from_millis(200))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e,
+        LatchkeyError::Timeout {
+            status: ChallengeStatus::InProgress
+        }
+    );
+    // A finished challenge cannot be run again.
+    run.cancel().await.unwrap();
+    let e = session.run_challenge(&id).await.unwrap_err();
+    assert_eq!(e.code(), ErrorCode::ChallengeNotActive);
+    world.server.shutdown().await;
+}
+
+#[tokio::test]
+async fn unreachable_server_is_a_network_error_after_retries() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    drop(listener); // nothing listens there now
+    let client = Client::new(fast_config(&url)).unwrap();
+    let s = client
+        .session(
+            &"A".repeat(43),
+            "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+        )
+        .unwrap();
+    let e = s.run_challenge("abc-123").await.unwrap_err();
+    match e {
+        LatchkeyError::Network { code, attempts, .. } => {
+            assert_eq!(code, ErrorCode::NetworkError);
+            assert_eq!(attempts, 5);
+        }
+        other => panic!("expected Network, got {other:?}"),
+    }
+    assert!(Client::new(latchkey_core::ClientConfig::new("ftp://x")).is_err());
+}
