@@ -184,6 +184,14 @@ async fn load_api_key(
     Ok((Some(key), true, vec![h]))
 }
 
+impl Drop for RunningServer {
+    /// Dropping without [`RunningServer::shutdown`] still stops the server and its background
+    /// tasks (without waiting for them).
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+    }
+}
+
 impl RunningServer {
     /// The address actually bound (the real port when started with port 0).
     pub fn local_addr(&self) -> SocketAddr {
@@ -213,9 +221,9 @@ impl RunningServer {
 
     /// Stops accepting requests, lets in-flight requests finish, stops background tasks and
     /// closes the database.
-    pub async fn shutdown(self) {
+    pub async fn shutdown(mut self) {
         let _ = self.stop.send(true);
-        for t in self.tasks {
+        for t in std::mem::take(&mut self.tasks) {
             let _ = t.await;
         }
         self.pool.close().await;

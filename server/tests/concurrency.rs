@@ -72,3 +72,41 @@ async fn concurrent_guesses_two_instances_postgres() {
     a.stop().await;
     bb.stop().await;
 }
+
+/// The same envelope sent 20 times at once is one guess: every reply is the recorded 155112 or
+/// "already being processed" (155805), and the count goes up by exactly one.
+async fn duplicate_envelopes(b: Backend) {
+    let t = TestServer::start(&b, |_| {}).await;
+    let s = t.api.new_user("dup-user").await;
+    t.api.initialize(&s, "135790").await;
+    let ty = ChallengeType::ChangePin;
+    let id = t.api.challenge(&s, ty.clone()).await;
+    let env = t.api.seal(&s, &id, &ty, &Step::CurrentPin, &pin("000001"));
+    let mut set = tokio::task::JoinSet::new();
+    for _ in 0..20 {
+        let (api, s, id, env) = (t.api.clone(), s.clone(), id.clone(), env.clone());
+        set.spawn(async move { api.post_envelope(&s, &id, &Step::CurrentPin, &env).await });
+    }
+    let mut wrong = 0;
+    while let Some(r) = set.join_next().await {
+        let r = r.unwrap();
+        match (r.status, r.code()) {
+            (400, 155112) => {
+                assert_eq!(r.body["attemptsLeft"], 2);
+                wrong += 1;
+            }
+            (409, 155805) => {}
+            other => panic!("unexpected reply {other:?} {:?}", r.body),
+        }
+    }
+    assert!(wrong >= 1);
+    let u = t.api.get_user("dup-user").await;
+    assert_eq!(u["pinDetails"]["failedAttempts"], 1, "one guess counted");
+    // Once processed, the retry gets the recorded reply.
+    t.api
+        .post_envelope(&s, &id, &Step::CurrentPin, &env)
+        .await
+        .expect_code(400, 155112);
+    t.stop().await;
+}
+both_backends!(duplicate_envelope_storm, duplicate_envelopes);
