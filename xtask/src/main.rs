@@ -1,0 +1,729 @@
+//! `cargo xtask`: builds the Latchkey FFI library, generates every binding in uniffi library
+//! mode from the unstripped build, and runs the binding checks this machine can run.
+//!
+//! Run `cargo xtask help` for the subcommands. The recipe behind them (versions, include paths,
+//! gotchas) is written up in `docs/bindings.md` / the FFI recipe notes.
+//!
+//! Paths (all relative to the repository root):
+//! - FFI crate: `bindings/ffi` (package `latchkey-ffi`, `[lib] name = "latchkey"`), overridable
+//!   with `LATCHKEY_FFI_CRATE_DIR`.
+//! - Generated Python: `bindings/python/generated/` (`latchkey.py` + a copy of the library).
+//! - Generated Kotlin: `bindings/kotlin/generated/` (package directories under it).
+//! - Generated Swift: `bindings/swift/generated/` (`Latchkey.swift`, `latchkeyFFI.h`,
+//!   `latchkeyFFI.modulemap`).
+//! - React Native: `bindings/react-native/src/generated/` (TypeScript) and
+//!   `bindings/react-native/cpp/generated/` (C++).
+
+use std::env;
+use std::ffi::OsString;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+/// Error type: a message for the user.
+type Result<T = ()> = std::result::Result<T, String>;
+
+/// `[lib] name` of the FFI crate; the cdylib is `lib<LIB_NAME>.so` / `.dylib`.
+const LIB_NAME: &str = "latchkey";
+/// Swift FFI module name (`ffi_module_name` in the FFI crate's `uniffi.toml`).
+const SWIFT_FFI_MODULE: &str = "latchkeyFFI";
+/// Python packages the Swift checks need (pinned in `bindings/swift/tools/requirements.txt`).
+const SWIFT_TOOLS_REQUIREMENTS: &str = "bindings/swift/tools/requirements.txt";
+/// Apple targets that go into the XCFramework.
+const IOS_TARGETS: [&str; 3] = [
+    "aarch64-apple-ios",
+    "aarch64-apple-ios-sim",
+    "x86_64-apple-ios",
+];
+/// Android ABIs for the jniLibs.
+const ANDROID_ABIS: [&str; 4] = ["arm64-v8a", "armeabi-v7a", "x86_64", "x86"];
+
+const HELP: &str = "\
+cargo xtask <command> [options]
+
+Commands:
+  build-lib [--release-small]  Build the FFI cdylib/staticlib (debug, or the size-optimised
+                               `release-small` profile; that also writes a stripped copy and
+                               prints sizes).
+  bindings                     Build the debug library and generate Python, Kotlin and Swift
+                               bindings from it in library mode into bindings/*/generated.
+  react-native                 npm-install bindings/react-native (pinned) and run
+                               uniffi-bindgen-react-native to generate TypeScript + C++.
+  swift-check                  tree-sitter-swift parse of every .swift file under bindings/swift,
+                               gcc/g++ -fsyntax-only of the FFI header, header-vs-`nm -D` exports.
+  test-bindings                bindings + react-native, then: pytest (Python), `mvn test` (Kotlin,
+                               JVM), swift-check, strict `tsc --noEmit` and `g++ -fsyntax-only`
+                               of the React Native output.
+  xcframework                  (macOS + Xcode) build the iOS static libraries and
+                               bindings/swift/LatchkeyFFI.xcframework.
+  android                      (Android NDK + cargo-ndk) build jniLibs for every ABI into
+                               bindings/kotlin/android/src/main/jniLibs.
+  help                         This text.
+
+Environment:
+  LATCHKEY_FFI_CRATE_DIR  FFI crate directory (default: <repo>/bindings/ffi).
+  CARGO_TARGET_DIR        Honoured (the target dir is asked from `cargo metadata`).
+  CARGO_BUILD_JOBS        Honoured by every cargo build (use 1 or 2 on small machines).
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = env::args().skip(1).collect();
+    match run(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: &[String]) -> Result {
+    let cmd = args.first().map(String::as_str).unwrap_or("help");
+    let rest = &args[args.len().min(1)..];
+    if matches!(cmd, "help" | "-h" | "--help") {
+        print!("{HELP}");
+        return Ok(());
+    }
+    let ctx = Ctx::new()?;
+    match cmd {
+        "build-lib" => {
+            let small = parse_flags(rest, &["--release-small"])?.contains(&"--release-small");
+            ctx.build_lib(if small {
+                Profile::ReleaseSmall
+            } else {
+                Profile::Debug
+            })
+            .map(drop)
+        }
+        "bindings" => ctx.bindings().map(drop),
+        "react-native" => {
+            let lib = ctx.build_lib(Profile::Debug)?;
+            ctx.react_native(&lib)
+        }
+        "swift-check" => {
+            let lib = ctx.lib_path(Profile::Debug);
+            if !lib.exists() || !ctx.root.join("bindings/swift/generated").exists() {
+                ctx.bindings()?;
+            }
+            ctx.swift_check(&lib)
+        }
+        "test-bindings" => ctx.test_bindings(),
+        "xcframework" => ctx.xcframework(),
+        "android" => ctx.android(),
+        other => Err(format!("unknown command `{other}`; see `cargo xtask help`")),
+    }
+}
+
+/// Accept only the given flags; return the ones present.
+fn parse_flags<'a>(args: &[String], allowed: &[&'a str]) -> Result<Vec<&'a str>> {
+    let mut out = Vec::new();
+    for a in args {
+        match allowed.iter().find(|f| **f == a.as_str()) {
+            Some(f) => out.push(*f),
+            None => return Err(format!("unexpected argument `{a}`; allowed: {allowed:?}")),
+        }
+    }
+    Ok(out)
+}
+
+#[derive(Clone, Copy)]
+enum Profile {
+    Debug,
+    ReleaseSmall,
+}
+
+impl Profile {
+    fn dir(self) -> &'static str {
+        match self {
+            Profile::Debug => "debug",
+            Profile::ReleaseSmall => "release-small",
+        }
+    }
+    fn cargo_args(self) -> &'static [&'static str] {
+        match self {
+            Profile::Debug => &[],
+            Profile::ReleaseSmall => &["--profile", "release-small"],
+        }
+    }
+}
+
+struct Ctx {
+    root: PathBuf,
+    crate_dir: PathBuf,
+    manifest: PathBuf,
+    target_dir: PathBuf,
+}
+
+impl Ctx {
+    fn new() -> Result<Self> {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .ok_or("xtask has no parent directory")?
+            .to_path_buf();
+        let crate_dir = match env::var_os("LATCHKEY_FFI_CRATE_DIR") {
+            Some(d) => PathBuf::from(d),
+            None => root.join("bindings/ffi"),
+        };
+        let manifest = crate_dir.join("Cargo.toml");
+        if !manifest.exists() {
+            return Err(format!(
+                "FFI crate not found at {} (set LATCHKEY_FFI_CRATE_DIR to override)",
+                crate_dir.display()
+            ));
+        }
+        let meta = capture(
+            Command::new(cargo())
+                .args([
+                    "metadata",
+                    "--no-deps",
+                    "--format-version",
+                    "1",
+                    "--manifest-path",
+                ])
+                .arg(&manifest),
+        )?;
+        let target_dir = PathBuf::from(json_string_field(&meta, "target_directory")?);
+        Ok(Ctx {
+            root,
+            crate_dir,
+            manifest,
+            target_dir,
+        })
+    }
+
+    fn lib_path(&self, profile: Profile) -> PathBuf {
+        self.target_dir.join(profile.dir()).join(format!(
+            "{}{LIB_NAME}{}",
+            env::consts::DLL_PREFIX,
+            env::consts::DLL_SUFFIX
+        ))
+    }
+
+    /// `cargo build --lib` of the FFI crate; returns the unstripped cdylib path.
+    fn build_lib(&self, profile: Profile) -> Result<PathBuf> {
+        step(&format!("build {LIB_NAME} ({})", profile.dir()));
+        run_cmd(
+            Command::new(cargo())
+                .args(["build", "--lib", "--manifest-path"])
+                .arg(&self.manifest)
+                .args(profile.cargo_args()),
+        )?;
+        let lib = self.lib_path(profile);
+        if !lib.exists() {
+            return Err(format!("expected {} after the build", lib.display()));
+        }
+        if let Profile::ReleaseSmall = profile {
+            let stripped = lib.with_file_name(format!(
+                "{}{LIB_NAME}.stripped{}",
+                env::consts::DLL_PREFIX,
+                env::consts::DLL_SUFFIX
+            ));
+            // `strip -x` keeps the exported (global) symbols the bindings look up.
+            run_cmd(
+                Command::new("strip")
+                    .arg("-x")
+                    .arg("-o")
+                    .arg(&stripped)
+                    .arg(&lib),
+            )?;
+            let static_lib = lib.with_file_name(format!("lib{LIB_NAME}.a"));
+            for p in [&lib, &stripped, &static_lib] {
+                if let Ok(m) = fs::metadata(p) {
+                    println!("{:>12} bytes  {}", m.len(), p.display());
+                }
+            }
+        }
+        Ok(lib)
+    }
+
+    /// Build the workspace's own `uniffi-bindgen` binary (same uniffi version as the library).
+    fn bindgen(&self) -> Result<PathBuf> {
+        step("build uniffi-bindgen (FFI crate, feature `cli`)");
+        run_cmd(
+            Command::new(cargo())
+                .args([
+                    "build",
+                    "--bin",
+                    "uniffi-bindgen",
+                    "--features",
+                    "cli",
+                    "--manifest-path",
+                ])
+                .arg(&self.manifest),
+        )?;
+        Ok(self
+            .target_dir
+            .join("debug")
+            .join(format!("uniffi-bindgen{}", env::consts::EXE_SUFFIX)))
+    }
+
+    /// Generate Python, Kotlin and Swift in library mode; returns the library used.
+    fn bindings(&self) -> Result<PathBuf> {
+        let lib = self.build_lib(Profile::Debug)?;
+        let bindgen = self.bindgen()?;
+        for (lang, dir) in [
+            ("python", "bindings/python/generated"),
+            ("kotlin", "bindings/kotlin/generated"),
+            ("swift", "bindings/swift/generated"),
+        ] {
+            step(&format!("generate {lang} -> {dir}"));
+            let out = self.root.join(dir);
+            recreate_dir(&out)?;
+            // Run from the crate dir: library mode finds the crate's uniffi.toml through
+            // `cargo metadata` of the current directory.
+            run_cmd(
+                Command::new(&bindgen)
+                    .current_dir(&self.crate_dir)
+                    .args(["generate", "--no-format", "--language", lang, "--out-dir"])
+                    .arg(&out)
+                    .arg(&lib),
+            )?;
+        }
+        // The Python module loads the library from its own directory.
+        let py_lib = self
+            .root
+            .join("bindings/python/generated")
+            .join(file_name(&lib)?);
+        fs::copy(&lib, &py_lib).map_err(|e| format!("copy {}: {e}", lib.display()))?;
+        Ok(lib)
+    }
+
+    fn react_native(&self, lib: &Path) -> Result {
+        let rn = self.root.join("bindings/react-native");
+        npm_install(&rn)?;
+        let ts = rn.join("src/generated");
+        let cpp = rn.join("cpp/generated");
+        recreate_dir(&ts)?;
+        recreate_dir(&cpp)?;
+        step("ubrn generate jsi bindings -> bindings/react-native/{src,cpp}/generated");
+        // The first run builds ubrn itself with cargo (about 4 minutes on 2 cores); its target
+        // dir is kept next to ours so an `npm ci` does not throw the build away.
+        // Library mode: no `--config` (ubrn rejects it with `--library`); the crate's
+        // uniffi.toml is found through `cargo metadata`, so run from the crate directory.
+        run_cmd(
+            Command::new(rn.join("node_modules/.bin/ubrn"))
+                .current_dir(&self.crate_dir)
+                .env("CARGO_TARGET_DIR", self.target_dir.join("ubrn-cli"))
+                .args([
+                    "generate",
+                    "jsi",
+                    "bindings",
+                    "--library",
+                    "--no-format",
+                    "--ts-dir",
+                ])
+                .arg(&ts)
+                .arg("--cpp-dir")
+                .arg(&cpp)
+                .arg(lib),
+        )
+    }
+
+    fn swift_check(&self, lib: &Path) -> Result {
+        ensure_python_modules(&self.root, &["tree_sitter", "tree_sitter_swift"])?;
+        let tools = self.root.join("bindings/swift/tools");
+        let generated = self.root.join("bindings/swift/generated");
+        step("tree-sitter-swift: every .swift file under bindings/swift");
+        run_cmd(
+            Command::new("python3")
+                .arg(tools.join("check_swift.py"))
+                .arg(self.root.join("bindings/swift")),
+        )?;
+        step("FFI header: gcc/g++ -fsyntax-only, modulemap, exports vs nm -D");
+        run_cmd(
+            Command::new("python3")
+                .arg(tools.join("check_ffi_header.py"))
+                .arg(generated.join(format!("{SWIFT_FFI_MODULE}.h")))
+                .arg(lib)
+                .arg("--modulemap")
+                .arg(generated.join(format!("{SWIFT_FFI_MODULE}.modulemap"))),
+        )
+    }
+
+    fn test_bindings(&self) -> Result {
+        let lib = self.bindings()?;
+        let lib_dir = lib.parent().ok_or("library has no parent dir")?;
+        let mut skipped = Vec::new();
+
+        // Python
+        let py_tests = self.root.join("bindings/python/tests");
+        if py_tests.exists() {
+            step("python: pytest bindings/python/tests");
+            run_cmd(
+                Command::new("python3")
+                    .args(["-m", "pytest", "-q"])
+                    .arg(&py_tests)
+                    .env(
+                        "LATCHKEY_PY_GEN",
+                        self.root.join("bindings/python/generated"),
+                    ),
+            )?;
+        } else {
+            skipped.push("python (no bindings/python/tests)");
+        }
+
+        // Kotlin on the JVM
+        step("kotlin: mvn test (JVM, host library)");
+        run_cmd(
+            Command::new("mvn")
+                .args(["-B", "-q", "test", "-f"])
+                .arg(self.root.join("bindings/kotlin/pom.xml"))
+                .arg(format!("-Dlatchkey.lib.dir={}", lib_dir.display()))
+                .arg(format!(
+                    "-Dlatchkey.generated.dir={}",
+                    self.root.join("bindings/kotlin/generated").display()
+                )),
+        )?;
+
+        // Swift (no toolchain here): checker self-tests, then the checks.
+        ensure_python_modules(&self.root, &["tree_sitter", "tree_sitter_swift"])?;
+        step("swift: checker self-tests");
+        run_cmd(
+            Command::new("python3")
+                .args(["-m", "pytest", "-q"])
+                .arg(self.root.join("bindings/swift/tools")),
+        )?;
+        self.swift_check(&lib)?;
+
+        // React Native
+        self.react_native(&lib)?;
+        let rn = self.root.join("bindings/react-native");
+        step("react-native: tsc --noEmit (strict)");
+        run_cmd(Command::new("npx").current_dir(&rn).args([
+            "--no-install",
+            "tsc",
+            "--noEmit",
+            "-p",
+            ".",
+        ]))?;
+        step("react-native: g++ -fsyntax-only of the generated C++");
+        for cpp in list_files(&rn.join("cpp/generated"), "cpp")? {
+            run_cmd(
+                Command::new("g++")
+                    .args(["-fsyntax-only", "-std=c++20", "-Wall"])
+                    .args(rn_include_args(&rn))
+                    .arg(&cpp),
+            )?;
+        }
+
+        if skipped.is_empty() {
+            println!("xtask: test-bindings: all checks passed");
+        } else {
+            println!(
+                "xtask: test-bindings: passed; skipped: {}",
+                skipped.join(", ")
+            );
+        }
+        Ok(())
+    }
+
+    fn xcframework(&self) -> Result {
+        if env::consts::OS != "macos" {
+            return Err(
+                "xcframework needs macOS with Xcode (xcodebuild, lipo); this is \
+                        not macOS. Run it on a macOS machine or CI runner."
+                    .into(),
+            );
+        }
+        require_tools(&[
+            (
+                "xcodebuild",
+                "install Xcode and run `xcode-select --install`",
+            ),
+            ("lipo", "comes with the Xcode command line tools"),
+            ("rustup", "install rustup"),
+        ])?;
+        run_cmd(
+            Command::new("rustup")
+                .args(["target", "add"])
+                .args(IOS_TARGETS),
+        )?;
+        for t in IOS_TARGETS {
+            step(&format!("build {t} (release-small)"));
+            run_cmd(
+                Command::new(cargo())
+                    .args([
+                        "build",
+                        "--lib",
+                        "--profile",
+                        "release-small",
+                        "--target",
+                        t,
+                    ])
+                    .arg("--manifest-path")
+                    .arg(&self.manifest),
+            )?;
+        }
+        // Headers for the framework: the generated header + a module.modulemap.
+        self.bindings()?;
+        let gen = self.root.join("bindings/swift/generated");
+        let headers = self.target_dir.join("xcframework-headers");
+        recreate_dir(&headers)?;
+        let h = format!("{SWIFT_FFI_MODULE}.h");
+        fs::copy(gen.join(&h), headers.join(&h)).map_err(|e| e.to_string())?;
+        fs::copy(
+            gen.join(format!("{SWIFT_FFI_MODULE}.modulemap")),
+            headers.join("module.modulemap"),
+        )
+        .map_err(|e| e.to_string())?;
+        let a = |t: &str| {
+            self.target_dir
+                .join(t)
+                .join("release-small")
+                .join(format!("lib{LIB_NAME}.a"))
+        };
+        let sim_dir = self.target_dir.join("ios-sim-universal");
+        recreate_dir(&sim_dir)?;
+        let sim = sim_dir.join(format!("lib{LIB_NAME}.a"));
+        run_cmd(
+            Command::new("lipo")
+                .arg("-create")
+                .arg(a("aarch64-apple-ios-sim"))
+                .arg(a("x86_64-apple-ios"))
+                .arg("-output")
+                .arg(&sim),
+        )?;
+        let out = self.root.join("bindings/swift/LatchkeyFFI.xcframework");
+        if out.exists() {
+            fs::remove_dir_all(&out).map_err(|e| e.to_string())?;
+        }
+        run_cmd(
+            Command::new("xcodebuild")
+                .arg("-create-xcframework")
+                .arg("-library")
+                .arg(a("aarch64-apple-ios"))
+                .arg("-headers")
+                .arg(&headers)
+                .arg("-library")
+                .arg(&sim)
+                .arg("-headers")
+                .arg(&headers)
+                .arg("-output")
+                .arg(&out),
+        )?;
+        println!("xtask: wrote {}", out.display());
+        Ok(())
+    }
+
+    fn android(&self) -> Result {
+        require_tools(&[(
+            "cargo-ndk",
+            "install with `cargo install cargo-ndk` (and `rustup target add aarch64-linux-android \
+             armv7-linux-androideabi x86_64-linux-android i686-linux-android`)",
+        )])?;
+        if env::var_os("ANDROID_NDK_HOME").is_none() && env::var_os("ANDROID_NDK_ROOT").is_none() {
+            return Err(
+                "set ANDROID_NDK_HOME to an installed Android NDK (r26 or newer); \
+                        the NDK is not available on this machine"
+                    .into(),
+            );
+        }
+        let jni = self.root.join("bindings/kotlin/android/src/main/jniLibs");
+        let mut cmd = Command::new(cargo());
+        cmd.arg("ndk");
+        for abi in ANDROID_ABIS {
+            cmd.args(["-t", abi]);
+        }
+        cmd.arg("-o")
+            .arg(&jni)
+            .args([
+                "build",
+                "--lib",
+                "--profile",
+                "release-small",
+                "--manifest-path",
+            ])
+            .arg(&self.manifest);
+        step("cargo ndk build (release-small) -> bindings/kotlin/android/src/main/jniLibs");
+        run_cmd(&mut cmd)?;
+        println!("xtask: wrote {}", jni.display());
+        Ok(())
+    }
+}
+
+fn cargo() -> OsString {
+    env::var_os("CARGO").unwrap_or_else(|| "cargo".into())
+}
+
+fn step(msg: &str) {
+    println!("==> {msg}");
+}
+
+fn run_cmd(cmd: &mut Command) -> Result {
+    let status = cmd
+        .status()
+        .map_err(|e| format!("cannot run {cmd:?}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("command failed ({status}): {cmd:?}"))
+    }
+}
+
+fn capture(cmd: &mut Command) -> Result<String> {
+    let out = cmd
+        .output()
+        .map_err(|e| format!("cannot run {cmd:?}: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "command failed ({}): {cmd:?}\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    String::from_utf8(out.stdout).map_err(|e| e.to_string())
+}
+
+/// Minimal extraction of a top-level string field from `cargo metadata` JSON (no serde here).
+fn json_string_field(json: &str, field: &str) -> Result<String> {
+    let key = format!("\"{field}\":\"");
+    let start = json
+        .find(&key)
+        .ok_or(format!("`{field}` missing from cargo metadata"))?
+        + key.len();
+    let mut out = String::new();
+    let mut chars = json[start..].chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => return Ok(out),
+            '\\' => match chars.next() {
+                Some('\\') => out.push('\\'),
+                Some('"') => out.push('"'),
+                Some('/') => out.push('/'),
+                other => return Err(format!("unsupported escape {other:?} in `{field}`")),
+            },
+            c => out.push(c),
+        }
+    }
+    Err(format!("unterminated `{field}` in cargo metadata"))
+}
+
+fn file_name(p: &Path) -> Result<&std::ffi::OsStr> {
+    p.file_name()
+        .ok_or_else(|| format!("{} has no file name", p.display()))
+}
+
+fn recreate_dir(dir: &Path) -> Result {
+    if dir.exists() {
+        fs::remove_dir_all(dir).map_err(|e| format!("remove {}: {e}", dir.display()))?;
+    }
+    fs::create_dir_all(dir).map_err(|e| format!("create {}: {e}", dir.display()))
+}
+
+fn list_files(dir: &Path, ext: &str) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for entry in fs::read_dir(dir).map_err(|e| format!("read {}: {e}", dir.display()))? {
+        let p = entry.map_err(|e| e.to_string())?.path();
+        if p.is_dir() {
+            out.extend(list_files(&p, ext)?);
+        } else if p.extension().is_some_and(|e| e == ext) {
+            out.push(p);
+        }
+    }
+    out.sort();
+    if out.is_empty() {
+        return Err(format!("no .{ext} files under {}", dir.display()));
+    }
+    Ok(out)
+}
+
+fn on_path(tool: &str) -> bool {
+    env::var_os("PATH")
+        .map(|paths| env::split_paths(&paths).any(|d| d.join(tool).is_file()))
+        .unwrap_or(false)
+}
+
+fn require_tools(tools: &[(&str, &str)]) -> Result {
+    let missing: Vec<String> = tools
+        .iter()
+        .filter(|(t, _)| !on_path(t))
+        .map(|(t, hint)| format!("`{t}` not found: {hint}"))
+        .collect();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(missing.join("\n"))
+    }
+}
+
+/// `npm ci` (or `npm install` without a lockfile) when node_modules is missing.
+fn npm_install(dir: &Path) -> Result {
+    if dir.join("node_modules/.package-lock.json").exists() {
+        return Ok(());
+    }
+    let sub = if dir.join("package-lock.json").exists() {
+        "ci"
+    } else {
+        "install"
+    };
+    step(&format!("npm {sub} in {}", dir.display()));
+    run_cmd(Command::new("npm").current_dir(dir).args([
+        sub,
+        "--no-audit",
+        "--no-fund",
+        "--ignore-scripts",
+    ]))
+}
+
+/// Install the pinned Python requirements of the Swift tools if a module is missing.
+fn ensure_python_modules(root: &Path, modules: &[&str]) -> Result {
+    let probe = format!("import {}", modules.join(", "));
+    let ok = Command::new("python3")
+        .args(["-c", &probe])
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
+    if ok {
+        return Ok(());
+    }
+    step(&format!("pip install -r {SWIFT_TOOLS_REQUIREMENTS}"));
+    run_cmd(
+        Command::new("python3")
+            .args(["-m", "pip", "install", "-q", "-r"])
+            .arg(root.join(SWIFT_TOOLS_REQUIREMENTS)),
+    )
+}
+
+/// Include directories for compiling ubrn's generated C++ against React Native's headers.
+fn rn_include_args(rn: &Path) -> Vec<OsString> {
+    let nm = rn.join("node_modules");
+    [
+        nm.join("react-native/ReactCommon/jsi"),
+        nm.join("react-native/ReactCommon/callinvoker"),
+        nm.join("react-native/ReactCommon"),
+        nm.join("uniffi-bindgen-react-native/cpp/includes"),
+        rn.join("cpp/generated"),
+    ]
+    .into_iter()
+    .map(|p| {
+        let mut s = OsString::from("-I");
+        s.push(p);
+        s
+    })
+    .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_field_is_extracted_and_unescaped() {
+        let j = r#"{"packages":[],"target_directory":"/a/b \"c\"\\d","version":1}"#;
+        assert_eq!(
+            json_string_field(j, "target_directory").unwrap(),
+            "/a/b \"c\"\\d"
+        );
+        assert!(json_string_field(j, "workspace_root").is_err());
+    }
+
+    #[test]
+    fn flags_are_checked() {
+        let args = vec!["--release-small".to_string()];
+        assert_eq!(
+            parse_flags(&args, &["--release-small"]).unwrap(),
+            vec!["--release-small"]
+        );
+        assert!(parse_flags(&["--bogus".to_string()], &["--release-small"]).is_err());
+    }
+}
