@@ -94,7 +94,7 @@ error_codes! {
     /// One or more answers are wrong; attempts left are reported with it.
     IncorrectAnswers = 155115, 400, "The security answers are incorrect.";
     /// The challenge does not exist, belongs to another user, or cannot take this request.
-    InvalidChallenge = 155116, 400, "The challenge is invalid for this request.";
+    InvalidChallenge = 155116, 404, "The challenge is invalid for this request.";
     /// The session encryption key is not base64 of 32 bytes.
     InvalidEncryptionKey = 155118, 400, "The encryption key is invalid.";
     /// PIN use is locked after too many wrong PINs; see the lock expiry.
