@@ -77,10 +77,12 @@ impl fmt::Debug for ChallengeRun {
     }
 }
 
-/// Feeds `TransportFailed` to the flow if dropped while its request is in flight.
+/// Feeds `TransportFailed` (or `Cancel`, once cancel was asked for) to the flow if dropped
+/// while its request is in flight.
 struct InFlight<'a> {
     flow: &'a mut Flow,
     screen: &'a watch::Sender<Screen>,
+    cancelled: &'a AtomicBool,
     armed: bool,
 }
 
@@ -88,11 +90,12 @@ impl Drop for InFlight<'_> {
     fn drop(&mut self) {
         if self.armed {
             let rng = ring::rand::SystemRandom::new();
-            let _ = self.flow.process_event(
-                Event::TransportFailed(ErrorCode::NetworkError),
-                now_unix(),
-                &rng,
-            );
+            let event = if self.cancelled.load(Ordering::SeqCst) {
+                Event::Cancel
+            } else {
+                Event::TransportFailed(ErrorCode::NetworkError)
+            };
+            let _ = self.flow.process_event(event, now_unix(), &rng);
             self.screen.send_replace(self.flow.screen());
         }
     }
@@ -169,11 +172,22 @@ impl ChallengeRun {
 
     /// Cancels the run: interrupts a call in flight, moves to [`Screen::Cancelled`] and tells
     /// the server (`POST .../cancel`, best effort, bounded by the request timeout). On a run
-    /// that has already ended it changes nothing and returns the final screen.
+    /// that has already ended it changes nothing and returns the final screen. Once called,
+    /// the run stays cancelled (a step already delivered may still have completed on the
+    /// server; [`wait_for_result`](ChallengeRun::wait_for_result) tells).
     pub async fn cancel(&self) -> Result<Screen, LatchkeyError> {
         self.cancel_requested.store(true, Ordering::SeqCst);
         self.cancel_notify.notify_waiters();
-        let mut flow = self.flow.lock().await;
+        // A call in flight that is being polled notices at once and gives the lock up. One
+        // that is not being polled (its future parked, e.g. in a `select!` branch body) cannot;
+        // then the server is told here and the run moves to Cancelled when that future is
+        // polled again or dropped.
+        let lock = tokio::time::timeout(Duration::from_secs(1), self.flow.lock()).await;
+        let Ok(mut flow) = lock else {
+            self.notify_server_cancel().await;
+            let progress = self.screen.borrow().progress();
+            return Ok(Screen::Cancelled { progress });
+        };
         if flow.is_finished() {
             return Ok(flow.screen());
         }
@@ -245,6 +259,7 @@ impl ChallengeRun {
         let mut guard = InFlight {
             flow,
             screen: &self.screen,
+            cancelled: &self.cancel_requested,
             armed: true,
         };
         let outcome = self.request_step(&sub, resend).await;

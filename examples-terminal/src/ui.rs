@@ -1,0 +1,576 @@
+//! The menu and one drawing per [`Screen`], with `inquire` prompts.
+
+use crate::App;
+use inquire::error::InquireError;
+use inquire::validator::Validation;
+use inquire::{Confirm, Password, PasswordDisplayMode, Select, Text};
+use latchkey_core::{
+    ChallengeRun, ChallengeStatus, ChallengeType, CredentialStatus, ErrorCode, Input, InputError,
+    LatchkeyError, PinPurpose, QuestionKind, Screen, Secret,
+};
+use latchkey_protocol::questions::is_valid_date;
+use std::fmt;
+use std::time::Duration;
+
+const SETUP: &str = "Set up PIN and security questions";
+const CHANGE: &str = "Change PIN";
+const FORGOT: &str = "Forgot PIN: recover with security answers";
+const SIGN_IN: &str = "Sign-in check: enter PIN";
+const STATUS: &str = "Show account status";
+const QUIT: &str = "Quit";
+
+/// Why a prompt did not give an answer.
+enum Stop {
+    /// Esc.
+    Back,
+    /// Ctrl-C.
+    Cancel,
+    /// The terminal went away.
+    Fatal(String),
+}
+
+/// Runs a blocking prompt off the async threads.
+async fn ask<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, InquireError> + Send + 'static,
+) -> Result<T, Stop> {
+    match tokio::task::spawn_blocking(f).await {
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(InquireError::OperationCanceled)) => Err(Stop::Back),
+        Ok(Err(InquireError::OperationInterrupted)) => Err(Stop::Cancel),
+        Ok(Err(e)) => Err(Stop::Fatal(e.to_string())),
+        Err(e) => Err(Stop::Fatal(e.to_string())),
+    }
+}
+
+/// The main menu, until Quit, Esc or Ctrl-C.
+pub async fn menu(app: &mut App) {
+    let mut cursor = 0;
+    loop {
+        let options = vec![SETUP, CHANGE, FORGOT, SIGN_IN, STATUS, QUIT];
+        let choice = ask(move || {
+            Select::new("What would you like to do?", options)
+                .with_help_message("↑↓ to move, type to filter, Enter to choose, Esc to quit")
+                .with_page_size(6)
+                .with_starting_cursor(cursor)
+                .prompt()
+        })
+        .await;
+        if let Ok(c) = &choice {
+            cursor = [SETUP, CHANGE, FORGOT, SIGN_IN, STATUS, QUIT]
+                .iter()
+                .position(|o| o == c)
+                .unwrap_or(0);
+        }
+        let kind = match choice {
+            Ok(SETUP) => ChallengeType::Initialize,
+            Ok(CHANGE) => ChallengeType::ChangePin,
+            Ok(FORGOT) => ChallengeType::RestorePin,
+            Ok(SIGN_IN) => ChallengeType::SignMessage,
+            Ok(STATUS) => {
+                show_status(app).await;
+                continue;
+            }
+            Ok(_) | Err(Stop::Back) | Err(Stop::Cancel) => {
+                println!("Bye.");
+                return;
+            }
+            Err(Stop::Fatal(e)) => {
+                eprintln!("The terminal cannot prompt: {e}");
+                return;
+            }
+        };
+        run_challenge(app, kind).await;
+        println!();
+    }
+}
+
+async fn run_challenge(app: &mut App, kind: ChallengeType) {
+    println!("· Asking the server for a {} challenge…", kind_name(&kind));
+    let id = match app.create(kind.clone()).await {
+        Ok(id) => id,
+        Err(e) => {
+            println!("✗ {}", error_text(&e));
+            return;
+        }
+    };
+    let run = match app.session.run_challenge(&id).await {
+        Ok(r) => r,
+        Err(e) => {
+            println!("✗ {}", error_text(&e));
+            return;
+        }
+    };
+    println!("· Challenge {id} started. Esc goes back, Ctrl-C cancels.");
+    drive(&run).await;
+}
+
+/// What the user chose on a screen.
+enum Action {
+    Input(Input),
+    Back,
+    Retry,
+    Cancel,
+}
+
+async fn drive(run: &ChallengeRun) {
+    loop {
+        let screen = run.screen();
+        if screen.is_terminal() {
+            outcome(run, &screen).await;
+            return;
+        }
+        let action = match prompt_for(&screen).await {
+            Ok(a) => a,
+            Err(Stop::Back) => Action::Back,
+            Err(Stop::Cancel) => Action::Cancel,
+            Err(Stop::Fatal(e)) => {
+                eprintln!("The terminal cannot prompt: {e}");
+                Action::Cancel
+            }
+        };
+        let sending = matches!(action, Action::Input(_) | Action::Retry);
+        // Ctrl-C while a request is in flight (the terminal is not in raw mode then).
+        let result = tokio::select! {
+            r = perform(run, action) => Some(r),
+            _ = tokio::signal::ctrl_c() => None,
+        };
+        let result = match result {
+            Some(r) => r,
+            None => {
+                println!();
+                run.cancel().await
+            }
+        };
+        match result {
+            Ok(s) if sending && matches!(s, Screen::Working { .. }) => println!("· Working…"),
+            Ok(_) => {}
+            Err(LatchkeyError::InvalidInput {
+                code: ErrorCode::UnexpectedInput,
+                ..
+            }) => {
+                // Esc on the first screen: nothing to go back to, so leave the challenge.
+                if let Err(e) = run.cancel().await {
+                    println!("✗ {}", error_text(&e));
+                }
+            }
+            Err(e) => {
+                println!("✗ {}", error_text(&e));
+                let _ = run.cancel().await;
+            }
+        }
+    }
+}
+
+async fn perform(run: &ChallengeRun, action: Action) -> Result<Screen, LatchkeyError> {
+    match action {
+        Action::Input(i) => run.submit(i).await,
+        Action::Back => run.back().await,
+        Action::Retry => run.retry().await,
+        Action::Cancel => run.cancel().await,
+    }
+}
+
+fn progress(s: &Screen) -> String {
+    let p = s.progress();
+    format!("[{}/{}]", p.step, p.of)
+}
+
+fn input_error_text(e: &InputError) -> String {
+    match e {
+        InputError::IncorrectPin => "That PIN is incorrect.".into(),
+        InputError::IncorrectAnswers => "The answers do not match.".into(),
+        InputError::PinMismatch => "The two PINs differ; choose the new PIN again.".into(),
+        other => format!("{}.", capitalize(&other.to_string())),
+    }
+}
+
+fn capitalize(t: &str) -> String {
+    let mut c = t.chars();
+    match c.next() {
+        Some(f) => format!("{}{}", f.to_uppercase(), c.as_str()),
+        None => String::new(),
+    }
+}
+
+/// Wraps text at 76 columns, indenting continuation lines by `indent`.
+fn wrap(text: &str, indent: &str) -> String {
+    let mut out = String::new();
+    let mut col = 0;
+    for word in text.split_whitespace() {
+        if col > 0 && col + 1 + word.chars().count() > 76 {
+            out.push('\n');
+            out.push_str(indent);
+            col = indent.len();
+        } else if col > 0 {
+            out.push(' ');
+            col += 1;
+        }
+        out.push_str(word);
+        col += word.chars().count();
+    }
+    out
+}
+
+fn kind_name(kind: &ChallengeType) -> &'static str {
+    match kind {
+        ChallengeType::Initialize => "set-up",
+        ChallengeType::SetPin => "set-PIN",
+        ChallengeType::ChangePin => "change-PIN",
+        ChallengeType::RestorePin => "PIN recovery",
+        ChallengeType::SetSecurityQuestions => "security-question",
+        ChallengeType::SignMessage => "sign-in",
+        _ => "new",
+    }
+}
+
+fn attempts(n: u32) -> String {
+    match n {
+        1 => "1 attempt left before a lock".into(),
+        n => format!("{n} attempts left before a lock"),
+    }
+}
+
+async fn prompt_for(screen: &Screen) -> Result<Action, Stop> {
+    if let Some(e) = screen.error() {
+        let left = match screen {
+            Screen::EnterPin {
+                attempts_left: Some(n),
+                ..
+            }
+            | Screen::AnswerQuestion {
+                attempts_left: Some(n),
+                ..
+            } if matches!(e, InputError::IncorrectPin | InputError::IncorrectAnswers) => {
+                format!(" {}.", capitalize(&attempts(*n)))
+            }
+            _ => String::new(),
+        };
+        println!("✗ {}{left}", input_error_text(e));
+    }
+    let step = progress(screen);
+    match screen.clone() {
+        Screen::EnterPin {
+            purpose,
+            attempts_left,
+            ..
+        } => {
+            let (msg, help) = match purpose {
+                PinPurpose::Current => (
+                    format!("{step} Enter your current PIN:"),
+                    match attempts_left {
+                        Some(n) => format!("6 digits · {}", attempts(n)),
+                        None => "6 digits".into(),
+                    },
+                ),
+                PinPurpose::New => (
+                    format!("{step} Choose a new 6-digit PIN:"),
+                    "not one repeated digit, not a run like 123456".into(),
+                ),
+                PinPurpose::Confirm => (
+                    format!("{step} Enter the new PIN again:"),
+                    "to confirm".into(),
+                ),
+            };
+            let pin = ask(move || {
+                Password::new(&msg)
+                    .with_display_mode(PasswordDisplayMode::Masked)
+                    .without_confirmation()
+                    .with_help_message(&help)
+                    .prompt()
+            })
+            .await?;
+            Ok(Action::Input(Input::Pin(Secret::new(pin))))
+        }
+        Screen::ChooseQuestion { slot, options, .. } => {
+            let msg = format!(
+                "{step} Security question {} of {}: pick one",
+                slot.number, slot.of
+            );
+            let opts: Vec<Choice> = options
+                .into_iter()
+                .map(|q| Choice {
+                    id: q.id,
+                    text: q.text,
+                })
+                .collect();
+            let c = ask(move || {
+                Select::new(&msg, opts)
+                    .with_help_message("type to filter, Enter to choose, Esc to go back")
+                    .with_page_size(8)
+                    .prompt()
+            })
+            .await?;
+            Ok(Action::Input(Input::ChooseQuestion(c.id)))
+        }
+        Screen::AnswerQuestion {
+            slot,
+            question,
+            hint_allowed,
+            saved_hint,
+            attempts_left,
+            ..
+        } => {
+            let date = question.kind == QuestionKind::Date;
+            let mut help = if date {
+                "a date, YYYY-MM-DD".to_owned()
+            } else {
+                "case and extra spaces do not matter".to_owned()
+            };
+            if let Some(h) = &saved_hint {
+                help = format!("your hint: {h} · {help}");
+            }
+            if let Some(n) = attempts_left {
+                help = format!("{help} · {}", attempts(n));
+            }
+            let msg = format!(
+                "{step} Question {} of {}: {}",
+                slot.number, slot.of, question.text
+            );
+            let answer = ask(move || {
+                let mut t = Text::new(&msg).with_help_message(&help);
+                if date {
+                    t = t.with_validator(|s: &str| {
+                        Ok(if is_valid_date(s.trim()) {
+                            Validation::Valid
+                        } else {
+                            Validation::Invalid(
+                                "Enter a real date as YYYY-MM-DD, e.g. 1994-07-15".into(),
+                            )
+                        })
+                    });
+                }
+                t.prompt()
+            })
+            .await?;
+            let hint = if hint_allowed {
+                let h = ask(|| {
+                    Text::new("Hint for this answer (optional):")
+                        .with_help_message("Enter to skip; it must not contain the answer")
+                        .prompt()
+                })
+                .await?;
+                Some(h).filter(|h| !h.trim().is_empty())
+            } else {
+                None
+            };
+            Ok(Action::Input(Input::Answer {
+                answer: Secret::new(answer),
+                hint,
+            }))
+        }
+        Screen::Review {
+            entries,
+            acknowledgement,
+            ..
+        } => {
+            println!("{step} Review your security questions:");
+            for (i, e) in entries.iter().enumerate() {
+                match &e.hint {
+                    Some(h) => println!("  {}. {} (hint: {h})", i + 1, e.question.text),
+                    None => println!("  {}. {}", i + 1, e.question.text),
+                }
+            }
+            println!("! {}", wrap(acknowledgement, "  "));
+            let ok = ask(|| {
+                Confirm::new("I understand. Save my PIN and security questions?")
+                    .with_help_message("y to save, n or Esc to go back")
+                    .prompt()
+            })
+            .await?;
+            Ok(if ok {
+                Action::Input(Input::Acknowledge)
+            } else {
+                Action::Back
+            })
+        }
+        Screen::AuthorizeMessage { message, .. } => {
+            println!("{step} The app asks you to authorise: \"{message}\"");
+            let ok = ask(|| Confirm::new("Authorise it with your PIN?").prompt()).await?;
+            Ok(if ok {
+                Action::Input(Input::Acknowledge)
+            } else {
+                Action::Cancel
+            })
+        }
+        Screen::Interrupted { error, .. } => {
+            let t = format!(
+                "⚠ The server did not answer ({}). Your input stays sealed; retrying sends the \
+                 very same request, so nothing is counted twice.",
+                code_text(error)
+            );
+            println!("{}", wrap(&t, "  "));
+            let c = ask(|| Select::new("Retry now?", vec!["Retry", "Cancel"]).prompt()).await?;
+            Ok(if c == "Retry" {
+                Action::Retry
+            } else {
+                Action::Cancel
+            })
+        }
+        Screen::Working { .. } => {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            Err(Stop::Fatal("a request is still in flight".into()))
+        }
+        _ => Ok(Action::Cancel),
+    }
+}
+
+/// A question in the picker.
+struct Choice {
+    id: String,
+    text: String,
+}
+
+impl fmt::Display for Choice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+async fn outcome(run: &ChallengeRun, screen: &Screen) {
+    match screen {
+        Screen::Done { .. } => {
+            let what = match run.challenge_type() {
+                ChallengeType::Initialize => "Your PIN and security questions are set up.",
+                ChallengeType::ChangePin => "Your PIN is changed.",
+                ChallengeType::RestorePin => "Your new PIN is set; any PIN lock is cleared.",
+                ChallengeType::SignMessage => "PIN accepted: you are signed in.",
+                _ => "Finished.",
+            };
+            println!("✔ Done. {what}");
+            match run.wait_for_result(Duration::from_secs(10)).await {
+                Ok(c) if c.status == ChallengeStatus::Complete => {
+                    println!("· The server confirms the challenge is COMPLETE.")
+                }
+                Ok(c) => println!("· The server reports {}.", c.status),
+                Err(e) => println!("· Could not confirm with the server: {}", error_text(&e)),
+            }
+        }
+        Screen::Locked {
+            code, until_unix, ..
+        } => {
+            let what = if *code == ErrorCode::SecurityQuestionsLocked {
+                "Too many wrong answers: recovery is locked"
+            } else {
+                "Too many wrong PINs: the PIN is locked"
+            };
+            let left = screen.lock_remaining(now_unix()).unwrap_or(0);
+            match until_unix {
+                Some(_) => println!(
+                    "✗ {what}. Try again in {} (or use “Forgot PIN” to recover now). [{}]",
+                    countdown(left),
+                    code.code()
+                ),
+                None => println!("✗ {what}. [{}]", code.code()),
+            }
+        }
+        Screen::Cancelled { .. } => println!("· Cancelled. Back to the menu."),
+        Screen::Failed { error, .. } => println!("✗ {}", code_text(*error)),
+        other => println!("· {other:?}"),
+    }
+}
+
+async fn show_status(app: &App) {
+    let u = match app.admin.get_user(&app.user).await {
+        Ok(u) => u,
+        Err(e) => {
+            println!("✗ {}", error_text(&e));
+            return;
+        }
+    };
+    let now = now_unix();
+    let line = |status: &CredentialStatus, d: &latchkey_protocol::CredentialDetails| -> String {
+        match status {
+            CredentialStatus::Locked => {
+                let left = d
+                    .locked_expiry_date
+                    .as_deref()
+                    .and_then(latchkey_core::time::parse_rfc3339)
+                    .map(|t| countdown(u64::try_from(t - now).unwrap_or(0)))
+                    .unwrap_or_else(|| "a while".into());
+                format!("LOCKED (unlocks in {left})")
+            }
+            CredentialStatus::Enabled if d.failed_attempts > 0 => {
+                format!(
+                    "set ({} wrong attempt(s) since the last success)",
+                    d.failed_attempts
+                )
+            }
+            CredentialStatus::Enabled => "set".into(),
+            CredentialStatus::Unset => "not set".into(),
+            other => other.to_string(),
+        }
+    };
+    println!("Account \"{}\" (created {}):", u.id, u.create_date);
+    println!(
+        "  PIN:                {}",
+        line(&u.pin_status, &u.pin_details)
+    );
+    println!(
+        "  Security questions: {}",
+        line(&u.security_question_status, &u.security_question_details)
+    );
+    println!();
+}
+
+fn countdown(secs: u64) -> String {
+    match (secs / 60, secs % 60) {
+        (0, s) => format!("{s}s"),
+        (m, s) => format!("{m}m {s:02}s"),
+    }
+}
+
+fn now_unix() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// Clear text for a code, with the number.
+pub fn code_text(code: ErrorCode) -> String {
+    let text = match code {
+        ErrorCode::TokenExpired | ErrorCode::TokenNotFound | ErrorCode::InvalidToken => {
+            "Your session is no longer valid; the app opens a new one."
+        }
+        ErrorCode::ChallengeExpired => "This step took too long and expired; start it again.",
+        ErrorCode::CancelledByUser => "Cancelled.",
+        ErrorCode::PinNotSet => {
+            "There is no PIN yet: choose “Set up PIN and security questions” first."
+        }
+        ErrorCode::UserAlreadyInitialized | ErrorCode::PinAlreadySet => {
+            "The PIN is already set up. Use “Change PIN” or “Forgot PIN”."
+        }
+        ErrorCode::SecurityQuestionsNotSet => {
+            "No security questions are set up, so the PIN cannot be recovered."
+        }
+        ErrorCode::NetworkError => "The server could not be reached.",
+        ErrorCode::InternalError => "The server failed.",
+        ErrorCode::ChallengeNotActive => "This challenge is already finished.",
+        ErrorCode::StepOutOfOrder => "The server expected another step; start again.",
+        ErrorCode::Unauthorized => "The API key is wrong (check --api-key).",
+        other => other.description(),
+    };
+    format!("{text} [{}]", code.code())
+}
+
+/// Clear text for a driver error.
+pub fn error_text(e: &LatchkeyError) -> String {
+    match e {
+        LatchkeyError::Network { attempts, .. } => format!(
+            "The server could not be reached after {attempts} attempt(s); is it running? [{}]",
+            e.code().code()
+        ),
+        LatchkeyError::Locked { .. } => {
+            let until = e.lock_expiry().unwrap_or("later");
+            format!(
+                "Locked after too many wrong attempts until {until}. [{}]",
+                e.code().code()
+            )
+        }
+        LatchkeyError::Timeout { status } => {
+            format!("The server still reports {status}; check again later.")
+        }
+        LatchkeyError::InvalidInput { reason, code } => format!("{reason} [{}]", code.code()),
+        _ => code_text(e.code()),
+    }
+}

@@ -1,0 +1,166 @@
+//! Drives the real `latchkey-terminal` binary through a pseudo-terminal: set up a PIN and
+//! security questions, change the PIN (one wrong PIN first), lock the PIN with wrong guesses,
+//! recover it with the answers, and sign in with the new PIN, asserting what the screen shows.
+//!
+//! Keys are sent as a terminal sends them (`\r` for Enter). Menu entries and questions are
+//! picked by typing a filter, so nothing depends on the terminal's width or arrow keys.
+
+#![cfg(unix)]
+
+use expectrl::{Session, WaitStatus};
+use std::process::Command;
+use std::time::Duration;
+
+struct Term {
+    s: Session,
+}
+
+impl Term {
+    fn start(data_dir: &std::path::Path) -> Term {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_latchkey-terminal"));
+        cmd.arg("--data-dir")
+            .arg(data_dir)
+            .arg("--lock-seconds")
+            .arg("300")
+            .env("TERM", "xterm")
+            .env("NO_COLOR", "1")
+            .env_remove("LATCHKEY_SERVER")
+            .env_remove("LATCHKEY_API_KEY");
+        let mut s = Session::spawn(cmd).expect("spawn latchkey-terminal in a pty");
+        // Debug builds, a cold SQLite file and Argon2 on a busy machine: be generous.
+        s.set_expect_timeout(Some(Duration::from_secs(60)));
+        let _ = s.get_process_mut().set_window_size(160, 50);
+        Term { s }
+    }
+
+    /// Waits for `text` on the screen.
+    fn see(&mut self, text: &str) {
+        if let Err(e) = self.s.expect(text) {
+            panic!("expected {text:?} on the screen: {e}");
+        }
+    }
+
+    /// Types `text` and presses Enter.
+    fn enter(&mut self, text: &str) {
+        // Let the prompt finish drawing before typing.
+        std::thread::sleep(Duration::from_millis(150));
+        self.s.send(text).expect("type");
+        std::thread::sleep(Duration::from_millis(50));
+        self.s.send("\r").expect("enter");
+    }
+
+    fn menu(&mut self, filter: &str) {
+        self.see("What would you like to do?");
+        self.enter(filter);
+    }
+}
+
+#[test]
+fn setup_change_wrong_pin_lock_and_recover() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut t = Term::start(dir.path());
+    t.see("Latchkey terminal demo");
+    t.see("Started the reference server at http://127.0.0.1:");
+    t.see("Created the demo user");
+
+    // ---- set up: an insecure PIN first, then PIN + 2 questions.
+    t.menu("Set up");
+    t.see("Choose a new 6-digit PIN");
+    t.enter("123456");
+    t.see("The PIN must not be consecutive digits.");
+    t.see("Choose a new 6-digit PIN");
+    t.enter("135790");
+    t.see("Enter the new PIN again");
+    t.enter("135790");
+    t.see("Security question 1 of 2");
+    t.enter("first pet");
+    t.see("Question 1 of 2: What was the name of your first pet?");
+    t.enter("Rex");
+    t.see("Hint for this answer");
+    t.enter("my dog");
+    t.see("Security question 2 of 2");
+    t.enter("travel abroad");
+    t.see("Question 2 of 2: On what date did you first travel abroad?");
+    t.enter("1994-02-30");
+    t.see("Enter a real date as YYYY-MM-DD");
+    // Clear the refused date (Backspace x10), then a valid one.
+    t.s.send("\x7f".repeat(10)).unwrap();
+    t.enter("1994-07-15");
+    t.see("Hint for this answer");
+    t.enter("");
+    t.see("Review your security questions");
+    t.see("(hint: my dog)");
+    t.see("If you lose your PIN");
+    t.see("I understand. Save my PIN and security questions?");
+    t.enter("y");
+    t.see("Done. Your PIN and security questions are set up.");
+    t.see("The server confirms the challenge is COMPLETE.");
+
+    // ---- change PIN: a wrong current PIN first.
+    t.menu("Change PIN");
+    t.see("Enter your current PIN");
+    t.see("3 attempts left before a lock");
+    t.enter("112358");
+    t.see("That PIN is incorrect. 2 attempts left before a lock.");
+    t.enter("135790");
+    t.see("Choose a new 6-digit PIN");
+    t.enter("246801");
+    t.see("Enter the new PIN again");
+    t.enter("246801");
+    t.see("Done. Your PIN is changed.");
+
+    // ---- three wrong PINs lock it (the counter was reset by the success).
+    t.menu("Sign-in");
+    t.see("The app asks you to authorise");
+    t.see("Authorise it with your PIN?");
+    t.enter("y");
+    for left in ["2 attempts left", "1 attempt left"] {
+        t.see("Enter your current PIN");
+        t.enter("135790"); // the old PIN
+        t.see(&format!("That PIN is incorrect. {left}"));
+    }
+    t.see("Enter your current PIN");
+    t.enter("135790");
+    t.see("Too many wrong PINs: the PIN is locked. Try again in ");
+    t.see("[155119]");
+    t.menu("status");
+    t.see("LOCKED (unlocks in ");
+
+    // ---- recover with the answers (case and spaces do not matter).
+    t.menu("Forgot");
+    t.see("Question 1 of 2: What was the name of your first pet?");
+    t.see("your hint: my dog");
+    t.enter("  rex ");
+    t.see("Question 2 of 2: On what date did you first travel abroad?");
+    t.enter("1994-07-15");
+    t.see("Choose a new 6-digit PIN");
+    t.enter("975310");
+    t.see("Enter the new PIN again");
+    t.enter("975310");
+    t.see("Done. Your new PIN is set; any PIN lock is cleared.");
+
+    // ---- the new PIN works.
+    t.menu("Sign-in");
+    t.see("Authorise it with your PIN?");
+    t.enter("y");
+    t.see("Enter your current PIN");
+    t.enter("975310");
+    t.see("Done. PIN accepted: you are signed in.");
+
+    // ---- Ctrl-C at a prompt cancels the challenge, not the app.
+    t.menu("Change PIN");
+    t.see("Enter your current PIN");
+    std::thread::sleep(Duration::from_millis(150));
+    t.s.send("\x03").unwrap();
+    t.see("Cancelled. Back to the menu.");
+
+    t.menu("Quit");
+    t.see("Bye.");
+    match t.s.get_process().wait() {
+        Ok(WaitStatus::Exited(_, code)) => assert_eq!(code, 0, "clean exit"),
+        other => panic!("unexpected end: {other:?}"),
+    }
+    // The in-process server's logs went to the data directory, not the screen.
+    let log = std::fs::read_to_string(dir.path().join("server.log")).expect("server.log");
+    assert!(log.contains("latchkey-server listening"));
+}
