@@ -298,3 +298,40 @@ async fn cancel_interrupts_a_call_in_flight() {
     ));
     world.server.shutdown().await;
 }
+
+#[tokio::test]
+async fn client_vanishing_mid_request_counts_one_guess() {
+    let (world, proxy, session, token) = setup("fault-user-7", fast_config("http://x")).await;
+    let id = create(&world, &token, ChallengeType::ChangePin).await;
+    let run = session.run_challenge(&id).await.unwrap();
+    // The server sees its client go away while it verifies the wrong PIN; the resend (same
+    // envelope) must get the one recorded verdict, whether it arrives during or after.
+    proxy.inject("/steps", [Fault::AbortUpstream]);
+    let s = run.submit(pin(WRONG)).await.unwrap();
+    assert!(
+        matches!(
+            &s,
+            Screen::EnterPin {
+                error: Some(InputError::IncorrectPin),
+                attempts_left: Some(2),
+                ..
+            }
+        ),
+        "{s:?}"
+    );
+    assert_eq!(failed_pins(&world, "fault-user-7").await, 1);
+    proxy.inject("/steps", [Fault::AbortUpstream]);
+    let s = run.submit(pin(PIN1)).await.unwrap();
+    assert!(
+        matches!(
+            s,
+            Screen::EnterPin {
+                purpose: PinPurpose::New,
+                ..
+            }
+        ),
+        "{s:?}"
+    );
+    assert_eq!(failed_pins(&world, "fault-user-7").await, 0);
+    world.server.shutdown().await;
+}

@@ -24,6 +24,9 @@ pub enum Fault {
     Delay(Duration),
     /// Answer 503 without forwarding.
     Reply503,
+    /// Forward, then close both connections at once without waiting for the reply (the
+    /// server sees its client go away while it works on the request).
+    AbortUpstream,
 }
 
 struct Rule {
@@ -165,6 +168,10 @@ async fn serve(
                 continue;
             }
             Fault::Delay(d) => tokio::time::sleep(d).await,
+            Fault::AbortUpstream => {
+                uw.write_all(&request).await?;
+                return Ok(());
+            }
             Fault::Pass | Fault::DropAfterForward => {}
         }
         uw.write_all(&request).await?;
