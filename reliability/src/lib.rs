@@ -38,7 +38,35 @@ pub fn server_binary() -> PathBuf {
             .parent()
             .expect("workspace root")
             .to_path_buf();
-        let out = Command::new(cargo)
+        let mut cmd = Command::new(cargo);
+        // Drop what cargo set for this test process (package, manifest, jobserver), so the
+        // build sees the same environment as a plain `cargo build` and reuses its artifacts.
+        for (k, _) in std::env::vars_os() {
+            let k = k.to_string_lossy().into_owned();
+            let keep = [
+                "CARGO_HOME",
+                "CARGO_TARGET_DIR",
+                "CARGO_NET_",
+                "CARGO_REGISTRIES_",
+                "CARGO_HTTP_",
+                "CARGO_TERM_",
+            ]
+            .iter()
+            .any(|p| k.starts_with(p));
+            if (k.starts_with("CARGO_") && !keep)
+                || [
+                    "CARGO",
+                    "MAKEFLAGS",
+                    "CARGO_MAKEFLAGS",
+                    "MFLAGS",
+                    "RUST_TEST_THREADS",
+                ]
+                .contains(&k.as_str())
+            {
+                cmd.env_remove(&k);
+            }
+        }
+        let out = cmd
             .current_dir(&root)
             .args([
                 "build",
