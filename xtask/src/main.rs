@@ -7,10 +7,13 @@
 //! Paths (all relative to the repository root):
 //! - FFI crate: `bindings/ffi` (package `latchkey-ffi`, `[lib] name = "latchkey"`), overridable
 //!   with `LATCHKEY_FFI_CRATE_DIR`.
-//! - Generated Python: `bindings/python/generated/` (`latchkey.py` + a copy of the library).
+//! - Generated Python: `bindings/python/src/latchkey/latchkey.py` + a copy of the library
+//!   (the package's `__init__.py` is hand-written).
 //! - Generated Kotlin: `bindings/kotlin/generated/` (package directories under it).
 //! - Generated Swift: `bindings/swift/generated/` (`Latchkey.swift`, `latchkeyFFI.h`,
-//!   `latchkeyFFI.modulemap`).
+//!   `latchkeyFFI.modulemap`); `Latchkey.swift` is also copied to
+//!   `bindings/swift/Sources/Latchkey/Generated/` for SwiftPM.
+//! - React Native on Node (napi, for the scenario test): `bindings/react-native/node/generated/`.
 //! - React Native: `bindings/react-native/src/generated/` (TypeScript) and
 //!   `bindings/react-native/cpp/generated/` (C++).
 
@@ -19,6 +22,7 @@ use std::ffi::OsString;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
+use std::time::{Duration, Instant};
 
 /// Error type: a message for the user.
 type Result<T = ()> = std::result::Result<T, String>;
@@ -29,6 +33,13 @@ const LIB_NAME: &str = "latchkey";
 const SWIFT_FFI_MODULE: &str = "latchkeyFFI";
 /// Python packages the Swift checks need (pinned in `bindings/swift/tools/requirements.txt`).
 const SWIFT_TOOLS_REQUIREMENTS: &str = "bindings/swift/tools/requirements.txt";
+/// The Python package directory: `__init__.py` (hand-written), `latchkey.py` (generated) and
+/// the library copied next to it.
+const PYTHON_PACKAGE_DIR: &str = "bindings/python/src/latchkey";
+/// Where the generated Swift goes for SwiftPM (the wrapper target's sources).
+const SWIFT_GENERATED_SOURCES: &str = "bindings/swift/Sources/Latchkey/Generated";
+/// Pinned test requirements installed into the bindings venv.
+const PYTHON_TEST_REQUIREMENTS: &str = "bindings/python/requirements-test.txt";
 /// Apple targets that go into the XCFramework.
 const IOS_TARGETS: [&str; 3] = [
     "aarch64-apple-ios",
@@ -51,9 +62,13 @@ Commands:
                                uniffi-bindgen-react-native to generate TypeScript + C++.
   swift-check                  tree-sitter-swift parse of every .swift file under bindings/swift,
                                gcc/g++ -fsyntax-only of the FFI header, header-vs-`nm -D` exports.
-  test-bindings                bindings + react-native, then: pytest (Python), `mvn test` (Kotlin,
-                               JVM), swift-check, strict `tsc --noEmit` and `g++ -fsyntax-only`
-                               of the React Native output.
+  test-bindings                Everything, end to end from a fresh clone: bindings, the
+                               latchkey-server binary, a venv under the target dir with pinned
+                               pip requirements, then pytest (Python scenario), `mvn test`
+                               (Kotlin scenario on the JVM), swift-check + checker self-tests,
+                               react-native (npm ci, ubrn), strict `tsc --noEmit`,
+                               `g++ -fsyntax-only`, and the scenario on Node (napi, tsx --test).
+                               Each suite starts its own server on 127.0.0.1:0. Prints timings.
   xcframework                  (macOS + Xcode) build the iOS static libraries and
                                bindings/swift/LatchkeyFFI.xcframework.
   android                      (Android NDK + cargo-ndk) build jniLibs for every ABI into
@@ -105,7 +120,8 @@ fn run(args: &[String]) -> Result {
             if !lib.exists() || !ctx.root.join("bindings/swift/generated").exists() {
                 ctx.bindings()?;
             }
-            ctx.swift_check(&lib)
+            let python = ctx.venv()?;
+            ctx.swift_check(&lib, &python)
         }
         "test-bindings" => ctx.test_bindings(),
         "xcframework" => ctx.xcframework(),
@@ -262,13 +278,19 @@ impl Ctx {
         let lib = self.build_lib(Profile::Debug)?;
         let bindgen = self.bindgen()?;
         for (lang, dir) in [
-            ("python", "bindings/python/generated"),
+            ("python", PYTHON_PACKAGE_DIR),
             ("kotlin", "bindings/kotlin/generated"),
             ("swift", "bindings/swift/generated"),
         ] {
             step(&format!("generate {lang} -> {dir}"));
             let out = self.root.join(dir);
-            recreate_dir(&out)?;
+            if lang == "python" {
+                // The package dir also holds the hand-written `__init__.py`: replace only the
+                // generated module (the library is copied below).
+                remove_if_exists(&out.join("latchkey.py"))?;
+            } else {
+                recreate_dir(&out)?;
+            }
             // Run from the crate dir: library mode finds the crate's uniffi.toml through
             // `cargo metadata` of the current directory.
             run_cmd(
@@ -280,11 +302,16 @@ impl Ctx {
             )?;
         }
         // The Python module loads the library from its own directory.
-        let py_lib = self
-            .root
-            .join("bindings/python/generated")
-            .join(file_name(&lib)?);
+        let py_lib = self.root.join(PYTHON_PACKAGE_DIR).join(file_name(&lib)?);
         fs::copy(&lib, &py_lib).map_err(|e| format!("copy {}: {e}", lib.display()))?;
+        // SwiftPM compiles the sources under the wrapper target's directory.
+        let swift_src = self.root.join(SWIFT_GENERATED_SOURCES);
+        recreate_dir(&swift_src)?;
+        fs::copy(
+            self.root.join("bindings/swift/generated/Latchkey.swift"),
+            swift_src.join("Latchkey.swift"),
+        )
+        .map_err(|e| format!("copy Latchkey.swift: {e}"))?;
         Ok(lib)
     }
 
@@ -319,19 +346,100 @@ impl Ctx {
         )
     }
 
-    fn swift_check(&self, lib: &Path) -> Result {
-        ensure_python_modules(&self.root, &["tree_sitter", "tree_sitter_swift"])?;
+    /// Generates the Node (napi) flavour of the React Native bindings for the scenario test
+    /// on Node: same crate, same library, `@ubjs/node` runtime instead of JSI.
+    fn react_native_node(&self, lib: &Path) -> Result {
+        let rn = self.root.join("bindings/react-native");
+        let ts = rn.join("node/generated");
+        recreate_dir(&ts)?;
+        step("ubrn generate napi bindings -> bindings/react-native/node/generated");
+        run_cmd(
+            Command::new(rn.join("node_modules/.bin/ubrn"))
+                .current_dir(&self.crate_dir)
+                .env("CARGO_TARGET_DIR", self.target_dir.join("ubrn-cli"))
+                .args([
+                    "generate",
+                    "napi",
+                    "bindings",
+                    "--library",
+                    "--no-format",
+                    "--lib-absolute",
+                    "--ts-dir",
+                ])
+                .arg(&ts)
+                .arg(lib),
+        )
+    }
+
+    /// `cargo build` of the reference server the foreign test suites start (each suite starts
+    /// its own process on 127.0.0.1:0).
+    fn build_server(&self) -> Result<PathBuf> {
+        step("build latchkey-server (debug) for the binding test suites");
+        run_cmd(Command::new(cargo()).current_dir(&self.root).args([
+            "build",
+            "-p",
+            "latchkey-server",
+            "--bin",
+            "latchkey-server",
+        ]))?;
+        let bin = self
+            .target_dir
+            .join("debug")
+            .join(format!("latchkey-server{}", env::consts::EXE_SUFFIX));
+        if !bin.exists() {
+            return Err(format!("expected {} after the build", bin.display()));
+        }
+        Ok(bin)
+    }
+
+    /// A venv under the target dir with the pinned Python requirements (pytest, tree-sitter,
+    /// tree-sitter-swift); reinstalled only when the requirement files change. Returns its
+    /// python.
+    fn venv(&self) -> Result<PathBuf> {
+        let venv = self.target_dir.join("bindings-venv");
+        let python = venv.join(if cfg!(windows) {
+            "Scripts/python.exe"
+        } else {
+            "bin/python"
+        });
+        if !python.exists() {
+            step(&format!("python3 -m venv {}", venv.display()));
+            run_cmd(Command::new("python3").arg("-m").arg("venv").arg(&venv))?;
+        }
+        let mut wanted = String::new();
+        for r in [SWIFT_TOOLS_REQUIREMENTS, PYTHON_TEST_REQUIREMENTS] {
+            wanted.push_str(
+                &fs::read_to_string(self.root.join(r)).map_err(|e| format!("read {r}: {e}"))?,
+            );
+        }
+        let stamp = venv.join("latchkey-requirements.txt");
+        if fs::read_to_string(&stamp).ok().as_deref() != Some(wanted.as_str()) {
+            step("pip install pinned requirements into the bindings venv");
+            run_cmd(
+                Command::new(&python)
+                    .args(["-m", "pip", "install", "-q", "--disable-pip-version-check"])
+                    .arg("-r")
+                    .arg(self.root.join(SWIFT_TOOLS_REQUIREMENTS))
+                    .arg("-r")
+                    .arg(self.root.join(PYTHON_TEST_REQUIREMENTS)),
+            )?;
+            fs::write(&stamp, wanted).map_err(|e| format!("write {}: {e}", stamp.display()))?;
+        }
+        Ok(python)
+    }
+
+    fn swift_check(&self, lib: &Path, python: &Path) -> Result {
         let tools = self.root.join("bindings/swift/tools");
         let generated = self.root.join("bindings/swift/generated");
         step("tree-sitter-swift: every .swift file under bindings/swift");
         run_cmd(
-            Command::new("python3")
+            Command::new(python)
                 .arg(tools.join("check_swift.py"))
                 .arg(self.root.join("bindings/swift")),
         )?;
         step("FFI header: gcc/g++ -fsyntax-only, modulemap, exports vs nm -D");
         run_cmd(
-            Command::new("python3")
+            Command::new(python)
                 .arg(tools.join("check_ffi_header.py"))
                 .arg(generated.join(format!("{SWIFT_FFI_MODULE}.h")))
                 .arg(lib)
@@ -341,52 +449,54 @@ impl Ctx {
     }
 
     fn test_bindings(&self) -> Result {
+        let mut timer = Timer::new();
         let lib = self.bindings()?;
+        timer.lap("build library + uniffi-bindgen, generate Python/Kotlin/Swift");
         let lib_dir = lib.parent().ok_or("library has no parent dir")?;
-        let mut skipped = Vec::new();
+        let server = self.build_server()?;
+        timer.lap("build latchkey-server");
+        let python = self.venv()?;
+        timer.lap("venv + pinned pip requirements");
 
-        // Python
-        let py_tests = self.root.join("bindings/python/tests");
-        if py_tests.exists() {
-            step("python: pytest bindings/python/tests");
-            run_cmd(
-                Command::new("python3")
-                    .args(["-m", "pytest", "-q"])
-                    .arg(&py_tests)
-                    .env(
-                        "LATCHKEY_PY_GEN",
-                        self.root.join("bindings/python/generated"),
-                    ),
-            )?;
-        } else {
-            skipped.push("python (no bindings/python/tests)");
-        }
+        // Python: pytest against a real server.
+        step("python: pytest bindings/python/tests");
+        run_cmd(
+            Command::new(&python)
+                .args(["-m", "pytest", "-v", "-p", "no:cacheprovider"])
+                .arg(self.root.join("bindings/python/tests"))
+                .env("PYTHONPATH", self.root.join("bindings/python/src"))
+                .env("LATCHKEY_SERVER_BIN", &server),
+        )?;
+        timer.lap("python: pytest");
 
-        // Kotlin on the JVM
+        // Kotlin on the JVM (no -q: surefire's "Tests run:" lines stay visible).
         step("kotlin: mvn test (JVM, host library)");
         run_cmd(
             Command::new("mvn")
-                .args(["-B", "-q", "test", "-f"])
+                .args(["-B", "test", "-f"])
                 .arg(self.root.join("bindings/kotlin/pom.xml"))
                 .arg(format!("-Dlatchkey.lib.dir={}", lib_dir.display()))
                 .arg(format!(
                     "-Dlatchkey.generated.dir={}",
                     self.root.join("bindings/kotlin/generated").display()
-                )),
+                ))
+                .env("LATCHKEY_SERVER_BIN", &server),
         )?;
+        timer.lap("kotlin: mvn test");
 
         // Swift (no toolchain here): checker self-tests, then the checks.
-        ensure_python_modules(&self.root, &["tree_sitter", "tree_sitter_swift"])?;
         step("swift: checker self-tests");
         run_cmd(
-            Command::new("python3")
-                .args(["-m", "pytest", "-q"])
+            Command::new(&python)
+                .args(["-m", "pytest", "-q", "-p", "no:cacheprovider"])
                 .arg(self.root.join("bindings/swift/tools")),
         )?;
-        self.swift_check(&lib)?;
+        self.swift_check(&lib, &python)?;
+        timer.lap("swift: tree-sitter, header, exports");
 
-        // React Native
+        // React Native: JSI generation, strict tsc, g++ against RN headers, then Node.
         self.react_native(&lib)?;
+        timer.lap("react-native: npm ci + ubrn generate");
         let rn = self.root.join("bindings/react-native");
         step("react-native: tsc --noEmit (strict)");
         run_cmd(Command::new("npx").current_dir(&rn).args([
@@ -405,15 +515,20 @@ impl Ctx {
                     .arg(&cpp),
             )?;
         }
+        timer.lap("react-native: tsc + g++");
+        self.react_native_node(&lib)?;
+        step("react-native: scenario on Node (napi) with tsx --test");
+        run_cmd(
+            Command::new("npx")
+                .current_dir(&rn)
+                .args(["--no-install", "tsx", "--test"])
+                .args(list_files(&rn.join("test"), "ts")?)
+                .env("LATCHKEY_SERVER_BIN", &server),
+        )?;
+        timer.lap("react-native: Node scenario");
 
-        if skipped.is_empty() {
-            println!("xtask: test-bindings: all checks passed");
-        } else {
-            println!(
-                "xtask: test-bindings: passed; skipped: {}",
-                skipped.join(", ")
-            );
-        }
+        timer.report();
+        println!("xtask: test-bindings: all checks passed");
         Ok(())
     }
 
@@ -665,23 +780,44 @@ fn npm_install(dir: &Path) -> Result {
     ]))
 }
 
-/// Install the pinned Python requirements of the Swift tools if a module is missing.
-fn ensure_python_modules(root: &Path, modules: &[&str]) -> Result {
-    let probe = format!("import {}", modules.join(", "));
-    let ok = Command::new("python3")
-        .args(["-c", &probe])
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(false);
-    if ok {
-        return Ok(());
+fn remove_if_exists(p: &Path) -> Result {
+    match fs::remove_file(p) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(format!("remove {}: {e}", p.display())),
     }
-    step(&format!("pip install -r {SWIFT_TOOLS_REQUIREMENTS}"));
-    run_cmd(
-        Command::new("python3")
-            .args(["-m", "pip", "install", "-q", "-r"])
-            .arg(root.join(SWIFT_TOOLS_REQUIREMENTS)),
-    )
+}
+
+/// Wall-clock timings of the test-bindings phases, printed at the end.
+struct Timer {
+    start: Instant,
+    last: Instant,
+    laps: Vec<(&'static str, Duration)>,
+}
+
+impl Timer {
+    fn new() -> Self {
+        let now = Instant::now();
+        Timer {
+            start: now,
+            last: now,
+            laps: Vec::new(),
+        }
+    }
+
+    fn lap(&mut self, what: &'static str) {
+        let now = Instant::now();
+        self.laps.push((what, now - self.last));
+        self.last = now;
+    }
+
+    fn report(&self) {
+        println!("==> timings");
+        for (what, d) in &self.laps {
+            println!("{:>8.1} s  {what}", d.as_secs_f64());
+        }
+        println!("{:>8.1} s  total", self.start.elapsed().as_secs_f64());
+    }
 }
 
 /// Include directories for compiling ubrn's generated C++ against React Native's headers.

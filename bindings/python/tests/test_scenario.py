@@ -1,0 +1,239 @@
+"""The full story through the Python bindings against a real server: initialize with a PIN
+and two questions, change the PIN, three wrong PINs lock it, recover with the answers, and
+the new PIN works. Plus errors, listeners and the namespace functions."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+import latchkey
+from conftest import API_KEY, fast_config, new_user_id
+
+PIN1, PIN2, PIN3, WRONG = "135790", "246801", "975310", "112358"
+Screen, Input = latchkey.Screen, latchkey.Input
+
+
+def answer_for(q: latchkey.Question) -> str:
+    if q.kind == latchkey.QuestionKind.DATE:
+        return "1994-07-15"
+    return "Rex" if q.id == "q01" else "Springfield Elm Street"
+
+
+class World:
+    def __init__(self, base_url: str) -> None:
+        self.admin = latchkey.AdminClient(fast_config(latchkey, base_url), API_KEY)
+        self.client = latchkey.Client(fast_config(latchkey, base_url))
+
+    async def new_session(self, prefix: str):
+        user_id = new_user_id(prefix)
+        await self.admin.create_user(user_id)
+        tok = await self.admin.create_user_token(user_id)
+        return user_id, tok.user_token, self.client.session(tok.user_token, tok.encryption_key)
+
+    async def run(self, session, token: str, kind: latchkey.ChallengeType):
+        cid = await self.admin.create_challenge(token, kind, None)
+        return await session.run_challenge(cid)
+
+
+async def initialize(run, pin: str) -> latchkey.Screen:
+    s = run.screen()
+    assert s.is_enter_pin() and s.purpose == latchkey.PinPurpose.NEW, s
+    await run.submit(Input.PIN(pin))
+    s = await run.submit(Input.PIN(pin))
+    while True:
+        if s.is_choose_question():
+            s = await run.submit(Input.CHOOSE_QUESTION(s.options[0].id))
+        elif s.is_answer_question():
+            assert s.hint_allowed
+            s = await run.submit(Input.ANSWER(answer_for(s.question), "think of home"))
+        elif s.is_review():
+            assert len(s.entries) == 2
+            assert s.acknowledgement == latchkey.acknowledgement_text()
+            s = await run.submit(Input.ACKNOWLEDGE())
+        else:
+            return s
+
+
+def test_full_scenario(server):
+    async def story():
+        w = World(server.base_url)
+        user_id, token, session = await w.new_session("py-story")
+
+        # ---- INITIALIZE: an insecure PIN and a mismatch are screens, then PIN + 2 questions.
+        run = await w.run(session, token, latchkey.ChallengeType.INITIALIZE)
+        assert run.challenge_type() == latchkey.ChallengeType.INITIALIZE
+        s = await run.submit(Input.PIN("123456"))
+        assert s.is_enter_pin() and s.error is not None, s
+        assert s.error.kind == latchkey.InputErrorKind.INSECURE_PIN and s.error.code == 155704
+        await run.submit(Input.PIN(PIN1))
+        s = await run.submit(Input.PIN(PIN2))
+        assert s.error.kind == latchkey.InputErrorKind.PIN_MISMATCH, s
+        s = await initialize(run, PIN1)
+        assert s.is_done(), s
+        c = await run.wait_for_result(5000)
+        assert c.status == latchkey.ChallengeStatus.COMPLETE
+        u = await w.admin.get_user(user_id)
+        assert u.pin_status == latchkey.CredentialStatus.ENABLED
+        assert u.security_question_status == latchkey.CredentialStatus.ENABLED
+        with pytest.raises(latchkey.LatchkeyError.InvalidInput) as ei:
+            await run.submit(Input.PIN(PIN1))
+        assert ei.value.code == 155804
+
+        # ---- CHANGE_PIN PIN1 -> PIN2.
+        run = await w.run(session, token, latchkey.ChallengeType.CHANGE_PIN)
+        s = run.screen()
+        assert s.is_enter_pin() and s.purpose == latchkey.PinPurpose.CURRENT
+        with pytest.raises(latchkey.LatchkeyError.InvalidInput) as ei:
+            await run.submit(Input.ACKNOWLEDGE())
+        assert ei.value.code == 155815
+        s = await run.submit(Input.PIN(PIN1))
+        assert s.is_enter_pin() and s.purpose == latchkey.PinPurpose.NEW, s
+        await run.submit(Input.PIN(PIN2))
+        s = await run.submit(Input.PIN(PIN2))
+        assert s.is_done(), s
+        assert (await run.wait_for_result(5000)).status == latchkey.ChallengeStatus.COMPLETE
+
+        # ---- three wrong PINs -> locked with an expiry.
+        run = await w.run(session, token, latchkey.ChallengeType.CHANGE_PIN)
+        for left in (2, 1):
+            s = await run.submit(Input.PIN(WRONG))
+            assert s.is_enter_pin() and s.purpose == latchkey.PinPurpose.CURRENT, s
+            assert s.error.kind == latchkey.InputErrorKind.INCORRECT_PIN
+            assert s.attempts_left == left
+        s = await run.submit(Input.PIN(WRONG))
+        assert s.is_locked(), s
+        assert s.code == 155119
+        assert s.lock_expiry is not None
+        assert s.lock_expiry_unix - time.time() > 60
+        c = await run.wait_for_result(5000)
+        assert c.status == latchkey.ChallengeStatus.FAILED and c.error_code == 155119
+        u = await w.admin.get_user(user_id)
+        assert u.pin_status == latchkey.CredentialStatus.LOCKED
+        assert u.pin_details.failed_attempts == 3
+        assert u.pin_details.locked_expiry_date is not None
+
+        # ---- RESTORE_PIN with the answers (the saved hint is shown), new PIN3.
+        run = await w.run(session, token, latchkey.ChallengeType.RESTORE_PIN)
+        s = run.screen()
+        assert s.is_answer_question() and s.saved_hint == "think of home", s
+        assert not s.hint_allowed
+        while s.is_answer_question():
+            s = await run.submit(Input.ANSWER(answer_for(s.question), None))
+        assert s.is_enter_pin() and s.purpose == latchkey.PinPurpose.NEW, s
+        await run.submit(Input.PIN(PIN3))
+        s = await run.submit(Input.PIN(PIN3))
+        assert s.is_done(), s
+        assert (await run.wait_for_result(5000)).status == latchkey.ChallengeStatus.COMPLETE
+        u = await w.admin.get_user(user_id)
+        assert u.pin_status == latchkey.CredentialStatus.ENABLED
+        assert u.pin_details.failed_attempts == 0
+
+        # ---- the new PIN works (SIGN_MESSAGE); the old one is refused.
+        cid = await w.admin.create_sign_message(token, "Send 5 USDC", None)
+        run = await session.run_challenge(cid)
+        s = run.screen()
+        assert s.is_authorize_message() and s.message == "Send 5 USDC", s
+        await run.submit(Input.ACKNOWLEDGE())
+        s = await run.submit(Input.PIN(PIN2))
+        assert s.is_enter_pin() and s.error.kind == latchkey.InputErrorKind.INCORRECT_PIN, s
+        assert s.attempts_left == 2
+        s = await run.submit(Input.PIN(PIN3))
+        assert s.is_done(), s
+        assert (await run.wait_for_result(5000)).status == latchkey.ChallengeStatus.COMPLETE
+        assert await session.pending_challenges() == []
+        assert len(await session.challenges()) == 5
+
+    asyncio.run(story())
+
+
+def test_errors_tell_the_caller_what_to_do(server):
+    async def main():
+        w = World(server.base_url)
+        with pytest.raises(latchkey.LatchkeyError.InvalidKey) as ei:
+            w.client.session("some-token", "not-a-key")
+        assert ei.value.code == 155118 and ei.value.detail
+        with pytest.raises(latchkey.LatchkeyError.InvalidInput) as ei:
+            latchkey.Client(latchkey.ClientConfig(base_url="ftp://nope"))
+        assert ei.value.code == 155801
+        _, token, session = await w.new_session("py-errors")
+        with pytest.raises(latchkey.LatchkeyError.Server) as ei:
+            await session.run_challenge("00000000-0000-4000-8000-000000000000")
+        assert ei.value.code == 155116
+        # A session for a token the server never issued.
+        bogus = w.client.session("lk_not_a_real_token", "A" * 43 + "=")
+        with pytest.raises(latchkey.LatchkeyError.SessionExpired) as ei:
+            await bogus.pending_challenges()
+        assert ei.value.code in (155103, 155104, 155105)
+        # back() with nothing to go back to; cancel ends the run.
+        run = await w.run(session, token, latchkey.ChallengeType.INITIALIZE)
+        with pytest.raises(latchkey.LatchkeyError.InvalidInput) as ei:
+            await run.back()
+        assert ei.value.code == 155815
+        s = await run.cancel()
+        assert s.is_cancelled(), s
+        c = await run.wait_for_result(5000)
+        assert c.status == latchkey.ChallengeStatus.FAILED and c.error_code == 155701
+        # Unreachable server: Network after retries.
+        dead = latchkey.Client(fast_config(latchkey, "http://127.0.0.1:9"))
+        s2 = dead.session("tok", "A" * 43 + "=")
+        with pytest.raises(latchkey.LatchkeyError.Network) as ei:
+            await s2.challenge("abc")
+        assert ei.value.code == 155706
+
+    asyncio.run(main())
+
+
+def test_listener_pushes_every_screen_and_stops(server):
+    async def main():
+        w = World(server.base_url)
+        _, token, session = await w.new_session("py-listen")
+        run = await w.run(session, token, latchkey.ChallengeType.INITIALIZE)
+
+        seen: list[latchkey.Screen] = []
+
+        async def collect():
+            async for s in latchkey.screens(run):
+                seen.append(s)
+
+        task = asyncio.create_task(collect())
+        await asyncio.sleep(0.05)
+        s = await initialize(run, PIN1)
+        assert s.is_done()
+        await asyncio.wait_for(task, 5)
+        assert seen[0].is_enter_pin(), seen  # the current screen comes first
+        assert seen[-1].is_done(), seen
+        assert any(x.is_working() for x in seen), seen
+
+        # A cancelled handle stops at once.
+        run = await w.run(session, token, latchkey.ChallengeType.CHANGE_PIN)
+        got: list[latchkey.Screen] = []
+
+        class L(latchkey.ScreenListener):
+            def on_screen(self, screen):
+                got.append(screen)
+
+        handle = run.subscribe(L())
+        for _ in range(100):
+            if got:
+                break
+            await asyncio.sleep(0.01)
+        assert len(got) == 1 and got[0].is_enter_pin()
+        assert handle.is_active()
+        handle.cancel()
+        assert not handle.is_active()
+        await run.submit(Input.PIN(WRONG))
+        await asyncio.sleep(0.1)
+        assert len(got) == 1, got
+
+    asyncio.run(main())
+
+
+def test_namespace_functions():
+    latchkey.noop()
+    assert latchkey.sdk_version() == "0.1.0"
+    cfg = latchkey.ClientConfig(base_url="http://127.0.0.1:1")
+    assert cfg.request_timeout_ms == 15000 and cfg.max_retries == 3 and cfg.user_agent is None
+    assert latchkey.Client(cfg).config() == cfg
