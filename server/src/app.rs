@@ -72,6 +72,27 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     }
 }
 
+/// A raw body whose failures answer 155810 (too large, with an error body like every other
+/// error) or 155801.
+pub struct ApiBytes(pub Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for ApiBytes {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        Bytes::from_request(req, state)
+            .await
+            .map(ApiBytes)
+            .map_err(|e| {
+                if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::new(ErrorCode::PayloadTooLarge)
+                } else {
+                    ApiError::new(ErrorCode::InvalidRequest)
+                }
+            })
+    }
+}
+
 /// Builds the router.
 pub fn router(state: Arc<AppState>) -> Router {
     let limit = state.config.max_body_bytes;

@@ -1,7 +1,9 @@
 //! Challenges: creation (idempotent), the client API (descriptor, steps, cancel, status) and
 //! the guess-limit logic. Every status change and its webhook outbox rows commit together.
 
-use crate::app::{attempts_left, data, require_api_key, require_user, ApiJson, AppState, Session};
+use crate::app::{
+    attempts_left, data, require_api_key, require_user, ApiBytes, ApiJson, AppState, Session,
+};
 use crate::crypto::{self, DOMAIN_ANSWERS, DOMAIN_PIN};
 use crate::db::{
     self, now_ms, rfc3339, steps_to_text, ChallengeRow, StoredQuestion, UserRow, ACTIVE_STATUSES,
@@ -150,7 +152,7 @@ async fn load_user_row(state: &AppState, user_id: &str) -> ApiResult<UserRow> {
 pub async fn create_initialize(
     st: State<Arc<AppState>>,
     h: HeaderMap,
-    body: Bytes,
+    ApiBytes(body): ApiBytes,
 ) -> ApiResult<Response> {
     create(st, h, ChallengeType::Initialize, body).await
 }
@@ -158,7 +160,7 @@ pub async fn create_initialize(
 pub async fn create_set_pin(
     st: State<Arc<AppState>>,
     h: HeaderMap,
-    body: Bytes,
+    ApiBytes(body): ApiBytes,
 ) -> ApiResult<Response> {
     create(st, h, ChallengeType::SetPin, body).await
 }
@@ -166,7 +168,7 @@ pub async fn create_set_pin(
 pub async fn create_change_pin(
     st: State<Arc<AppState>>,
     h: HeaderMap,
-    body: Bytes,
+    ApiBytes(body): ApiBytes,
 ) -> ApiResult<Response> {
     create(st, h, ChallengeType::ChangePin, body).await
 }
@@ -174,7 +176,7 @@ pub async fn create_change_pin(
 pub async fn create_restore_pin(
     st: State<Arc<AppState>>,
     h: HeaderMap,
-    body: Bytes,
+    ApiBytes(body): ApiBytes,
 ) -> ApiResult<Response> {
     create(st, h, ChallengeType::RestorePin, body).await
 }
@@ -182,7 +184,7 @@ pub async fn create_restore_pin(
 pub async fn create_set_security_questions(
     st: State<Arc<AppState>>,
     h: HeaderMap,
-    body: Bytes,
+    ApiBytes(body): ApiBytes,
 ) -> ApiResult<Response> {
     create(st, h, ChallengeType::SetSecurityQuestions, body).await
 }
@@ -190,7 +192,7 @@ pub async fn create_set_security_questions(
 pub async fn create_sign_message(
     st: State<Arc<AppState>>,
     h: HeaderMap,
-    body: Bytes,
+    ApiBytes(body): ApiBytes,
 ) -> ApiResult<Response> {
     create(st, h, ChallengeType::SignMessage, body).await
 }

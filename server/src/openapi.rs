@@ -507,6 +507,65 @@ impl Modify for Security {
     }
 }
 
+/// Error replies every operation can give besides its own: 400 (155801, a body, path or query
+/// that does not parse), 401 (155802 API key; 155103/155104/155105 user token), 413 (155810,
+/// body over `--max-body-bytes`) where there is a body, and 404 where a path has an id.
+struct CommonErrors;
+
+impl Modify for CommonErrors {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+        let error = |description: &str| {
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("ErrorBody")))
+                        .build(),
+                )
+                .build()
+        };
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let has_id = path.contains('{');
+            for op in [
+                item.get.as_mut(),
+                item.put.as_mut(),
+                item.post.as_mut(),
+                item.delete.as_mut(),
+                item.patch.as_mut(),
+            ]
+            .into_iter()
+            .flatten()
+            {
+                let has_body = op.request_body.is_some();
+                let r = &mut op.responses.responses;
+                let mut add = |status: &str, description: &str| {
+                    r.entry(status.to_owned())
+                        .or_insert_with(|| error(description).into());
+                };
+                add(
+                    "400",
+                    "155801 malformed request (body, path or query value)",
+                );
+                add(
+                    "401",
+                    "155802 API key missing or wrong; 155103/155104/155105 user token unknown, expired or malformed",
+                );
+                if has_body {
+                    add("413", "155810 request body too large");
+                }
+                if has_id {
+                    add(
+                        "404",
+                        "Not found (155116 challenge, 155102 user, 155812 subscription or key)",
+                    );
+                }
+            }
+        }
+    }
+}
+
 /// The generated document.
 #[derive(OpenApi)]
 #[openapi(
@@ -517,7 +576,7 @@ impl Modify for Security {
         descriptor, submit_step, cancel, create_subscription, list_subscriptions,
         delete_subscription, public_key),
     components(schemas(Notification, ChallengeNotification, ErrorBody)),
-    modifiers(&Security)
+    modifiers(&Security, &CommonErrors)
 )]
 pub struct ApiDoc;
 
