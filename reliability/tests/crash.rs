@@ -386,7 +386,7 @@ async fn crash_scenario(backend: Backend, dir: &std::path::Path) {
             tasks.push(tokio::spawn(worker(
                 api.clone(),
                 u,
-                0x9E37_79B9_7F4A_7C15 ^ ((round * USERS + i) as u64 + 1) * 0x1000_0001,
+                0x9E37_79B9_7F4A_7C15 ^ (((round * USERS + i) as u64 + 1) * 0x1000_0001),
                 rec.clone(),
                 completions.clone(),
                 wrongs.clone(),
