@@ -1,0 +1,99 @@
+package dev.latchkey
+
+import java.io.Closeable
+import kotlin.time.Duration
+import kotlin.time.Duration.Companion.seconds
+import kotlinx.coroutines.flow.MutableStateFlow
+import kotlinx.coroutines.flow.StateFlow
+import kotlinx.coroutines.flow.asStateFlow
+
+/**
+ * Idiomatic Kotlin face of a [ChallengeRun]: the screens as a [StateFlow], `suspend` inputs,
+ * and [Closeable] so `use {}` releases the run and its listener.
+ *
+ * ```kotlin
+ * session.start(challengeId).use { flow ->
+ *     flow.screen.collect { screen -> render(screen) }   // in the UI scope
+ *     flow.submitPin("135790")                           // from a click handler
+ * }
+ * ```
+ *
+ * [screen] is fed by the SDK's listener (current screen first, then every new one, in order);
+ * the value returned by each `suspend` call is the same screen the flow will show.
+ */
+class ChallengeFlow(val run: ChallengeRun) : Closeable {
+    private val state = MutableStateFlow(run.screen())
+
+    /** What to draw now; updated on every new screen (including `Working`). */
+    val screen: StateFlow<Screen> = state.asStateFlow()
+
+    private val handle: ListenerHandle = run.subscribe(object : ScreenListener {
+        override fun onScreen(screen: Screen) {
+            state.value = screen
+        }
+    })
+
+    /** The challenge id. */
+    val challengeId: String get() = run.challengeId()
+
+    /** The challenge type. */
+    val challengeType: ChallengeType get() = run.challengeType()
+
+    /** Gives the current screen an input; returns the next screen (see [ChallengeRun.submit]). */
+    suspend fun submit(input: Input): Screen = run.submit(input)
+
+    /** A PIN for [Screen.EnterPin]. */
+    suspend fun submitPin(pin: String): Screen = submit(Input.Pin(pin))
+
+    /** A question for [Screen.ChooseQuestion]. */
+    suspend fun chooseQuestion(questionId: String): Screen = submit(Input.ChooseQuestion(questionId))
+
+    /** An answer (and optional hint) for [Screen.AnswerQuestion]. */
+    suspend fun answer(answer: String, hint: String? = null): Screen = submit(Input.Answer(answer, hint))
+
+    /** Acknowledges [Screen.Review] or [Screen.AuthorizeMessage]. */
+    suspend fun acknowledge(): Screen = submit(Input.Acknowledge)
+
+    /** The previous screen. */
+    suspend fun back(): Screen = run.back()
+
+    /** Resends the interrupted step. */
+    suspend fun retry(): Screen = run.retry()
+
+    /** Cancels the run. */
+    suspend fun cancel(): Screen = run.cancel()
+
+    /** The server's final word on the challenge (throws [LatchkeyException.Timeout]). */
+    suspend fun awaitResult(timeout: Duration = 10.seconds): Challenge =
+        run.waitForResult(timeout.inWholeMilliseconds.coerceIn(0L, UInt.MAX_VALUE.toLong()).toUInt())
+
+    /** Stops the listener and releases the run. */
+    override fun close() {
+        handle.cancel()
+        handle.close()
+        run.close()
+    }
+}
+
+/** Starts walking through a challenge as a [ChallengeFlow]. */
+suspend fun Session.start(challengeId: String): ChallengeFlow = ChallengeFlow(runChallenge(challengeId))
+
+/** Whether the screen ends the run (Done, Failed, Locked or Cancelled). */
+val Screen.isTerminal: Boolean
+    get() = this is Screen.Done || this is Screen.Failed || this is Screen.Locked || this is Screen.Cancelled
+
+/** The 155xxx code of any [LatchkeyException] variant. */
+val LatchkeyException.errorCode: UInt
+    get() = when (this) {
+        is LatchkeyException.InvalidInput -> code
+        is LatchkeyException.Busy -> code
+        is LatchkeyException.Network -> code
+        is LatchkeyException.Timeout -> code
+        is LatchkeyException.SessionExpired -> code
+        is LatchkeyException.ChallengeExpired -> code
+        is LatchkeyException.Locked -> code
+        is LatchkeyException.InvalidKey -> code
+        is LatchkeyException.Unsupported -> code
+        is LatchkeyException.Server -> code
+        is LatchkeyException.Internal -> code
+    }

@@ -1,0 +1,248 @@
+package dev.latchkey
+
+import java.io.File
+import java.nio.file.Files
+import java.util.UUID
+import java.util.concurrent.TimeUnit
+import kotlin.time.Duration.Companion.seconds
+import kotlinx.coroutines.flow.first
+import kotlinx.coroutines.runBlocking
+import kotlinx.coroutines.withTimeout
+import org.junit.jupiter.api.AfterAll
+import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertFalse
+import org.junit.jupiter.api.Assertions.assertNotNull
+import org.junit.jupiter.api.Assertions.assertTrue
+import org.junit.jupiter.api.BeforeAll
+import org.junit.jupiter.api.Test
+import org.junit.jupiter.api.TestInstance
+import org.junit.jupiter.api.assertThrows
+
+/**
+ * The full story through the Kotlin bindings against a real `latchkey-server` process on
+ * loopback (started here; `LATCHKEY_SERVER_BIN` names the binary): initialize with a PIN and two
+ * questions, change the PIN, three wrong PINs lock it, recover with the answers, the new PIN
+ * works. Plus errors and the StateFlow layer.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ScenarioTest {
+    private val apiKey = "lk_test_kotlin_bindings_api_key"
+    private lateinit var process: Process
+    private lateinit var baseUrl: String
+    private lateinit var admin: AdminClient
+    private lateinit var client: Client
+
+    private fun config(url: String) = ClientConfig(
+        baseUrl = url,
+        requestTimeoutMs = 5000u,
+        connectTimeoutMs = 2000u,
+        maxRetries = 2u,
+        initialBackoffMs = 20u,
+        maxBackoffMs = 200u,
+        pollIntervalMs = 20u,
+    )
+
+    @BeforeAll
+    fun startServer() {
+        val bin = System.getenv("LATCHKEY_SERVER_BIN")
+            ?: error("LATCHKEY_SERVER_BIN is not set (cargo xtask test-bindings sets it)")
+        check(File(bin).isFile) { "LATCHKEY_SERVER_BIN=$bin does not exist" }
+        val dir = Files.createTempDirectory("latchkey-kotlin").toFile()
+        val pb = ProcessBuilder(
+            bin, "--listen", "127.0.0.1:0",
+            "--database-url", "sqlite://${dir.absolutePath}/latchkey.db",
+            "--data-dir", dir.absolutePath,
+            "--argon2-memory-kib", "1024", "--argon2-iterations", "1",
+        ).redirectError(File(dir, "server.log"))
+        pb.environment()["LATCHKEY_API_KEY"] = apiKey
+        process = pb.start()
+        val line = process.inputStream.bufferedReader().readLine() ?: ""
+        val prefix = "latchkey-server listening on "
+        check(line.startsWith(prefix)) { "server did not start: '$line'\n" + File(dir, "server.log").readText() }
+        baseUrl = line.removePrefix(prefix).trim()
+        admin = AdminClient(config(baseUrl), apiKey)
+        client = Client(config(baseUrl))
+    }
+
+    @AfterAll
+    fun stopServer() {
+        admin.close()
+        client.close()
+        process.destroy()
+        if (!process.waitFor(10, TimeUnit.SECONDS)) process.destroyForcibly()
+    }
+
+    private data class Account(val userId: String, val token: String, val session: Session)
+
+    private suspend fun newAccount(prefix: String): Account {
+        val id = "$prefix-${UUID.randomUUID().toString().take(12)}"
+        admin.createUser(id)
+        val t = admin.createUserToken(id)
+        return Account(id, t.userToken, client.session(t.userToken, t.encryptionKey))
+    }
+
+    private suspend fun Account.start(type: ChallengeType): ChallengeFlow =
+        session.start(admin.createChallenge(token, type, null))
+
+    private fun answerFor(q: Question) = when {
+        q.kind == QuestionKind.DATE -> "1994-07-15"
+        q.id == "q01" -> "Rex"
+        else -> "Springfield Elm Street"
+    }
+
+    private suspend fun initialize(flow: ChallengeFlow, pin: String): Screen {
+        flow.submitPin(pin)
+        var s = flow.submitPin(pin)
+        while (true) {
+            s = when (s) {
+                is Screen.ChooseQuestion -> flow.chooseQuestion(s.options.first().id)
+                is Screen.AnswerQuestion -> flow.answer(answerFor(s.question), "think of home")
+                is Screen.Review -> {
+                    assertEquals(2, s.entries.size)
+                    flow.acknowledge()
+                }
+                else -> return s
+            }
+        }
+    }
+
+    @Test
+    fun fullScenario() = runBlocking {
+        val acct = newAccount("kt-story")
+
+        // ---- INITIALIZE: insecure PIN and mismatch are screens, then PIN + 2 questions.
+        acct.start(ChallengeType.INITIALIZE).use { flow ->
+            val first = flow.screen.value
+            assertTrue(first is Screen.EnterPin && first.purpose == PinPurpose.NEW, "$first")
+            val insecure = flow.submitPin("123456")
+            assertTrue(insecure is Screen.EnterPin && insecure.error?.kind == InputErrorKind.INSECURE_PIN, "$insecure")
+            flow.submitPin("135790")
+            val mismatch = flow.submitPin("246801")
+            assertTrue(mismatch is Screen.EnterPin && mismatch.error?.kind == InputErrorKind.PIN_MISMATCH, "$mismatch")
+            val done = initialize(flow, "135790")
+            assertTrue(done is Screen.Done, "$done")
+            // The StateFlow reaches the same final screen.
+            assertEquals(done, withTimeout(5.seconds) { flow.screen.first { it.isTerminal } })
+            assertEquals(ChallengeStatus.COMPLETE, flow.awaitResult().status)
+            val e = assertThrows<LatchkeyException.InvalidInput> { runBlocking { flow.submitPin("135790") } }
+            assertEquals(155804u, e.code)
+        }
+        val u = admin.getUser(acct.userId)
+        assertEquals(CredentialStatus.ENABLED, u.pinStatus)
+        assertEquals(CredentialStatus.ENABLED, u.securityQuestionStatus)
+
+        // ---- CHANGE_PIN 135790 -> 246801.
+        acct.start(ChallengeType.CHANGE_PIN).use { flow ->
+            val e = assertThrows<LatchkeyException.InvalidInput> { runBlocking { flow.acknowledge() } }
+            assertEquals(155815u, e.errorCode)
+            val s = flow.submitPin("135790")
+            assertTrue(s is Screen.EnterPin && s.purpose == PinPurpose.NEW, "$s")
+            flow.submitPin("246801")
+            assertTrue(flow.submitPin("246801") is Screen.Done)
+            assertEquals(ChallengeStatus.COMPLETE, flow.awaitResult().status)
+        }
+
+        // ---- three wrong PINs -> locked, with an expiry.
+        acct.start(ChallengeType.CHANGE_PIN).use { flow ->
+            for (left in listOf(2u, 1u)) {
+                val s = flow.submitPin("112358")
+                assertTrue(s is Screen.EnterPin && s.error?.kind == InputErrorKind.INCORRECT_PIN, "$s")
+                assertEquals(left, (s as Screen.EnterPin).attemptsLeft)
+            }
+            val locked = flow.submitPin("112358")
+            assertTrue(locked is Screen.Locked, "$locked")
+            locked as Screen.Locked
+            assertEquals(155119u, locked.code)
+            assertNotNull(locked.lockExpiry)
+            val remaining = locked.lockExpiryUnix!! - System.currentTimeMillis() / 1000
+            assertTrue(remaining > 60, "lock lasts ${remaining}s")
+            val c = flow.awaitResult()
+            assertEquals(ChallengeStatus.FAILED, c.status)
+            assertEquals(155119u, c.errorCode)
+        }
+        val locked = admin.getUser(acct.userId)
+        assertEquals(CredentialStatus.LOCKED, locked.pinStatus)
+        assertEquals(3u, locked.pinDetails.failedAttempts)
+        assertNotNull(locked.pinDetails.lockedExpiryDate)
+
+        // ---- RESTORE_PIN with the answers (saved hint shown), new PIN 975310.
+        acct.start(ChallengeType.RESTORE_PIN).use { flow ->
+            var s = flow.screen.value
+            assertTrue(s is Screen.AnswerQuestion && s.savedHint == "think of home" && !s.hintAllowed, "$s")
+            while (s is Screen.AnswerQuestion) s = flow.answer(answerFor(s.question))
+            assertTrue(s is Screen.EnterPin && s.purpose == PinPurpose.NEW, "$s")
+            flow.submitPin("975310")
+            assertTrue(flow.submitPin("975310") is Screen.Done)
+            assertEquals(ChallengeStatus.COMPLETE, flow.awaitResult().status)
+        }
+        val restored = admin.getUser(acct.userId)
+        assertEquals(CredentialStatus.ENABLED, restored.pinStatus)
+        assertEquals(0u, restored.pinDetails.failedAttempts)
+
+        // ---- the new PIN works; the old one is refused.
+        acct.session.start(admin.createSignMessage(acct.token, "Send 5 USDC", null)).use { flow ->
+            val s = flow.screen.value
+            assertTrue(s is Screen.AuthorizeMessage && s.message == "Send 5 USDC", "$s")
+            flow.acknowledge()
+            val old = flow.submitPin("246801")
+            assertTrue(old is Screen.EnterPin && old.error?.kind == InputErrorKind.INCORRECT_PIN && old.attemptsLeft == 2u, "$old")
+            assertTrue(flow.submitPin("975310") is Screen.Done)
+            assertEquals(ChallengeStatus.COMPLETE, flow.awaitResult().status)
+        }
+        assertTrue(acct.session.pendingChallenges().isEmpty())
+        assertEquals(5, acct.session.challenges().size)
+    }
+
+    @Test
+    fun errorsTellTheCallerWhatToDo() = runBlocking {
+        val e = assertThrows<LatchkeyException.InvalidKey> { client.session("some-token", "not-a-key") }
+        assertEquals(155118u, e.code)
+        assertTrue(e.detail.isNotEmpty())
+        val bad = assertThrows<LatchkeyException.InvalidInput> { Client(ClientConfig(baseUrl = "ftp://nope")) }
+        assertEquals(155801u, bad.code)
+        val acct = newAccount("kt-errors")
+        val missing = assertThrows<LatchkeyException.Server> {
+            runBlocking { acct.session.runChallenge("00000000-0000-4000-8000-000000000000") }
+        }
+        assertEquals(155116u, missing.code)
+        acct.start(ChallengeType.INITIALIZE).use { flow ->
+            assertThrows<LatchkeyException.InvalidInput> { runBlocking { flow.back() } }
+            assertTrue(flow.cancel() is Screen.Cancelled)
+            val c = flow.awaitResult()
+            assertEquals(ChallengeStatus.FAILED, c.status)
+            assertEquals(155701u, c.errorCode)
+        }
+    }
+
+    @Test
+    fun listenerHandleStopsPushes() = runBlocking {
+        val acct = newAccount("kt-listen")
+        acct.start(ChallengeType.INITIALIZE).use { flow ->
+            val seen = java.util.Collections.synchronizedList(mutableListOf<Screen>())
+            val handle = flow.run.subscribe(object : ScreenListener {
+                override fun onScreen(screen: Screen) { seen.add(screen) }
+            })
+            withTimeout(5.seconds) { while (seen.isEmpty()) kotlinx.coroutines.delay(10) }
+            assertTrue(seen[0] is Screen.EnterPin, "current screen first: $seen")
+            assertTrue(handle.isActive())
+            handle.cancel()
+            assertFalse(handle.isActive())
+            flow.submitPin("123456")
+            kotlinx.coroutines.delay(100)
+            assertEquals(1, seen.size, "$seen")
+            handle.close()
+            // The flow's own StateFlow kept going.
+            val s = withTimeout(5.seconds) { flow.screen.first { it is Screen.EnterPin && it.error != null } }
+            assertEquals(InputErrorKind.INSECURE_PIN, (s as Screen.EnterPin).error?.kind)
+        }
+    }
+
+    @Test
+    fun namespaceFunctions() {
+        noop()
+        assertEquals("0.1.0", sdkVersion())
+        val cfg = ClientConfig(baseUrl = "http://127.0.0.1:1")
+        assertEquals(15000u, cfg.requestTimeoutMs)
+        Client(cfg).use { assertEquals(cfg, it.config()) }
+    }
+}
