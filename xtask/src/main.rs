@@ -40,11 +40,14 @@ const PYTHON_PACKAGE_DIR: &str = "bindings/python/src/latchkey";
 const SWIFT_GENERATED_SOURCES: &str = "bindings/swift/Sources/Latchkey/Generated";
 /// Pinned test requirements installed into the bindings venv.
 const PYTHON_TEST_REQUIREMENTS: &str = "bindings/python/requirements-test.txt";
-/// Apple targets that go into the XCFramework.
-const IOS_TARGETS: [&str; 3] = [
+/// Apple targets that go into the XCFramework (iOS device, iOS simulator x2, macOS x2; the
+/// macOS slice lets `swift test` run the XCTest scenario on a Mac).
+const IOS_TARGETS: [&str; 5] = [
     "aarch64-apple-ios",
     "aarch64-apple-ios-sim",
     "x86_64-apple-ios",
+    "aarch64-apple-darwin",
+    "x86_64-apple-darwin",
 ];
 /// Android ABIs for the jniLibs.
 const ANDROID_ABIS: [&str; 4] = ["arm64-v8a", "armeabi-v7a", "x86_64", "x86"];
@@ -69,8 +72,8 @@ Commands:
                                react-native (npm ci, ubrn), strict `tsc --noEmit`,
                                `g++ -fsyntax-only`, and the scenario on Node (napi, tsx --test).
                                Each suite starts its own server on 127.0.0.1:0. Prints timings.
-  xcframework                  (macOS + Xcode) build the iOS static libraries and
-                               bindings/swift/LatchkeyFFI.xcframework.
+  xcframework                  (macOS + Xcode) build the iOS (device, simulator) and macOS
+                               static libraries and bindings/swift/LatchkeyFFI.xcframework.
   android                      (Android NDK + cargo-ndk) build jniLibs for every ABI into
                                bindings/kotlin/android/src/main/jniLibs.
   help                         This text.
@@ -598,6 +601,17 @@ impl Ctx {
                 .arg("-output")
                 .arg(&sim),
         )?;
+        let mac_dir = self.target_dir.join("macos-universal");
+        recreate_dir(&mac_dir)?;
+        let mac = mac_dir.join(format!("lib{LIB_NAME}.a"));
+        run_cmd(
+            Command::new("lipo")
+                .arg("-create")
+                .arg(a("aarch64-apple-darwin"))
+                .arg(a("x86_64-apple-darwin"))
+                .arg("-output")
+                .arg(&mac),
+        )?;
         let out = self.root.join("bindings/swift/LatchkeyFFI.xcframework");
         if out.exists() {
             fs::remove_dir_all(&out).map_err(|e| e.to_string())?;
@@ -611,6 +625,10 @@ impl Ctx {
                 .arg(&headers)
                 .arg("-library")
                 .arg(&sim)
+                .arg("-headers")
+                .arg(&headers)
+                .arg("-library")
+                .arg(&mac)
                 .arg("-headers")
                 .arg(&headers)
                 .arg("-output")

@@ -1,0 +1,108 @@
+// A small Swift-concurrency layer over the generated bindings: an `AsyncStream<Screen>` per
+// challenge run, `async` shortcuts for each input, and conveniences on `Screen` and
+// `LatchkeyError`. Every `async` method of the generated API (`Session.runChallenge`,
+// `ChallengeRun.submit`, ...) is already `async throws`; they run on the SDK's own runtime.
+import Foundation
+
+/// Feeds screens pushed by the SDK into an `AsyncStream`.
+final class ScreenStreamListener: ScreenListener, @unchecked Sendable {
+    private let continuation: AsyncStream<Screen>.Continuation
+
+    init(_ continuation: AsyncStream<Screen>.Continuation) {
+        self.continuation = continuation
+    }
+
+    func onScreen(screen: Screen) {
+        continuation.yield(screen)
+        if screen.isTerminal {
+            continuation.finish()
+        }
+    }
+}
+
+public extension Screen {
+    /// Whether the screen ends the run (done, failed, locked or cancelled).
+    var isTerminal: Bool {
+        switch self {
+        case .done, .failed, .locked, .cancelled:
+            return true
+        default:
+            return false
+        }
+    }
+
+    /// The input error shown on the screen, if any.
+    var inputError: InputError? {
+        switch self {
+        case let .enterPin(_, _, error, _):
+            return error
+        case let .chooseQuestion(_, _, _, error):
+            return error
+        case let .answerQuestion(_, _, _, _, _, error, _):
+            return error
+        default:
+            return nil
+        }
+    }
+}
+
+public extension ChallengeRun {
+    /// The current screen, then every new one (including `.working`), finishing after the
+    /// terminal screen. Stop iterating (or cancel the task) to unsubscribe.
+    ///
+    ///     for await screen in run.screens { render(screen) }
+    var screens: AsyncStream<Screen> {
+        AsyncStream(bufferingPolicy: .unbounded) { continuation in
+            let handle = self.subscribe(listener: ScreenStreamListener(continuation))
+            continuation.onTermination = { _ in
+                handle.cancel()
+            }
+        }
+    }
+
+    /// Submits a PIN on `.enterPin`.
+    @discardableResult
+    func submitPin(_ pin: String) async throws -> Screen {
+        try await submit(input: .pin(pin: pin))
+    }
+
+    /// Picks a question on `.chooseQuestion`.
+    @discardableResult
+    func chooseQuestion(_ questionId: String) async throws -> Screen {
+        try await submit(input: .chooseQuestion(questionId: questionId))
+    }
+
+    /// Answers the question on `.answerQuestion` (a hint only where `hintAllowed`).
+    @discardableResult
+    func answer(_ answer: String, hint: String? = nil) async throws -> Screen {
+        try await submit(input: .answer(answer: answer, hint: hint))
+    }
+
+    /// Acknowledges `.review` or `.authorizeMessage`.
+    @discardableResult
+    func acknowledge() async throws -> Screen {
+        try await submit(input: .acknowledge)
+    }
+
+    /// The server's final word on the challenge; throws `LatchkeyError.Timeout` after
+    /// `timeout` seconds.
+    func result(timeout: TimeInterval = 10) async throws -> Challenge {
+        let ms = max(0, min(timeout * 1000, Double(UInt32.max)))
+        return try await waitForResult(timeoutMs: UInt32(ms))
+    }
+}
+
+public extension LatchkeyError {
+    /// The 155xxx code of any variant.
+    var code: UInt32 {
+        switch self {
+        case let .InvalidInput(code, _, _, _), let .Busy(code, _, _, _),
+             let .Network(code, _, _, _), let .Timeout(code, _, _, _),
+             let .SessionExpired(code, _, _, _), let .ChallengeExpired(code, _, _, _),
+             let .Locked(code, _, _, _), let .InvalidKey(code, _, _, _),
+             let .Unsupported(code, _, _, _), let .Server(code, _, _, _),
+             let .Internal(code, _, _, _):
+            return code
+        }
+    }
+}

@@ -1,0 +1,206 @@
+// The full story through the Swift bindings against a real `latchkey-server` process on
+// loopback: initialize with a PIN and two questions, change the PIN, three wrong PINs lock it,
+// recover with the answers, and the new PIN works. Runs on macOS (`swift test`, with
+// LATCHKEY_SERVER_BIN naming the server binary and an XCFramework that has a macOS slice);
+// on this Linux machine it is only syntax-checked (tree-sitter-swift).
+#if os(macOS)
+import Foundation
+import Latchkey
+import XCTest
+
+enum TestServerError: Error {
+    case missingBinary
+    case didNotStart(String)
+}
+
+/// A reference server process on 127.0.0.1 with SQLite in a temporary directory.
+final class TestServer {
+    static let apiKey = "lk_test_swift_bindings_api_key"
+    let process = Process()
+    let baseURL: String
+
+    init() throws {
+        guard let bin = ProcessInfo.processInfo.environment["LATCHKEY_SERVER_BIN"] else {
+            throw TestServerError.missingBinary
+        }
+        let dir = FileManager.default.temporaryDirectory
+            .appendingPathComponent("latchkey-swift-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        process.executableURL = URL(fileURLWithPath: bin)
+        process.arguments = [
+            "--listen", "127.0.0.1:0",
+            "--database-url", "sqlite://\(dir.path)/latchkey.db",
+            "--data-dir", dir.path,
+            "--argon2-memory-kib", "1024", "--argon2-iterations", "1",
+        ]
+        var env = ProcessInfo.processInfo.environment
+        env["LATCHKEY_API_KEY"] = TestServer.apiKey
+        process.environment = env
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var data = Data()
+        while !data.contains(UInt8(ascii: "\n")) {
+            let chunk = out.fileHandleForReading.availableData
+            if chunk.isEmpty {
+                break
+            }
+            data.append(chunk)
+        }
+        let line = String(decoding: data, as: UTF8.self)
+            .split(separator: "\n").first.map(String.init) ?? ""
+        let prefix = "latchkey-server listening on "
+        guard line.hasPrefix(prefix) else {
+            process.terminate()
+            throw TestServerError.didNotStart(line)
+        }
+        baseURL = String(line.dropFirst(prefix.count))
+    }
+
+    func stop() {
+        process.terminate()
+        process.waitUntilExit()
+    }
+
+    func config() -> ClientConfig {
+        ClientConfig(
+            baseUrl: baseURL, requestTimeoutMs: 5000, connectTimeoutMs: 2000, maxRetries: 2,
+            initialBackoffMs: 20, maxBackoffMs: 200, pollIntervalMs: 20, userAgent: nil
+        )
+    }
+}
+
+final class ScenarioTests: XCTestCase {
+    private func answer(for question: Question) -> String {
+        if question.kind == .date {
+            return "1994-07-15"
+        }
+        return question.id == "q01" ? "Rex" : "Springfield Elm Street"
+    }
+
+    private func initialize(_ run: ChallengeRun, pin: String) async throws -> Screen {
+        try await run.submitPin(pin)
+        var screen = try await run.submitPin(pin)
+        while true {
+            switch screen {
+            case let .chooseQuestion(_, _, options, _):
+                screen = try await run.chooseQuestion(options[0].id)
+            case let .answerQuestion(_, _, question, _, _, _, _):
+                screen = try await run.answer(answer(for: question), hint: "think of home")
+            case let .review(_, entries, _):
+                XCTAssertEqual(entries.count, 2)
+                screen = try await run.acknowledge()
+            default:
+                return screen
+            }
+        }
+    }
+
+    func testFullScenario() async throws {
+        let server = try TestServer()
+        defer { server.stop() }
+        let admin = try AdminClient(config: server.config(), apiKey: TestServer.apiKey)
+        let client = try Client(config: server.config())
+        let userId = "swift-\(UUID().uuidString.prefix(12))"
+        _ = try await admin.createUser(userId: userId)
+        let token = try await admin.createUserToken(userId: userId)
+        let session = try client.session(userToken: token.userToken, encryptionKey: token.encryptionKey)
+
+        // INITIALIZE: insecure PIN and mismatch are screens; then PIN + 2 questions.
+        var run = try await session.runChallenge(
+            challengeId: try await admin.createChallenge(userToken: token.userToken, challengeType: .initialize, idempotencyKey: nil))
+        var screen = try await run.submitPin("123456")
+        XCTAssertEqual(screen.inputError?.kind, .insecurePin)
+        try await run.submitPin("135790")
+        screen = try await run.submitPin("246801")
+        XCTAssertEqual(screen.inputError?.kind, .pinMismatch)
+        screen = try await initialize(run, pin: "135790")
+        guard case .done = screen else {
+            return XCTFail("expected done, got \(screen)")
+        }
+        let initialized = try await run.result()
+        XCTAssertEqual(initialized.status, .complete)
+
+        // CHANGE_PIN 135790 -> 246801.
+        run = try await session.runChallenge(
+            challengeId: try await admin.createChallenge(userToken: token.userToken, challengeType: .changePin, idempotencyKey: nil))
+        try await run.submitPin("135790")
+        try await run.submitPin("246801")
+        screen = try await run.submitPin("246801")
+        XCTAssertTrue(screen.isTerminal)
+        let changed = try await run.result()
+        XCTAssertEqual(changed.status, .complete)
+
+        // Three wrong PINs: locked with an expiry.
+        run = try await session.runChallenge(
+            challengeId: try await admin.createChallenge(userToken: token.userToken, challengeType: .changePin, idempotencyKey: nil))
+        for left in [UInt32(2), UInt32(1)] {
+            screen = try await run.submitPin("112358")
+            guard case let .enterPin(_, _, error, attemptsLeft) = screen else {
+                return XCTFail("expected enterPin, got \(screen)")
+            }
+            XCTAssertEqual(error?.kind, .incorrectPin)
+            XCTAssertEqual(attemptsLeft, left)
+        }
+        screen = try await run.submitPin("112358")
+        guard case let .locked(_, code, lockExpiry, lockExpiryUnix) = screen else {
+            return XCTFail("expected locked, got \(screen)")
+        }
+        XCTAssertEqual(code, 155_119)
+        XCTAssertNotNil(lockExpiry)
+        XCTAssertGreaterThan((lockExpiryUnix ?? 0) - Int64(Date().timeIntervalSince1970), 60)
+        let user = try await admin.getUser(userId: userId)
+        XCTAssertEqual(user.pinStatus, .locked)
+
+        // RESTORE_PIN with the answers, new PIN 975310.
+        run = try await session.runChallenge(
+            challengeId: try await admin.createChallenge(userToken: token.userToken, challengeType: .restorePin, idempotencyKey: nil))
+        screen = run.screen()
+        while case let .answerQuestion(_, _, question, _, savedHint, _, _) = screen {
+            XCTAssertEqual(savedHint, "think of home")
+            screen = try await run.answer(answer(for: question))
+        }
+        try await run.submitPin("975310")
+        screen = try await run.submitPin("975310")
+        XCTAssertTrue(screen.isTerminal)
+        let restored = try await run.result()
+        XCTAssertEqual(restored.status, .complete)
+
+        // The new PIN works, watched through the AsyncStream.
+        run = try await session.runChallenge(
+            challengeId: try await admin.createSignMessage(userToken: token.userToken, message: "Send 5 USDC", idempotencyKey: nil))
+        let watcher = Task { () -> [Screen] in
+            var seen: [Screen] = []
+            for await s in run.screens {
+                seen.append(s)
+            }
+            return seen
+        }
+        try await run.acknowledge()
+        screen = try await run.submitPin("975310")
+        guard case .done = screen else {
+            return XCTFail("expected done, got \(screen)")
+        }
+        let seen = await watcher.value
+        XCTAssertEqual(seen.last, screen)
+        let signed = try await run.result()
+        XCTAssertEqual(signed.status, .complete)
+    }
+
+    func testErrorsTellTheCallerWhatToDo() async throws {
+        let server = try TestServer()
+        defer { server.stop() }
+        let client = try Client(config: server.config())
+        XCTAssertThrowsError(try client.session(userToken: "some-token", encryptionKey: "not-a-key")) { error in
+            XCTAssertEqual((error as? LatchkeyError)?.code, 155_118)
+        }
+        XCTAssertThrowsError(try Client(config: ClientConfig(
+            baseUrl: "ftp://nope", requestTimeoutMs: 1000, connectTimeoutMs: 1000, maxRetries: 0,
+            initialBackoffMs: 10, maxBackoffMs: 10, pollIntervalMs: 10, userAgent: nil
+        ))) { error in
+            XCTAssertEqual((error as? LatchkeyError)?.code, 155_801)
+        }
+    }
+}
+#endif
