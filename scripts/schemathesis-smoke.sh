@@ -56,6 +56,7 @@ TOKEN_JSON="$(python3 "$ROOT/reliability/scripts/setup_user.py" "$BASE" "$API_KE
 USER_TOKEN="$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["userToken"])' "$TOKEN_JSON")"
 
 set +e
+cd "$WORK"   # schemathesis keeps its example database in ./.schemathesis
 "$VENV/bin/schemathesis" run "$BASE/v1/openapi.json" \
     --url "$BASE" \
     -H "Authorization: Bearer $API_KEY" \
