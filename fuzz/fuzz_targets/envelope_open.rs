@@ -36,7 +36,10 @@ fuzz_target!(|data: &[u8]| {
         // those bytes, and not open for another step, type or challenge.
         let nonce = [mode; 12];
         let Ok(env) = seal_with_nonce(&key, &ctx, rest, nonce) else {
-            assert!(rest.len() > 16 * 1024 - 29, "sealing refused a small plaintext");
+            assert!(
+                rest.len() > 16 * 1024 - 29,
+                "sealing refused a small plaintext"
+            );
             return;
         };
         let opened = open(&key, &ctx, &env).expect("own envelope opens");
@@ -59,7 +62,10 @@ fuzz_target!(|data: &[u8]| {
         let i = usize::from(mode) % raw.len();
         raw[i] ^= 0x5a;
         let tampered = base64::engine::general_purpose::STANDARD.encode(&raw);
-        assert!(open(&key, &ctx, &tampered).is_err(), "tampered envelope opened");
+        assert!(
+            open(&key, &ctx, &tampered).is_err(),
+            "tampered envelope opened"
+        );
         let _ = open_json::<StepPayload>(&key, &ctx, &env);
     }
 });

@@ -17,20 +17,39 @@ use ring::rand::SystemRandom;
 const ID: &str = "5b0c1d2e-3f40-4a5b-8c6d-7e8f90a1b2c3";
 const NOW: i64 = 1_900_000_000;
 /// PINs and answers the fuzzer may type; distinctive enough to search for in outputs.
-const PINS: &[&str] = &["135790", "246801", "975310", "864213", "123456", "12a456", "1357900", ""];
-const ANSWERS: &[&str] = &["zebrafinch", "2004-07-14", "  ZebraFinch ", "x", "qwertyuiopasdf"];
+const PINS: &[&str] = &[
+    "135790", "246801", "975310", "864213", "123456", "12a456", "1357900", "",
+];
+const ANSWERS: &[&str] = &[
+    "zebrafinch",
+    "2004-07-14",
+    "  ZebraFinch ",
+    "x",
+    "qwertyuiopasdf",
+];
 
 #[derive(Arbitrary, Debug)]
 enum Ev {
     Pin(u8),
     Choose(u8),
-    Answer { answer: u8, hint: Option<u8> },
+    Answer {
+        answer: u8,
+        hint: Option<u8>,
+    },
     Ack,
     Back,
     Cancel,
     Retry,
-    Accepted { status: u8, step: u8, verified: Vec<u8> },
-    Rejected { code: u16, attempts: Option<u8>, locked: bool },
+    Accepted {
+        status: u8,
+        step: u8,
+        verified: Vec<u8>,
+    },
+    Rejected {
+        code: u16,
+        attempts: Option<u8>,
+        locked: bool,
+    },
     Transport(u16),
     Later(u16),
 }
@@ -85,7 +104,10 @@ fuzz_target!(|input: Input| {
         expires_at: "2030-03-17T17:46:40Z".into(),
         pin_policy: PinPolicy::default(),
         question_policy: QuestionPolicy::default(),
-        catalogue: if matches!(ty, ChallengeType::Initialize | ChallengeType::SetSecurityQuestions) {
+        catalogue: if matches!(
+            ty,
+            ChallengeType::Initialize | ChallengeType::SetSecurityQuestions
+        ) {
             cat.clone()
         } else {
             vec![]
@@ -120,21 +142,28 @@ fuzz_target!(|input: Input| {
                 Event::PinEntered(Secret::from_str_copy(p))
             }
             Ev::Choose(i) => Event::QuestionChosen(
-                cat.get(usize::from(i) % 14).map_or("nope".into(), |q| q.id.clone()),
+                cat.get(usize::from(i) % 14)
+                    .map_or("nope".into(), |q| q.id.clone()),
             ),
             Ev::Answer { answer, hint } => {
                 let a = ANSWERS[usize::from(answer) % ANSWERS.len()];
                 typed.push(a);
                 Event::AnswerGiven {
                     answer: Secret::from_str_copy(a),
-                    hint: hint.map(|h| ["a hint", "", "ZEBRA finch!", "zebra-finch"][usize::from(h) % 4].to_owned()),
+                    hint: hint.map(|h| {
+                        ["a hint", "", "ZEBRA finch!", "zebra-finch"][usize::from(h) % 4].to_owned()
+                    }),
                 }
             }
             Ev::Ack => Event::Acknowledged,
             Ev::Back => Event::Back,
             Ev::Cancel => Event::Cancel,
             Ev::Retry => Event::Retry,
-            Ev::Accepted { status, step: s, verified } => {
+            Ev::Accepted {
+                status,
+                step: s,
+                verified,
+            } => {
                 let statuses = [
                     ChallengeStatus::InProgress,
                     ChallengeStatus::Complete,
@@ -145,13 +174,25 @@ fuzz_target!(|input: Input| {
                 ];
                 let submitted = flow.pending().map(|p| p.step.clone());
                 Event::StepAccepted(StepResult {
-                    challenge_id: if s % 7 == 6 { "other".into() } else { ID.into() },
-                    step: if s % 2 == 0 { submitted.unwrap_or(step(s)) } else { step(s) },
+                    challenge_id: if s % 7 == 6 {
+                        "other".into()
+                    } else {
+                        ID.into()
+                    },
+                    step: if s % 2 == 0 {
+                        submitted.unwrap_or(step(s))
+                    } else {
+                        step(s)
+                    },
                     status: statuses[usize::from(status) % statuses.len()].clone(),
                     verified_steps: verified.iter().take(3).map(|&v| step(v)).collect(),
                 })
             }
-            Ev::Rejected { code: c, attempts, locked } => Event::ServerRejected {
+            Ev::Rejected {
+                code: c,
+                attempts,
+                locked,
+            } => Event::ServerRejected {
                 code: code(c),
                 attempts_left: attempts.map(|a| u32::from(a % 5)),
                 locked_expiry: locked.then(|| "2030-03-17T18:16:40Z".into()),
