@@ -20,11 +20,28 @@ pub async fn connect(config: &Config) -> Result<AnyPool, sqlx::Error> {
     // atomic without SQLITE_BUSY retries.
     let max = if sqlite { 1 } else { config.max_db_connections };
     tracing::debug!(database = %redact_url(&url), "connecting");
-    let pool = AnyPoolOptions::new()
+    let mut options = AnyPoolOptions::new()
         .max_connections(max)
-        .acquire_timeout(Duration::from_secs(60))
-        .connect(&url)
-        .await?;
+        .acquire_timeout(Duration::from_secs(60));
+    if sqlite {
+        // A SQLite connection is a file handle, not a socket that can drop: the default
+        // liveness ping before every acquire only costs a round trip to sqlx's SQLite worker
+        // thread (about as much as a query).
+        options = options
+            .test_before_acquire(false)
+            .after_connect(|conn, _meta| {
+                Box::pin(async move {
+                    // WAL: a commit appends to the log and fsyncs it once (synchronous stays FULL,
+                    // so a committed guess count or completion survives a power loss), instead of
+                    // the rollback journal's several fsyncs; reads never wait on a writer.
+                    sqlx::query("PRAGMA journal_mode = WAL")
+                        .execute(&mut *conn)
+                        .await?;
+                    Ok(())
+                })
+            });
+    }
+    let pool = options.connect(&url).await?;
     MIGRATOR.run(&pool).await?;
     Ok(pool)
 }
