@@ -76,6 +76,8 @@ Commands:
                                static libraries and bindings/swift/LatchkeyFFI.xcframework.
   android                      (Android NDK + cargo-ndk) build jniLibs for every ABI into
                                bindings/kotlin/android/src/main/jniLibs.
+  bench [SECTIONS]             Benchmarks via scripts/bench.sh (core, size, server, trips,
+                               ffi; default all) and their tables; docs/benchmarks.md.
   help                         This text.
 
 Environment:
@@ -101,6 +103,9 @@ fn run(args: &[String]) -> Result {
     if matches!(cmd, "help" | "-h" | "--help") {
         print!("{HELP}");
         return Ok(());
+    }
+    if cmd == "bench" {
+        return bench(rest);
     }
     let ctx = Ctx::new()?;
     match cmd {
@@ -855,6 +860,19 @@ fn rn_include_args(rn: &Path) -> Vec<OsString> {
         s
     })
     .collect()
+}
+
+/// `cargo xtask bench [core] [size] [server] [trips] [ffi]`: runs `scripts/bench.sh` (which
+/// prints the tables; see docs/benchmarks.md).
+fn bench(sections: &[String]) -> Result {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .ok_or("xtask has no parent directory")?;
+    run_cmd(
+        Command::new("bash")
+            .arg(root.join("scripts/bench.sh"))
+            .args(sections),
+    )
 }
 
 #[cfg(test)]

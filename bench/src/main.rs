@@ -1,0 +1,527 @@
+//! `latchkey-bench`: the non-criterion half of the benchmarks (see `docs/benchmarks.md` and
+//! `scripts/bench.sh`, which drives it).
+//!
+//! ```text
+//! latchkey-bench argon2-single [--memory-kib 19456] [--iterations 2] [--runs 20]
+//!     Times one Argon2id verification on one thread (the server's parameters, p = 1), then
+//!     the aggregate rate of one such loop on every core at once.
+//! latchkey-bench setup --base URL --api-key KEY --out DIR [--verifications N]...
+//!     Prepares a running server for wrk: a reader user with a challenge (read endpoints), and
+//!     users with a PIN plus IN_PROGRESS CHANGE_PIN challenges, one per request, each with a
+//!     sealed CURRENT_PIN envelope holding the right PIN (a real Argon2id verification per
+//!     request). Writes DIR/env.sh and DIR/verify-<i>.lua (one per --verifications).
+//! latchkey-bench round-trips --base URL --api-key KEY --log FILE
+//!     Runs CHANGE_PIN and RESTORE_PIN through the SDK driver and counts, in the server's own
+//!     request log, the requests each made before the status poll and during it.
+//! ```
+
+use argon2::password_hash::{PasswordHasher, PasswordVerifier, SaltString};
+use argon2::{Algorithm, Argon2, Params, PasswordHash, Version};
+use latchkey_core::{AdminClient, ChallengeType, ClientConfig, Input, Screen, Secret};
+use latchkey_protocol::envelope::seal_json;
+use latchkey_protocol::{EnvelopeContext, QuestionKind, SessionKey, Step, StepPayload};
+use ring::rand::{SecureRandom, SystemRandom};
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+type Result<T = ()> = std::result::Result<T, String>;
+
+const PIN: &str = "135790";
+const NEW_PIN: &str = "246801";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match run(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("latchkey-bench: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `--flag value` pairs after the subcommand; a flag may repeat.
+fn flags(args: &[String]) -> Result<BTreeMap<String, Vec<String>>> {
+    let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let name = a
+            .strip_prefix("--")
+            .ok_or_else(|| format!("unexpected argument `{a}`"))?;
+        let v = it.next().ok_or_else(|| format!("--{name} needs a value"))?;
+        out.entry(name.to_owned()).or_default().push(v.clone());
+    }
+    Ok(out)
+}
+
+fn one<'a>(f: &'a BTreeMap<String, Vec<String>>, name: &str) -> Result<&'a str> {
+    f.get(name)
+        .and_then(|v| v.last())
+        .map(String::as_str)
+        .ok_or_else(|| format!("--{name} is required"))
+}
+
+fn num<T: std::str::FromStr>(f: &BTreeMap<String, Vec<String>>, name: &str, d: T) -> Result<T> {
+    match f.get(name).and_then(|v| v.last()) {
+        Some(s) => s
+            .parse()
+            .map_err(|_| format!("--{name}: not a number: {s}")),
+        None => Ok(d),
+    }
+}
+
+fn run(args: &[String]) -> Result {
+    let (cmd, rest) = args
+        .split_first()
+        .ok_or("usage: latchkey-bench argon2-single|setup|round-trips [--flag value]...")?;
+    let f = flags(rest)?;
+    match cmd.as_str() {
+        "argon2-single" => argon2_single(
+            num(&f, "memory-kib", 19456)?,
+            num(&f, "iterations", 2)?,
+            num(&f, "runs", 20)?,
+        ),
+        "setup" => {
+            let counts = f
+                .get("verifications")
+                .map(|v| {
+                    v.iter()
+                        .map(|s| s.parse::<usize>().map_err(|_| format!("bad count {s}")))
+                        .collect::<Result<Vec<_>>>()
+                })
+                .transpose()?
+                .unwrap_or_default();
+            runtime()?.block_on(setup(
+                one(&f, "base")?,
+                one(&f, "api-key")?,
+                Path::new(one(&f, "out")?),
+                &counts,
+            ))
+        }
+        "round-trips" => runtime()?.block_on(round_trips(
+            one(&f, "base")?,
+            one(&f, "api-key")?,
+            Path::new(one(&f, "log")?),
+        )),
+        other => Err(format!("unknown command `{other}`")),
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Argon2id single-core baseline
+
+/// Times `runs` verifications of a verifier made with the server's parameters (Argon2id v1.3,
+/// `memory_kib`, `iterations`, p = 1, 32-byte output) on this thread, as the server does in
+/// `spawn_blocking`. Prints `argon2_single_ms_median=..` and `argon2_single_ms_min=..`.
+fn argon2_single(memory_kib: u32, iterations: u32, runs: usize) -> Result {
+    let params = Params::new(memory_kib, iterations, 1, Some(32)).map_err(|e| e.to_string())?;
+    let a = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
+    let mut salt = [0u8; 16];
+    SystemRandom::new()
+        .fill(&mut salt)
+        .map_err(|_| "no randomness")?;
+    let salt = SaltString::encode_b64(&salt).map_err(|e| e.to_string())?;
+    let secret = [7u8; 32]; // the server hashes a 32-byte HMAC
+    let phc = a
+        .hash_password(&secret, &salt)
+        .map_err(|e| e.to_string())?
+        .to_string();
+    let parsed = PasswordHash::new(&phc).map_err(|e| e.to_string())?;
+    // Warm-up (page faults of the first 19 MiB allocation).
+    Argon2::default()
+        .verify_password(&secret, &parsed)
+        .map_err(|e| e.to_string())?;
+    let mut ms = Vec::with_capacity(runs);
+    for _ in 0..runs.max(1) {
+        let t = Instant::now();
+        Argon2::default()
+            .verify_password(&secret, &parsed)
+            .map_err(|e| e.to_string())?;
+        ms.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    ms.sort_by(f64::total_cmp);
+    println!("argon2_single_ms_median={:.3}", ms[ms.len() / 2]);
+    println!("argon2_single_ms_min={:.3}", ms[0]);
+    // The same work on every core at once, no server involved: how far the hardware itself
+    // scales (memory bandwidth and shared caches limit a memory-hard function).
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let t = Instant::now();
+    let handles: Vec<_> = (0..cores)
+        .map(|_| {
+            let (phc, secret) = (phc.clone(), secret);
+            std::thread::spawn(move || -> Result<usize> {
+                let parsed = PasswordHash::new(&phc).map_err(|e| e.to_string())?;
+                for _ in 0..runs.max(1) {
+                    Argon2::default()
+                        .verify_password(&secret, &parsed)
+                        .map_err(|e| e.to_string())?;
+                }
+                Ok(runs.max(1))
+            })
+        })
+        .collect();
+    let mut done = 0;
+    for h in handles {
+        done += h.join().map_err(|_| "argon2 thread panicked")??;
+    }
+    println!(
+        "argon2_parallel_threads={cores} argon2_parallel_rps={:.2}",
+        done as f64 / t.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Server setup for wrk
+
+fn config(base: &str) -> ClientConfig {
+    ClientConfig {
+        request_timeout: Duration::from_secs(60),
+        ..ClientConfig::new(base)
+    }
+}
+
+fn err(e: impl std::fmt::Display) -> String {
+    e.to_string()
+}
+
+fn unique(prefix: &str) -> Result<String> {
+    let mut b = [0u8; 6];
+    SystemRandom::new()
+        .fill(&mut b)
+        .map_err(|_| "no randomness")?;
+    let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    Ok(format!("{prefix}-{hex}"))
+}
+
+/// A user with a session (token, key).
+struct BenchUser {
+    id: String,
+    token: String,
+    key: String,
+}
+
+async fn new_user(admin: &AdminClient, prefix: &str) -> Result<BenchUser> {
+    let id = unique(prefix)?;
+    admin.create_user(&id).await.map_err(err)?;
+    let t = admin.create_user_token(&id).await.map_err(err)?;
+    Ok(BenchUser {
+        id,
+        token: t.user_token,
+        key: t.encryption_key,
+    })
+}
+
+/// Walks a challenge through the SDK driver, answering every screen: PIN screens with
+/// `current` / `new`, questions with the first option, answers derived from the question.
+/// Returns when the flow is Done (the last step accepted).
+async fn walk(
+    admin: &AdminClient,
+    u: &BenchUser,
+    challenge_id: &str,
+    current: &str,
+    new: &str,
+) -> Result<latchkey_core::ChallengeRun> {
+    let session = admin.client().session(&u.token, &u.key).map_err(err)?;
+    let run = session.run_challenge(challenge_id).await.map_err(err)?;
+    for _ in 0..32 {
+        let input = match run.screen() {
+            Screen::Done { .. } => return Ok(run),
+            Screen::EnterPin { purpose, error, .. } => {
+                if error.is_some() {
+                    return Err(format!("PIN refused: {error:?}"));
+                }
+                let p = match purpose {
+                    latchkey_core::PinPurpose::Current => current,
+                    _ => new,
+                };
+                Input::Pin(Secret::from_str_copy(p))
+            }
+            Screen::ChooseQuestion { options, .. } => {
+                let q = options.first().ok_or("no question to choose")?;
+                Input::ChooseQuestion(q.id.clone())
+            }
+            Screen::AnswerQuestion {
+                question, error, ..
+            } => {
+                if error.is_some() {
+                    return Err(format!("answer refused: {error:?}"));
+                }
+                Input::Answer {
+                    answer: Secret::new(answer_for(&question.id, &question.kind)),
+                    hint: None,
+                }
+            }
+            Screen::Review { .. } | Screen::AuthorizeMessage { .. } => Input::Acknowledge,
+            other => return Err(format!("unexpected screen {other:?}")),
+        };
+        run.submit(input).await.map_err(err)?;
+    }
+    Err("flow did not finish".into())
+}
+
+fn answer_for(id: &str, kind: &QuestionKind) -> String {
+    match kind {
+        QuestionKind::Date => "2001-02-03".into(),
+        _ => format!("Answer to {id}"),
+    }
+}
+
+/// Prepares a server for the wrk runs; see the module docs.
+async fn setup(base: &str, api_key: &str, out: &Path, counts: &[usize]) -> Result {
+    std::fs::create_dir_all(out).map_err(err)?;
+    let admin = AdminClient::new(config(base), api_key).map_err(err)?;
+
+    // Read endpoints: a user with a SET_PIN challenge in progress (descriptor fetched).
+    let reader = new_user(&admin, "bench-reader").await?;
+    let read_ch = admin
+        .create_challenge(
+            &reader.token,
+            ChallengeType::SetPin,
+            &latchkey_core::new_idempotency_key(),
+        )
+        .await
+        .map_err(err)?;
+    admin
+        .client()
+        .session(&reader.token, &reader.key)
+        .map_err(err)?
+        .run_challenge(&read_ch)
+        .await
+        .map_err(err)?;
+    let mut env = String::new();
+    writeln!(env, "READ_USER='{}'", reader.id).map_err(err)?;
+    writeln!(env, "READ_TOKEN='{}'", reader.token).map_err(err)?;
+    writeln!(env, "READ_CHALLENGE='{read_ch}'").map_err(err)?;
+    std::fs::write(out.join("env.sh"), env).map_err(err)?;
+
+    // Verification users: 8 users with a PIN (set through a real SET_PIN flow).
+    let mut users = Vec::new();
+    for _ in 0..8 {
+        let u = new_user(&admin, "bench-verifier").await?;
+        let ch = admin
+            .create_challenge(
+                &u.token,
+                ChallengeType::SetPin,
+                &latchkey_core::new_idempotency_key(),
+            )
+            .await
+            .map_err(err)?;
+        walk(&admin, &u, &ch, PIN, PIN).await?;
+        users.push(u);
+    }
+    let users = std::sync::Arc::new(users);
+    let rng = SystemRandom::new();
+    for (file_no, &count) in counts.iter().enumerate() {
+        // One CHANGE_PIN challenge per request, descriptor fetched (IN_PROGRESS), 16 at a time.
+        let mut ids: Vec<(usize, String)> = Vec::with_capacity(count);
+        let mut next = 0;
+        while next < count {
+            let mut set = tokio::task::JoinSet::new();
+            for i in next..(next + 16).min(count) {
+                let admin = admin.clone();
+                let users = users.clone();
+                set.spawn(async move {
+                    let u = &users[i % users.len()];
+                    let id = admin
+                        .create_challenge(
+                            &u.token,
+                            ChallengeType::ChangePin,
+                            &latchkey_core::new_idempotency_key(),
+                        )
+                        .await
+                        .map_err(err)?;
+                    admin
+                        .client()
+                        .session(&u.token, &u.key)
+                        .map_err(err)?
+                        .run_challenge(&id)
+                        .await
+                        .map_err(err)?;
+                    Ok::<_, String>((i, id))
+                });
+            }
+            while let Some(r) = set.join_next().await {
+                ids.push(r.map_err(err)??);
+            }
+            next = (next + 16).min(count);
+        }
+        ids.sort();
+        let mut lua = String::from(
+            "-- Generated by `latchkey-bench setup`: one CURRENT_PIN step (right PIN, sealed) per\n\
+             -- CHANGE_PIN challenge, each sent once. Use with one wrk thread (-t1).\n\
+             local items = {\n",
+        );
+        for (i, id) in &ids {
+            let u = &users[i % users.len()];
+            let key = SessionKey::from_base64(&u.key).map_err(err)?;
+            let step = Step::CurrentPin;
+            let ctx = EnvelopeContext {
+                challenge_id: id,
+                challenge_type: &ChallengeType::ChangePin,
+                step: &step,
+            };
+            let payload = StepPayload {
+                pin: Some(Secret::from_str_copy(PIN)),
+                ..Default::default()
+            };
+            let envelope = seal_json(&key, &ctx, &payload, &rng).map_err(err)?;
+            let body = serde_json::json!({"step": "CURRENT_PIN", "envelope": envelope});
+            writeln!(
+                lua,
+                "  {{\"/v1/user/challenges/{id}/steps\", \"{}\", [[{body}]]}},",
+                u.token
+            )
+            .map_err(err)?;
+        }
+        lua.push_str(LUA_TAIL);
+        let path: PathBuf = out.join(format!("verify-{file_no}.lua"));
+        std::fs::write(&path, lua).map_err(err)?;
+        println!("wrote {} ({count} requests)", path.display());
+    }
+    Ok(())
+}
+
+/// The wrk side of a verify script: pre-formatted requests, each sent once (a repeat would be
+/// answered from the server's envelope-reply record, without Argon2), an optional fixed rate
+/// (`RATE` env var, requests per second, paced with a monotonic clock through LuaJIT's ffi:
+/// every request gets the next slot of a fixed schedule), and a summary line on exit.
+const LUA_TAIL: &str = r#"}
+local reqs = {}
+local i = 0
+local sent_past_end = 0
+local rate = tonumber(os.getenv("RATE") or "0")
+local ffi = require("ffi")
+ffi.cdef[[
+typedef struct { long tv_sec; long tv_nsec; } lk_timespec;
+int clock_gettime(int clk, lk_timespec *ts);
+]]
+local ts = ffi.new("lk_timespec")
+local function now_ms()
+  ffi.C.clock_gettime(1, ts)
+  return tonumber(ts.tv_sec) * 1000 + tonumber(ts.tv_nsec) / 1e6
+end
+local next_due = nil
+init = function(args)
+  for n, it in ipairs(items) do
+    reqs[n] = wrk.format("POST", it[1], {["X-User-Token"] = it[2], ["Content-Type"] = "application/json"}, it[3])
+  end
+end
+request = function()
+  i = i + 1
+  if i > #reqs then
+    sent_past_end = sent_past_end + 1
+    i = 1
+  end
+  return reqs[i]
+end
+if rate > 0 then
+  delay = function()
+    local t = now_ms()
+    if next_due == nil then next_due = t end
+    local due = next_due
+    next_due = next_due + 1000 / rate
+    local d = due - t
+    if d < 0 then return 0 end
+    return math.floor(d)
+  end
+end
+local non2xx = 0
+response = function(status, headers, body)
+  if status ~= 200 then non2xx = non2xx + 1 end
+end
+done = function(summary, latency, requests)
+  local secs = summary.duration / 1e6
+  io.write(string.format("LK requests=%d seconds=%.3f rps=%.2f p50_ms=%.2f p90_ms=%.2f p99_ms=%.2f max_ms=%.2f errors=%d wrapped=%d\n",
+    summary.requests, secs, summary.requests / secs,
+    latency:percentile(50) / 1000, latency:percentile(90) / 1000, latency:percentile(99) / 1000,
+    latency.max / 1000,
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.status + summary.errors.timeout,
+    sent_past_end))
+end
+"#;
+
+// ---------------------------------------------------------------------------------------------
+// Round trips
+
+/// Requests in the server log (method + route template per line) from byte `from` on.
+fn logged_requests(log: &Path, from: u64) -> Result<(Vec<String>, u64)> {
+    let text = std::fs::read(log).map_err(|e| format!("{}: {e}", log.display()))?;
+    let start = usize::try_from(from).unwrap_or(usize::MAX).min(text.len());
+    let tail = String::from_utf8_lossy(&text[start..]);
+    let mut out = Vec::new();
+    for line in tail.lines() {
+        if !line.contains(" request") {
+            continue;
+        }
+        let field = |name: &str| {
+            line.split_whitespace()
+                .find_map(|w| w.strip_prefix(name))
+                .map(|v| v.trim_matches('"').to_owned())
+        };
+        if let (Some(m), Some(r)) = (field("method="), field("route=")) {
+            out.push(format!("{m} {r}"));
+        }
+    }
+    Ok((out, text.len() as u64))
+}
+
+fn log_len(log: &Path) -> Result<u64> {
+    std::fs::metadata(log)
+        .map(|m| m.len())
+        .map_err(|e| format!("{}: {e}", log.display()))
+}
+
+async fn round_trips(base: &str, api_key: &str, log: &Path) -> Result {
+    let admin = AdminClient::new(config(base), api_key).map_err(err)?;
+    let u = new_user(&admin, "bench-trips").await?;
+    // INITIALIZE: PIN + security questions (needed by RESTORE_PIN).
+    let ch = admin
+        .create_challenge(
+            &u.token,
+            ChallengeType::Initialize,
+            &latchkey_core::new_idempotency_key(),
+        )
+        .await
+        .map_err(err)?;
+    walk(&admin, &u, &ch, PIN, PIN).await?;
+    for (name, t, current, new) in [
+        ("CHANGE_PIN", ChallengeType::ChangePin, PIN, NEW_PIN),
+        ("RESTORE_PIN", ChallengeType::RestorePin, "", PIN),
+    ] {
+        let ch = admin
+            .create_challenge(&u.token, t, &latchkey_core::new_idempotency_key())
+            .await
+            .map_err(err)?;
+        // Count from here: the SDK's requests only (creation is the backend's call).
+        let before = log_len(log)?;
+        let run = walk(&admin, &u, &ch, current, new).await?;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let (flow, mid) = logged_requests(log, before)?;
+        let result = run
+            .wait_for_result(Duration::from_secs(10))
+            .await
+            .map_err(err)?;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let (poll, _) = logged_requests(log, mid)?;
+        println!(
+            "round_trips {name} before_poll={} poll={} status={} requests=[{}] poll_requests=[{}]",
+            flow.len(),
+            poll.len(),
+            result.status.as_str(),
+            flow.join(", "),
+            poll.join(", ")
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,182 @@
+#!/usr/bin/env bash
+# Latchkey benchmarks (issue 6, "Speed and size"); figures and method in docs/benchmarks.md.
+#
+#   scripts/bench.sh [core] [size] [server] [trips] [ffi]      # default: all, in that order
+#   cargo xtask bench [same sections]                          # the same
+#
+# Env: CARGO_TARGET_DIR (default: the workspace target dir), BENCH_SECS (wrk run length, 20),
+# LATCHKEY_TEST_POSTGRES_URL (server section also on PostgreSQL when set; `eval "$(bash
+# .ci/postgres.sh)"` gives one; a fresh database is created for the run).
+# Needs: wrk (Debian package; installed with apt-get when missing), python3, strip, and for ffi
+# Java 17 + Maven. Every figure lands in $OUT/results.txt and the tables are printed at the end.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$ROOT"
+TARGET="${CARGO_TARGET_DIR:-$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')}"
+export CARGO_TARGET_DIR="$TARGET"
+OUT="$TARGET/bench-results"
+mkdir -p "$OUT"
+RESULTS="$OUT/results.txt"
+SECS="${BENCH_SECS:-20}"
+SECTIONS=("$@")
+[ ${#SECTIONS[@]} -eq 0 ] && SECTIONS=(core size server trips ffi)
+API_KEY="lk_bench_$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+PIDS=()
+
+log() { echo "==> $*" >&2; }
+record() { echo "$*" | tee -a "$RESULTS"; }
+load() { cut -d' ' -f1-3 /proc/loadavg; }
+cleanup() {
+    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+}
+trap cleanup EXIT
+
+: > "$RESULTS"
+record "date=$(date -u +%Y-%m-%dT%H:%M:%SZ) cores=$(nproc) mem_gib=$(awk '/MemTotal/ {printf "%.0f", $2/1048576}' /proc/meminfo) load=$(load)"
+
+want() { local s; for s in "${SECTIONS[@]}"; do [ "$s" = "$1" ] && return 0; done; return 1; }
+
+# ---------------------------------------------------------------------------------------------
+if want core; then
+    log "core: criterion (cargo bench -p latchkey-bench --bench core)"
+    record "core_load_before=$(load)"
+    cargo bench -q -p latchkey-bench --bench core -- --warm-up-time 2 --measurement-time 5 2>&1 | tee "$OUT/criterion.txt" >&2
+    python3 - "$TARGET/criterion" <<'EOF' | tee -a "$RESULTS"
+import json, os, sys
+base = sys.argv[1]
+for group, name in [("envelope", "seal"), ("envelope", "open"), ("pin", "check_ok"),
+                    ("pin", "check_sequential"), ("answer", "normalize_text"),
+                    ("answer", "normalize_date"), ("answer", "check_hint"),
+                    ("flow", "change_pin_whole"), ("flow", "restore_pin_whole")]:
+    est = json.load(open(os.path.join(base, group, name, "new", "estimates.json")))
+    print(f"core_{group}_{name}_ns={est['mean']['point_estimate']:.1f}")
+EOF
+    record "core_load_after=$(load)"
+fi
+
+# ---------------------------------------------------------------------------------------------
+if want size; then
+    log "size: release-small liblatchkey.so vs bench/size-floor"
+    record "size_load_before=$(load)"
+    cargo build -q --profile release-small -p latchkey-ffi --lib
+    cargo build -q --profile release-small -p latchkey-size-floor --lib
+    for lib in liblatchkey liblatchkey_size_floor; do
+        so="$TARGET/release-small/$lib.so"
+        cp "$so" "$OUT/$lib.strip-x.so"; strip -x "$OUT/$lib.strip-x.so"
+        cp "$so" "$OUT/$lib.strip-all.so"; strip --strip-all "$OUT/$lib.strip-all.so"
+        record "size_${lib}_unstripped=$(stat -c %s "$so")"
+        record "size_${lib}_strip_x=$(stat -c %s "$OUT/$lib.strip-x.so")"
+        record "size_${lib}_strip_all=$(stat -c %s "$OUT/$lib.strip-all.so")"
+    done
+fi
+
+# ---------------------------------------------------------------------------------------------
+if want server || want trips; then
+    log "building the release server and latchkey-bench"
+    cargo build -q --release -p latchkey-server -p latchkey-bench --bins
+    command -v wrk >/dev/null || { apt-get update -qq >&2; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >&2; }
+fi
+SERVER="$TARGET/release/latchkey-server"
+BENCH="$TARGET/release/latchkey-bench"
+
+# start_server NAME ARGS... : starts the release binary, sets URL and SERVER_PID, log in $OUT/NAME.log
+start_server() {
+    local name="$1"; shift
+    local dir="$OUT/$name"
+    rm -rf "$dir"; mkdir -p "$dir"
+    LATCHKEY_API_KEY="$API_KEY" "$SERVER" --listen 127.0.0.1:0 --data-dir "$dir/data" "$@" \
+        >"$dir/stdout" 2>"$OUT/$name.log" &
+    SERVER_PID=$!
+    PIDS+=("$SERVER_PID")
+    for _ in $(seq 1 100); do
+        if [ -s "$dir/stdout" ]; then break; fi
+        sleep 0.1
+    done
+    URL="$(head -1 "$dir/stdout" | awk '{print $NF}')"
+    [ -n "$URL" ] || { cat "$OUT/$name.log" >&2; echo "server $name did not start" >&2; exit 1; }
+}
+stop_server() {
+    kill "$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
+}
+
+# wrk_rps NAME URL HEADER : 2 threads, 64 connections, prints Requests/sec and non-2xx count
+wrk_rps() {
+    local name="$1" url="$2" header="$3"
+    local l; l="$(load)"
+    wrk -t2 -c64 -d"${READ_SECS:-10}s" --latency -H "$header" "$url" > "$OUT/wrk-$name.txt"
+    local rps non2xx p99
+    rps="$(awk '/^Requests\/sec/ {print $2}' "$OUT/wrk-$name.txt")"
+    non2xx="$(awk '/Non-2xx/ {print $NF}' "$OUT/wrk-$name.txt")"
+    p99="$(awk '$1=="99%" {print $2}' "$OUT/wrk-$name.txt")"
+    record "${name}_rps=$rps ${name}_non2xx=${non2xx:-0} ${name}_p99=$p99 ${name}_load_before=${l// /,}"
+}
+
+server_bench() {
+    local db="$1"; shift
+    start_server "server-$db" "$@"
+    log "server ($db) at $URL"
+    local single expected n_sat
+    single="$(awk -F= '/argon2_single_ms_min/ {print $2}' "$RESULTS" | tail -1)"
+    expected="$(python3 -c "print($(nproc) * 1000 / $single)")"
+    n_sat="$(python3 -c "print(int($expected * $SECS * 1.5) + 200)")"
+    local n_rate; n_rate="$(python3 -c "print(int($expected * 0.7 * $SECS * 1.3) + 100)")"
+    "$BENCH" setup --base "$URL" --api-key "$API_KEY" --out "$OUT/setup-$db" \
+        --verifications "$n_sat" --verifications "$n_rate" >&2
+    # shellcheck disable=SC1091
+    . "$OUT/setup-$db/env.sh"
+
+    log "$db: Argon2id verifications, saturated (wrk -t1 -c8, ${SECS}s)"
+    local l; l="$(load)"
+    wrk -t1 -c8 -d"${SECS}s" --timeout 30s -s "$OUT/setup-$db/verify-0.lua" "$URL" > "$OUT/wrk-verify-sat-$db.txt"
+    local sat; sat="$(grep '^LK ' "$OUT/wrk-verify-sat-$db.txt")"
+    local rps; rps="$(echo "$sat" | sed -E 's/.* rps=([0-9.]+).*/\1/')"
+    record "verify_sat_$db: $sat expected_rps=$expected ratio=$(python3 -c "print(round($rps / $expected, 3))") load_before=${l// /,}"
+
+    local rate; rate="$(python3 -c "print(round($rps * 0.7, 2))")"
+    log "$db: verifications at 70% ($rate/s, wrk -t1 -c16, ${SECS}s)"
+    l="$(load)"
+    RATE="$rate" wrk -t1 -c16 -d"${SECS}s" --timeout 30s -s "$OUT/setup-$db/verify-1.lua" "$URL" > "$OUT/wrk-verify-rate-$db.txt"
+    record "verify_rate_$db: target_rps=$rate $(grep '^LK ' "$OUT/wrk-verify-rate-$db.txt") load_before=${l// /,}"
+
+    log "$db: endpoints without a KDF (wrk -t2 -c64)"
+    wrk_rps "read_challenge_$db" "$URL/v1/user/challenges/$READ_CHALLENGE" "X-User-Token: $READ_TOKEN"
+    wrk_rps "read_descriptor_$db" "$URL/v1/user/challenges/$READ_CHALLENGE/descriptor" "X-User-Token: $READ_TOKEN"
+    wrk_rps "read_user_$db" "$URL/v1/users/$READ_USER" "Authorization: Bearer $API_KEY"
+    wrk_rps "read_health_$db" "$URL/v1/health" "Accept: application/json"
+    stop_server
+}
+
+if want server; then
+    log "Argon2id single-core baseline"
+    record "argon2_load_before=$(load)"
+    "$BENCH" argon2-single --runs 30 | tee -a "$RESULTS"
+    server_bench sqlite
+    if [ -n "${LATCHKEY_TEST_POSTGRES_URL:-}" ]; then
+        PGDB="latchkey_bench_$(date +%s)"
+        psql "$LATCHKEY_TEST_POSTGRES_URL" -qAtX -c "CREATE DATABASE $PGDB" >&2
+        PGURL="$(python3 -c "import sys,urllib.parse as u; p=u.urlsplit(sys.argv[1]); print(u.urlunsplit(p._replace(path='/$PGDB')))" "$LATCHKEY_TEST_POSTGRES_URL")"
+        server_bench postgres --database-url "$PGURL"
+        psql "$LATCHKEY_TEST_POSTGRES_URL" -qAtX -c "DROP DATABASE $PGDB" >&2 || true
+    else
+        record "postgres: skipped (LATCHKEY_TEST_POSTGRES_URL not set)"
+    fi
+fi
+
+if want trips; then
+    log "round trips per flow (server request log)"
+    start_server trips
+    "$BENCH" round-trips --base "$URL" --api-key "$API_KEY" --log "$OUT/trips.log" | tee -a "$RESULTS"
+    stop_server
+fi
+
+# ---------------------------------------------------------------------------------------------
+if want ffi; then
+    log "ffi: submit (locally refused PIN, no IO) vs noop, Python and Kotlin"
+    bash "$ROOT/bench/ffi/run.sh" "$OUT" | tee -a "$RESULTS"
+fi
+
+record "load_at_end=$(load)"
+echo
+python3 "$ROOT/bench/report.py" "$RESULTS"
