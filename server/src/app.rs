@@ -42,6 +42,47 @@ pub struct AppState {
     pub outbox_wake: Notify,
     /// HTTP client for webhooks.
     pub http: reqwest::Client,
+    /// Resolved user sessions (see [`SessionCache`]).
+    pub sessions: SessionCache,
+}
+
+/// Sessions already resolved, by token hash. A session row is written once and never changed
+/// (rows are deleted only by the sweep, a day after they expire), so a cached entry is exactly
+/// what the database would answer, also with several instances sharing PostgreSQL; expiry is
+/// still checked on every request. Unknown tokens are never cached. Saves the session query
+/// and the key unwrap on every client-API request.
+#[derive(Default)]
+pub struct SessionCache {
+    map: std::sync::Mutex<std::collections::HashMap<String, CachedSession>>,
+}
+
+#[derive(Clone)]
+struct CachedSession {
+    user_id: String,
+    key: SessionKey,
+    expires_at: i64,
+}
+
+/// Most sessions kept; when full, expired entries are dropped first, then everything.
+const SESSION_CACHE_MAX: usize = 10_000;
+
+impl SessionCache {
+    fn get(&self, token_hash: &str) -> Option<CachedSession> {
+        let map = self.map.lock().unwrap_or_else(|e| e.into_inner());
+        map.get(token_hash).cloned()
+    }
+
+    fn insert(&self, token_hash: String, entry: CachedSession) {
+        let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
+        if map.len() >= SESSION_CACHE_MAX {
+            let now = now_ms();
+            map.retain(|_, s| s.expires_at > now);
+            if map.len() >= SESSION_CACHE_MAX {
+                map.clear();
+            }
+        }
+        map.insert(token_hash, entry);
+    }
 }
 
 /// `{"data": ...}` reply with a status.
@@ -212,6 +253,15 @@ pub async fn require_user(state: &AppState, headers: &HeaderMap) -> ApiResult<Se
         return Err(ApiError::new(ErrorCode::InvalidToken));
     }
     let hash = crypto::sha256_hex(token.as_bytes());
+    if let Some(c) = state.sessions.get(&hash) {
+        if c.expires_at <= now_ms() {
+            return Err(ApiError::new(ErrorCode::TokenExpired));
+        }
+        return Ok(Session {
+            user_id: c.user_id,
+            key: c.key,
+        });
+    }
     let row =
         sqlx::query("SELECT user_id, wrapped_key, expires_at FROM sessions WHERE token_hash = $1")
             .bind(&hash)
@@ -233,10 +283,16 @@ pub async fn require_user(state: &AppState, headers: &HeaderMap) -> ApiResult<Se
         .as_slice()
         .try_into()
         .map_err(|_| ApiError::internal("stored session key has the wrong length"))?;
-    Ok(Session {
-        user_id,
-        key: SessionKey::from_bytes(arr),
-    })
+    let key = SessionKey::from_bytes(arr);
+    state.sessions.insert(
+        hash,
+        CachedSession {
+            user_id: user_id.clone(),
+            key: key.clone(),
+            expires_at,
+        },
+    );
+    Ok(Session { user_id, key })
 }
 
 fn credential(

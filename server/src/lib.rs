@@ -104,6 +104,7 @@ impl Server {
             api_key_hashes: hashes,
             outbox_wake: tokio::sync::Notify::new(),
             http,
+            sessions: app::SessionCache::default(),
         });
         let (stop, stop_rx) = watch::channel(false);
         let mut tasks = Vec::new();
