@@ -123,7 +123,8 @@ error_codes! {
     IdempotencyKeyReused = 155803, 409, "The idempotency key was already used with a different request.";
     /// The challenge already reached a final status (COMPLETE, FAILED or EXPIRED).
     ChallengeNotActive = 155804, 409, "The challenge is already finished.";
-    /// A step was submitted out of order (e.g. completion before verification).
+    /// A step was submitted out of order (e.g. completion before verification, or another
+    /// envelope for a step already verified). Final: resending does not help.
     StepOutOfOrder = 155805, 409, "This step is not allowed at this point of the challenge.";
     /// An answer breaks the answer rules (too short, too long, not a valid date).
     InvalidAnswer = 155806, 400, "The answer is not valid.";
@@ -145,6 +146,9 @@ error_codes! {
     UnsupportedProtocolVersion = 155814, 400, "Unsupported protocol version; update the SDK.";
     /// The input does not fit the current screen (e.g. a PIN on a question screen).
     UnexpectedInput = 155815, 400, "This input does not fit the current screen.";
+    /// The identical envelope is still being processed (a resend overtook the first copy);
+    /// resend the same envelope after a short wait (the reply carries `Retry-After`).
+    StepInProgress = 155816, 409, "This step is still being processed; retry shortly.";
 }
 
 impl fmt::Display for ErrorCode {

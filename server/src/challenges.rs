@@ -12,7 +12,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::webhooks;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use latchkey_protocol::envelope::{self, EnvelopeContext};
 use latchkey_protocol::questions::default_catalogue;
@@ -473,6 +473,14 @@ pub async fn cancel(
 // Steps
 
 /// `POST /v1/user/challenges/{id}/steps`.
+///
+/// Exactly-once per envelope: the digest is claimed (`envelope_replies` row with
+/// `http_status = 0`) before processing and the reply recorded afterwards (in the same
+/// transaction as a verification or completion). A resend of the identical envelope gets the
+/// recorded reply; while the claim is younger than the lease it gets 409 155816 with
+/// `Retry-After`; an older claim was left by a process that died mid-request and is taken over
+/// by the resend (one conditional UPDATE), which processes it again without reserving a second
+/// guess for it.
 pub async fn submit_step(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
@@ -482,8 +490,14 @@ pub async fn submit_step(
     let s = require_user(&state, &headers).await?;
     let ch = load_owned(&state, &id, &s).await?;
     let digest = crypto::sha256_hex(sub.envelope.as_bytes());
-    if let Some(r) = recorded_reply(&state, &id, &digest).await? {
-        return Ok(r);
+    let lease = db::ms(state.config.claim_lease);
+    match recorded_reply(&state, &id, &digest).await? {
+        Recorded::Reply(r) => return Ok(r),
+        Recorded::InFlight { claimed_at } if claimed_at >= now_ms() - lease => {
+            return Ok(step_in_progress())
+        }
+        // Nothing yet, or a stale claim: processed below (a stale claim is taken over).
+        Recorded::InFlight { .. } | Recorded::Nothing => {}
     }
     let ch = expire_if_due(&state, ch).await?;
     if ch.status.is_terminal() {
@@ -512,34 +526,59 @@ pub async fn submit_step(
         envelope::open_json(&s.key, &ctx, &sub.envelope).map_err(|e| ApiError::new(e.code()))?;
 
     // Claim the digest so the same envelope is processed once, even when sent concurrently.
+    let now = now_ms();
     let claimed = sqlx::query(
-        "INSERT INTO envelope_replies (challenge_id, digest, http_status, body, created_at) \
-         VALUES ($1, $2, 0, '', $3) ON CONFLICT (challenge_id, digest) DO NOTHING",
+        "INSERT INTO envelope_replies (challenge_id, digest, http_status, body, created_at, claimed_at, guess_reserved) \
+         VALUES ($1, $2, 0, '', $3, $3, 0) ON CONFLICT (challenge_id, digest) DO NOTHING",
     )
     .bind(&id)
     .bind(&digest)
-    .bind(now_ms())
+    .bind(now)
     .execute(&state.pool)
     .await?
     .rows_affected();
     if claimed == 0 {
-        return match recorded_reply(&state, &id, &digest).await? {
-            Some(r) => Ok(r),
-            None => Err(ApiError::new(ErrorCode::StepOutOfOrder)
-                .with_message("This envelope is already being processed.")),
-        };
+        // Take over a claim whose lease has run out. One conditional UPDATE: of several
+        // resends (in one process or several), exactly one renews the claim.
+        let taken = sqlx::query(
+            "UPDATE envelope_replies SET claimed_at = $1 \
+             WHERE challenge_id = $2 AND digest = $3 AND http_status = 0 AND claimed_at < $4",
+        )
+        .bind(now)
+        .bind(&id)
+        .bind(&digest)
+        .bind(now - lease)
+        .execute(&state.pool)
+        .await?
+        .rows_affected();
+        if taken == 0 {
+            return match recorded_reply(&state, &id, &digest).await? {
+                Recorded::Reply(r) => Ok(r),
+                _ => Ok(step_in_progress()),
+            };
+        }
+        tracing::warn!(challenge_id = %id, "took over an envelope claim past its lease");
     }
+    let claim = Claim {
+        challenge_id: &id,
+        digest: &digest,
+    };
     if ch.status == ChallengeStatus::Pending {
         transition(&state, &ch.id, ChallengeStatus::InProgress, None, true).await?;
     }
-    let result = process_step(&state, ch, &sub.step, payload).await;
+    let result = process_step(&state, ch, &sub.step, payload, &claim).await;
     let (status, body) = match &result {
         Err(e) if e.code() == ErrorCode::InternalError => {
-            sqlx::query("DELETE FROM envelope_replies WHERE challenge_id = $1 AND digest = $2")
-                .bind(&id)
-                .bind(&digest)
-                .execute(&state.pool)
-                .await?;
+            // Release the claim at once (a resend takes it over at once); whether a guess was
+            // reserved for this envelope stays recorded.
+            sqlx::query(
+                "UPDATE envelope_replies SET claimed_at = 0 \
+                 WHERE challenge_id = $1 AND digest = $2 AND http_status = 0",
+            )
+            .bind(&id)
+            .bind(&digest)
+            .execute(&state.pool)
+            .await?;
             return Err(e.clone());
         }
         Err(e) => (e.status, serde_json::to_string(&e.body)),
@@ -549,31 +588,81 @@ pub async fn submit_step(
         ),
     };
     let body = body.map_err(ApiError::internal)?;
-    sqlx::query("UPDATE envelope_replies SET http_status = $1, body = $2 WHERE challenge_id = $3 AND digest = $4")
-        .bind(i64::from(status))
-        .bind(&body)
-        .bind(&id)
-        .bind(&digest)
-        .execute(&state.pool)
-        .await?;
+    let stored = record_reply(&mut *state.pool.acquire().await?, &claim, status, &body).await?;
+    if !stored {
+        // Recorded already: by the verification or completion transaction itself, or by an
+        // attempt this one overlapped with. The first recorded reply is the answer.
+        if let Recorded::Reply(r) = recorded_reply(&state, &id, &digest).await? {
+            return Ok(r);
+        }
+    }
     Ok(stored_reply(i64::from(status), body))
 }
 
-async fn recorded_reply(state: &AppState, id: &str, digest: &str) -> ApiResult<Option<Response>> {
+/// The envelope claim a step is processed under.
+struct Claim<'a> {
+    challenge_id: &'a str,
+    digest: &'a str,
+}
+
+/// Records the reply for a claimed envelope unless one is recorded already; returns whether
+/// this call recorded it.
+async fn record_reply(
+    conn: &mut AnyConnection,
+    claim: &Claim<'_>,
+    status: u16,
+    body: &str,
+) -> Result<bool, sqlx::Error> {
+    let n = sqlx::query(
+        "UPDATE envelope_replies SET http_status = $1, body = $2 \
+         WHERE challenge_id = $3 AND digest = $4 AND http_status = 0",
+    )
+    .bind(i64::from(status))
+    .bind(body)
+    .bind(claim.challenge_id)
+    .bind(claim.digest)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    Ok(n == 1)
+}
+
+/// 409 155816 with `Retry-After: 1`: the identical envelope is being processed right now.
+fn step_in_progress() -> Response {
+    let mut r = ApiError::new(ErrorCode::StepInProgress).into_response();
+    r.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    r
+}
+
+/// What is recorded for an envelope digest.
+enum Recorded {
+    /// Never seen.
+    Nothing,
+    /// Claimed at `claimed_at` (Unix ms), no reply yet.
+    InFlight { claimed_at: i64 },
+    /// Processed: the recorded reply.
+    Reply(Response),
+}
+
+async fn recorded_reply(state: &AppState, id: &str, digest: &str) -> ApiResult<Recorded> {
     let row = sqlx::query(
-        "SELECT http_status, body FROM envelope_replies WHERE challenge_id = $1 AND digest = $2",
+        "SELECT http_status, body, claimed_at FROM envelope_replies WHERE challenge_id = $1 AND digest = $2",
     )
     .bind(id)
     .bind(digest)
     .fetch_optional(&state.pool)
     .await?;
-    let Some(row) = row else { return Ok(None) };
+    let Some(row) = row else {
+        return Ok(Recorded::Nothing);
+    };
     let status: i64 = row.try_get("http_status")?;
     if status == 0 {
-        return Err(ApiError::new(ErrorCode::StepOutOfOrder)
-            .with_message("This envelope is already being processed."));
+        return Ok(Recorded::InFlight {
+            claimed_at: row.try_get("claimed_at")?,
+        });
     }
-    Ok(Some(stored_reply(status, row.try_get("body")?)))
+    Ok(Recorded::Reply(stored_reply(status, row.try_get("body")?)))
 }
 
 fn step_result(
@@ -595,6 +684,7 @@ async fn process_step(
     ch: ChallengeRow,
     step: &Step,
     p: StepPayload,
+    claim: &Claim<'_>,
 ) -> ApiResult<StepResult> {
     if ch.verified.contains(step) {
         return Err(ApiError::new(ErrorCode::StepOutOfOrder));
@@ -602,8 +692,8 @@ async fn process_step(
     match step {
         Step::CurrentPin => {
             let pin = p.pin.ok_or_else(|| bad_request("pin is required."))?;
-            check_guess(state, &ch, Credential::Pin, secret_bytes(&pin)).await?;
-            mark_verified(state, &ch, step).await
+            check_guess(state, &ch, Credential::Pin, secret_bytes(&pin), claim).await?;
+            mark_verified(state, &ch, step, claim).await
         }
         Step::Answers => {
             let user = load_user_row(state, &ch.user_id).await?;
@@ -621,17 +711,28 @@ async fn process_step(
                     .with_message("Answer the user's questions, in the order given."));
             }
             let (_, secret) = normalise_answers(&answers, false)?;
-            check_guess(state, &ch, Credential::Answers, secret).await?;
-            mark_verified(state, &ch, step).await
+            check_guess(state, &ch, Credential::Answers, secret, claim).await?;
+            mark_verified(state, &ch, step, claim).await
         }
-        Step::Complete => complete(state, ch, p).await,
+        Step::Complete => complete(state, ch, p, claim).await,
         _ => Err(bad_request("Unknown step.")),
     }
 }
 
-async fn mark_verified(state: &AppState, ch: &ChallengeRow, step: &Step) -> ApiResult<StepResult> {
+/// Records the verified step and, in the same transaction, the envelope's reply: a crash
+/// leaves either both or neither.
+async fn mark_verified(
+    state: &AppState,
+    ch: &ChallengeRow,
+    step: &Step,
+    claim: &Claim<'_>,
+) -> ApiResult<StepResult> {
     let mut verified = ch.verified.clone();
     verified.push(step.clone());
+    let result = step_result(ch, step, ChallengeStatus::InProgress, verified.clone());
+    let body = serde_json::to_string(&latchkey_protocol::DataEnvelope { data: &result })
+        .map_err(ApiError::internal)?;
+    let mut tx = state.pool.begin().await?;
     let n = sqlx::query(&format!(
         "UPDATE challenges SET verified_steps = $1, updated_at = $2 \
          WHERE id = $3 AND verified_steps = $4 AND status IN {ACTIVE_STATUSES}"
@@ -640,10 +741,11 @@ async fn mark_verified(state: &AppState, ch: &ChallengeRow, step: &Step) -> ApiR
     .bind(now_ms())
     .bind(&ch.id)
     .bind(steps_to_text(&ch.verified))
-    .execute(&state.pool)
+    .execute(&mut *tx)
     .await?
     .rows_affected();
     if n == 0 {
+        tx.rollback().await?;
         let mut conn = state.pool.acquire().await?;
         let cur = db::load_challenge(&mut conn, &ch.id).await?;
         return Err(match cur {
@@ -651,7 +753,9 @@ async fn mark_verified(state: &AppState, ch: &ChallengeRow, step: &Step) -> ApiR
             _ => ApiError::new(ErrorCode::StepOutOfOrder),
         });
     }
-    Ok(step_result(ch, step, ChallengeStatus::InProgress, verified))
+    record_reply(&mut tx, claim, 200, &body).await?;
+    tx.commit().await?;
+    Ok(result)
 }
 
 fn secret_bytes(s: &Secret) -> Zeroizing<Vec<u8>> {
@@ -751,11 +855,17 @@ impl Credential {
 /// UPDATE (count + 1, lock when the count reaches the maximum, only while not locked), then
 /// Argon2 runs, then a success resets the count. N concurrent wrong guesses therefore count
 /// exactly `max_attempts`; the rest are refused as locked.
+///
+/// One guess per envelope: the reservation commits together with the claim's
+/// `guess_reserved` mark. When the mark is already set (an earlier attempt on this very
+/// envelope reserved the guess and died before answering), the guess stays counted and is only
+/// verified again, without a second reservation.
 async fn check_guess(
     state: &AppState,
     ch: &ChallengeRow,
     cred: Credential,
     secret: Zeroizing<Vec<u8>>,
+    claim: &Claim<'_>,
 ) -> ApiResult<()> {
     let p = cred.prefix();
     let v = cred.verifier_col();
@@ -764,6 +874,20 @@ async fn check_guess(
     let until = now + db::ms(state.config.lock_duration);
     // When a lock has run out, counting starts again from zero.
     let base = format!("(CASE WHEN {p}_locked_until IS NULL THEN {p}_failed ELSE 0 END)");
+    let mut tx = state.pool.begin().await?;
+    let first = sqlx::query(
+        "UPDATE envelope_replies SET guess_reserved = 1 \
+         WHERE challenge_id = $1 AND digest = $2 AND guess_reserved = 0",
+    )
+    .bind(claim.challenge_id)
+    .bind(claim.digest)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if first == 0 {
+        tx.rollback().await?;
+        return recheck_reserved_guess(state, ch, cred, secret).await;
+    }
     let row = sqlx::query(&format!(
         "UPDATE users SET {p}_failed = {base} + 1, \
          {p}_locked_at = CASE WHEN {base} + 1 >= $1 THEN $2 ELSE NULL END, \
@@ -775,9 +899,10 @@ async fn check_guess(
     .bind(now)
     .bind(until)
     .bind(&ch.user_id)
-    .fetch_optional(&state.pool)
+    .fetch_optional(&mut *tx)
     .await?;
     let Some(row) = row else {
+        tx.rollback().await?;
         let user = load_user_row(state, &ch.user_id).await?;
         let (verifier, locked_until) = match cred {
             Credential::Pin => (&user.pin_verifier, user.pin_locked_until),
@@ -801,6 +926,7 @@ async fn check_guess(
     let failed: i64 = row.try_get("failed")?;
     let locked_until: Option<i64> = row.try_get("locked_until")?;
     let verifier: String = row.try_get("verifier")?;
+    tx.commit().await?;
     let ok = state
         .hasher
         .verify(cred.domain(), secret, verifier)
@@ -830,6 +956,55 @@ async fn check_guess(
         );
     }
     Err(ApiError::new(cred.wrong()).with_attempts_left(u32::try_from(max - failed).unwrap_or(0)))
+}
+
+/// Verifies a guess whose reservation an earlier attempt on the same envelope already made
+/// (and counted): no new reservation. A success resets the count as the earlier attempt would
+/// have; a failure is reported from the current count and lock.
+async fn recheck_reserved_guess(
+    state: &AppState,
+    ch: &ChallengeRow,
+    cred: Credential,
+    secret: Zeroizing<Vec<u8>>,
+) -> ApiResult<()> {
+    let p = cred.prefix();
+    let user = load_user_row(state, &ch.user_id).await?;
+    let (verifier, failed, locked_until) = match cred {
+        Credential::Pin => (&user.pin_verifier, user.pin_failed, user.pin_locked_until),
+        Credential::Answers => (&user.answers_verifier, user.q_failed, user.q_locked_until),
+    };
+    let Some(verifier) = verifier.clone() else {
+        return Err(ApiError::new(cred.unset()));
+    };
+    let ok = state
+        .hasher
+        .verify(cred.domain(), secret, verifier)
+        .await
+        .map_err(ApiError::internal)?;
+    if ok {
+        sqlx::query(&format!(
+            "UPDATE users SET {p}_failed = 0, {p}_locked_at = NULL, {p}_locked_until = NULL WHERE id = $1"
+        ))
+        .bind(&ch.user_id)
+        .execute(&state.pool)
+        .await?;
+        return Ok(());
+    }
+    tracing::info!(challenge_id = %ch.id, credential = p, failed, "wrong guess (reserved before)");
+    let left = attempts_left(state.config.max_attempts, failed, locked_until, now_ms());
+    if left == 0 {
+        transition(
+            state,
+            &ch.id,
+            ChallengeStatus::Failed,
+            Some(cred.locked()),
+            false,
+        )
+        .await?;
+        let until = locked_until.unwrap_or_else(|| now_ms() + db::ms(state.config.lock_duration));
+        return Err(ApiError::new(cred.locked()).with_lock_expiry(rfc3339(until)));
+    }
+    Err(ApiError::new(cred.wrong()).with_attempts_left(left))
 }
 
 fn check_new_pin(p: &StepPayload) -> ApiResult<Zeroizing<Vec<u8>>> {
@@ -882,7 +1057,12 @@ enum UserUpdate {
     Nothing,
 }
 
-async fn complete(state: &AppState, ch: ChallengeRow, p: StepPayload) -> ApiResult<StepResult> {
+async fn complete(
+    state: &AppState,
+    ch: ChallengeRow,
+    p: StepPayload,
+    claim: &Claim<'_>,
+) -> ApiResult<StepResult> {
     for req in Step::required_before_completion(&ch.kind) {
         if !ch.verified.contains(req) {
             return Err(ApiError::new(ErrorCode::StepOutOfOrder)
@@ -940,7 +1120,7 @@ async fn complete(state: &AppState, ch: ChallengeRow, p: StepPayload) -> ApiResu
                 .pin
                 .as_ref()
                 .ok_or_else(|| bad_request("pin is required."))?;
-            check_guess(state, &ch, Credential::Pin, secret_bytes(pin)).await?;
+            check_guess(state, &ch, Credential::Pin, secret_bytes(pin), claim).await?;
             (UserUpdate::Nothing, ErrorCode::PinNotSet)
         }
         _ => return Err(ApiError::internal("unknown challenge type stored")),
@@ -949,6 +1129,14 @@ async fn complete(state: &AppState, ch: ChallengeRow, p: StepPayload) -> ApiResu
     let now = now_ms();
     let mut verified = ch.verified.clone();
     verified.push(Step::Complete);
+    let result = step_result(
+        &ch,
+        &Step::Complete,
+        ChallengeStatus::Complete,
+        verified.clone(),
+    );
+    let body = serde_json::to_string(&latchkey_protocol::DataEnvelope { data: &result })
+        .map_err(ApiError::internal)?;
     let mut tx = state.pool.begin().await?;
     let n = sqlx::query(&format!(
         "UPDATE challenges SET status = 'COMPLETE', verified_steps = $1, updated_at = $2 \
@@ -986,15 +1174,12 @@ async fn complete(state: &AppState, ch: ChallengeRow, p: StepPayload) -> ApiResu
     if let Some(done) = db::load_challenge(&mut tx, &ch.id).await? {
         webhooks::enqueue(&mut tx, &done, now).await?;
     }
+    // The reply commits with the completion: a crash leaves both or neither.
+    record_reply(&mut tx, claim, 200, &body).await?;
     tx.commit().await?;
     state.outbox_wake.notify_one();
     tracing::info!(challenge_id = %ch.id, kind = %ch.kind, "challenge complete");
-    Ok(step_result(
-        &ch,
-        &Step::Complete,
-        ChallengeStatus::Complete,
-        verified,
-    ))
+    Ok(result)
 }
 
 async fn apply_update(

@@ -47,6 +47,12 @@ pub struct Config {
     pub sweep_interval: Duration,
     /// Most database connections (SQLite always uses one).
     pub max_db_connections: u32,
+    /// How long a claim on an envelope (taken before processing it) holds. A resend of the
+    /// identical envelope while the claim is younger gets 409 155816 (still being processed);
+    /// an older claim was left by a process that died mid-request and is taken over by the
+    /// resend. Must stay well above the longest step processing time (Argon2 queueing
+    /// included).
+    pub claim_lease: Duration,
 }
 
 impl fmt::Debug for Config {
@@ -63,6 +69,7 @@ impl fmt::Debug for Config {
             .field("lock_duration", &self.lock_duration)
             .field("argon2_memory_kib", &self.argon2_memory_kib)
             .field("argon2_iterations", &self.argon2_iterations)
+            .field("claim_lease", &self.claim_lease)
             .finish_non_exhaustive()
     }
 }
@@ -103,6 +110,7 @@ impl Config {
             webhook_timeout: Duration::from_secs(10),
             sweep_interval: Duration::from_secs(1),
             max_db_connections: 10,
+            claim_lease: Duration::from_secs(30),
         }
     }
 
@@ -185,6 +193,10 @@ pub struct Cli {
     /// Most database connections (PostgreSQL; SQLite always uses one).
     #[arg(long, env = "LATCHKEY_MAX_DB_CONNECTIONS", default_value_t = 10)]
     pub max_db_connections: u32,
+    /// Lease of an envelope claim: a resend may take over a claim older than this (left by a
+    /// process that died mid-request). Keep it well above the worst Argon2 time.
+    #[arg(long, env = "LATCHKEY_CLAIM_LEASE", default_value = "30s", value_parser = humantime::parse_duration)]
+    pub claim_lease: Duration,
     /// Log filter (tracing `EnvFilter` syntax), e.g. "info" or "latchkey_server=debug".
     #[arg(long, env = "LATCHKEY_LOG", default_value = "info")]
     pub log: String,
@@ -217,6 +229,7 @@ impl Cli {
         c.webhook_retry_max = self.webhook_retry_max;
         c.sweep_interval = self.sweep_interval;
         c.max_db_connections = self.max_db_connections.max(1);
+        c.claim_lease = self.claim_lease;
         c
     }
 }
@@ -255,10 +268,13 @@ mod tests {
             "2s",
             "--argon2-memory-kib",
             "1024",
+            "--claim-lease",
+            "1500ms",
         ])
         .unwrap();
         let c = cli.into_config();
         assert_eq!(c.challenge_ttl, Duration::from_secs(2));
+        assert_eq!(c.claim_lease, Duration::from_millis(1500));
         assert_eq!(c.argon2_memory_kib, 1024);
         assert_eq!(c.max_attempts, 3);
     }

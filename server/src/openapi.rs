@@ -465,7 +465,8 @@ fn descriptor() {}
     responses((status = 200, body = StepResultData),
         (status = 400, body = ErrorBody, description = "155112 wrong PIN / 155115 wrong answers (attemptsLeft); 155808 envelope rejected; 155704, 155705, 155806, 155807, 155813 input rules"),
         (status = 404, body = ErrorBody, description = "155116"),
-        (status = 409, body = ErrorBody, description = "155804 finished; 155805 out of order"),
+        (status = 409, body = ErrorBody, description = "155804 finished; 155805 out of order (final); 155816 the identical envelope is still being processed: resend it after Retry-After",
+            headers(("Retry-After" = u32, description = "Seconds to wait before resending (155816 only)"))),
         (status = 410, body = ErrorBody, description = "155121 expired"),
         (status = 423, body = ErrorBody, description = "155119 PIN locked / 155120 answers locked (lockedExpiryDate)")))]
 fn submit_step() {}

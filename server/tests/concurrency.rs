@@ -74,7 +74,7 @@ async fn concurrent_guesses_two_instances_postgres() {
 }
 
 /// The same envelope sent 20 times at once is one guess: every reply is the recorded 155112 or
-/// "already being processed" (155805), and the count goes up by exactly one.
+/// "still being processed" (155816), and the count goes up by exactly one.
 async fn duplicate_envelopes(b: Backend) {
     let t = TestServer::start(&b, |_| {}).await;
     let s = t.api.new_user("dup-user").await;
@@ -95,7 +95,7 @@ async fn duplicate_envelopes(b: Backend) {
                 assert_eq!(r.body["attemptsLeft"], 2);
                 wrong += 1;
             }
-            (409, 155805) => {}
+            (409, 155816) => {}
             other => panic!("unexpected reply {other:?} {:?}", r.body),
         }
     }
