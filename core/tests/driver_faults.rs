@@ -335,3 +335,100 @@ async fn client_vanishing_mid_request_counts_one_guess() {
     assert_eq!(failed_pins(&world, "fault-user-7").await, 0);
     world.server.shutdown().await;
 }
+
+#[tokio::test]
+async fn in_progress_is_retried_and_out_of_order_is_final() {
+    let (world, proxy, session, token) = setup("fault-user-8", fast_config("http://x")).await;
+    let id = create(&world, &token, ChallengeType::ChangePin).await;
+    let run = session.run_challenge(&id).await.unwrap();
+    // "Still being processed" (155816, Retry-After) twice, even on the first send: the SDK
+    // waits and resends the identical envelope; the third copy reaches the server.
+    let in_progress = Fault::Reply409 {
+        code: 155816,
+        retry_after: true,
+    };
+    proxy.inject("/steps", [in_progress.clone(), in_progress]);
+    let s = run.submit(pin(WRONG)).await.unwrap();
+    assert!(
+        matches!(
+            &s,
+            Screen::EnterPin {
+                error: Some(InputError::IncorrectPin),
+                attempts_left: Some(2),
+                ..
+            }
+        ),
+        "{s:?}"
+    );
+    assert_eq!(proxy.count("/steps"), 3, "{:?}", proxy.log());
+    assert_eq!(failed_pins(&world, "fault-user-8").await, 1);
+
+    // 155805 is final, also on a resend (the first copy was lost on the way): no third copy.
+    proxy.clear_log();
+    proxy.inject(
+        "/steps",
+        [
+            Fault::DropBeforeForward,
+            Fault::Reply409 {
+                code: 155805,
+                retry_after: false,
+            },
+        ],
+    );
+    let s = run.submit(pin(PIN1)).await.unwrap();
+    assert!(
+        matches!(
+            s,
+            Screen::Failed {
+                error: ErrorCode::StepOutOfOrder,
+                ..
+            }
+        ),
+        "{s:?}"
+    );
+    assert_eq!(proxy.count("/steps"), 2, "{:?}", proxy.log());
+    world.server.shutdown().await;
+}
+
+#[tokio::test]
+async fn in_progress_on_every_attempt_interrupts_and_retry_resends() {
+    let cfg = ClientConfig {
+        max_retries: 1,
+        ..fast_config("http://x")
+    };
+    let (world, proxy, session, token) = setup("fault-user-9", cfg).await;
+    let id = create(&world, &token, ChallengeType::ChangePin).await;
+    let run = session.run_challenge(&id).await.unwrap();
+    let in_progress = Fault::Reply409 {
+        code: 155816,
+        retry_after: true,
+    };
+    proxy.inject("/steps", [in_progress.clone(), in_progress]);
+    let s = run.submit(pin(PIN1)).await.unwrap();
+    assert!(
+        matches!(
+            s,
+            Screen::Interrupted {
+                error: ErrorCode::StepInProgress,
+                ..
+            }
+        ),
+        "{s:?}"
+    );
+    assert!(LatchkeyError::from_code(ErrorCode::StepInProgress).is_retryable());
+    // retry() resends the same envelope, which now reaches the server.
+    let s = run.retry().await.unwrap();
+    assert!(
+        matches!(
+            s,
+            Screen::EnterPin {
+                purpose: PinPurpose::New,
+                ..
+            }
+        ),
+        "{s:?}"
+    );
+    assert_eq!(proxy.count("/steps"), 3, "{:?}", proxy.log());
+    assert_eq!(failed_pins(&world, "fault-user-9").await, 0);
+    world.server.shutdown().await;
+}

@@ -30,6 +30,20 @@ enum Pending {
     Complete { id: String, new_pin: String },
 }
 
+/// The envelope in flight when the server died, to be resent after the restart.
+#[derive(Clone, Debug)]
+struct InFlight {
+    id: String,
+    step: Step,
+    envelope: String,
+    /// A CURRENT_PIN envelope carrying a wrong PIN.
+    wrong: bool,
+}
+
+/// The claim lease the server runs with: a claim left by the killed process is taken over by
+/// a resend once it is older than this.
+const CLAIM_LEASE: Duration = Duration::from_secs(1);
+
 /// What one user's client was told, and what it does not know.
 #[derive(Clone, Debug)]
 struct UserState {
@@ -39,6 +53,7 @@ struct UserState {
     failed: u64,
     locked: bool,
     pending: Option<Pending>,
+    in_flight: Option<InFlight>,
     next_pin: u32,
 }
 
@@ -139,11 +154,18 @@ async fn wrong_guess(
         &pin_payload(WRONG),
     );
     u.pending = Some(Pending::WrongGuess);
+    u.in_flight = Some(InFlight {
+        id: id.clone(),
+        step: Step::CurrentPin,
+        envelope: env.clone(),
+        wrong: true,
+    });
     let r = api
         .post_envelope(&u.session, &id, &Step::CurrentPin, &env)
         .await
         .map_err(|_| Stop::Died)?;
     u.pending = None;
+    u.in_flight = None;
     match (r.status, r.code()) {
         (400, 155112) => {
             let left = r.body["attemptsLeft"].as_u64().expect("attemptsLeft");
@@ -183,11 +205,18 @@ async fn complete(
         id: id.to_owned(),
         new_pin: new_pin.clone(),
     });
+    u.in_flight = Some(InFlight {
+        id: id.to_owned(),
+        step: Step::Complete,
+        envelope: env.clone(),
+        wrong: false,
+    });
     let r = api
         .post_envelope(&u.session, id, &Step::Complete, &env)
         .await
         .map_err(|_| Stop::Died)?;
     u.pending = None;
+    u.in_flight = None;
     assert_eq!(r.ok(200)["status"], "COMPLETE", "{r:?}");
     u.pin = new_pin;
     u.failed = 0;
@@ -213,11 +242,18 @@ async fn change_pin(
         &pin_payload(&u.pin),
     );
     u.pending = Some(Pending::RightPin);
+    u.in_flight = Some(InFlight {
+        id: id.clone(),
+        step: Step::CurrentPin,
+        envelope: env.clone(),
+        wrong: false,
+    });
     let r = api
         .post_envelope(&u.session, &id, &Step::CurrentPin, &env)
         .await
         .map_err(|_| Stop::Died)?;
     u.pending = None;
+    u.in_flight = None;
     r.ok(200);
     u.failed = 0;
     complete(api, u, &id, &kind, rec, completions).await
@@ -232,10 +268,17 @@ async fn restore(
     let kind = ChallengeType::RestorePin;
     let id = create(api, u, &kind, rec).await?;
     let env = seal(&u.session, &id, &kind, &Step::Answers, &answers_payload());
+    u.in_flight = Some(InFlight {
+        id: id.clone(),
+        step: Step::Answers,
+        envelope: env.clone(),
+        wrong: false,
+    });
     let r = api
         .post_envelope(&u.session, &id, &Step::Answers, &env)
         .await
         .map_err(|_| Stop::Died)?;
+    u.in_flight = None;
     r.ok(200);
     complete(api, u, &id, &kind, rec, completions).await
 }
@@ -332,6 +375,54 @@ async fn check_and_settle(
     }
 }
 
+/// After a restart: resend each envelope that was in flight at the kill, as a client retrying a
+/// lost reply does. A claim the killed process left behind answers 155816 until its lease has
+/// passed; then the resend takes it over and must get a final answer (never stuck, never
+/// 155805). Returns how many resends had to wait for the lease.
+async fn resend_in_flight(api: &Api, users: &mut [UserState], round: usize) -> usize {
+    let mut waited = 0;
+    for u in users.iter_mut() {
+        let Some(f) = u.in_flight.take() else {
+            continue;
+        };
+        let deadline = Instant::now() + CLAIM_LEASE + Duration::from_secs(10);
+        let r = loop {
+            let r = api
+                .post_envelope(&u.session, &f.id, &f.step, &f.envelope)
+                .await
+                .expect("server is up");
+            if (r.status, r.code()) != (409, 155816) {
+                break r;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "round {round}: {} resend still 155816 long after the lease",
+                u.session.user_id
+            );
+            waited += 1;
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        };
+        let got = (r.status, r.code());
+        match (&f.step, f.wrong) {
+            (Step::CurrentPin, true) => assert!(
+                got == (400, 155112) || got == (423, 155119),
+                "round {round}: resent wrong PIN got {r:?}"
+            ),
+            (Step::Complete, _) => {
+                assert_eq!(r.ok(200)["status"], "COMPLETE", "round {round}: {r:?}")
+            }
+            _ => {
+                r.ok(200);
+            }
+        }
+    }
+    waited
+}
+
+fn humantime_ms(d: Duration) -> String {
+    format!("{}ms", d.as_millis())
+}
+
 /// Waits for the server process to answer after a restart.
 async fn wait_healthy(api: &Api) {
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -347,7 +438,8 @@ async fn wait_healthy(api: &Api) {
 }
 
 async fn crash_scenario(backend: Backend, dir: &std::path::Path) {
-    let opts = ServerOptions::new(dir, backend.clone());
+    let mut opts = ServerOptions::new(dir, backend.clone());
+    opts.extra = vec!["--claim-lease".into(), humantime_ms(CLAIM_LEASE)];
     let mut receiver = Receiver::down();
     let mut server = ServerProc::start(&opts);
     let mut api = Api::new(server.base_url());
@@ -373,6 +465,7 @@ async fn crash_scenario(backend: Backend, dir: &std::path::Path) {
             failed: 0,
             locked: false,
             pending: None,
+            in_flight: None,
             next_pin: (i as u32) * 1000,
         });
     }
@@ -419,6 +512,12 @@ async fn crash_scenario(backend: Backend, dir: &std::path::Path) {
         server = ServerProc::start(&opts);
         api = Api::new(server.base_url());
         wait_healthy(&api).await;
+        let resent = users.iter().filter(|u| u.in_flight.is_some()).count();
+        let waited = resend_in_flight(&api, &mut users, round).await;
+        eprintln!(
+            "{} round {round}: resent {resent} in-flight envelopes, all answered finally ({waited} answers 155816 while a dead claim's lease ran)",
+            backend.name()
+        );
         check_and_settle(&api, &mut users, &rec, round).await;
     }
     assert!(total_killed_completions >= 30);

@@ -33,7 +33,8 @@ pub enum LatchkeyError {
     /// retry. Retrying later may succeed.
     #[error("network error after {attempts} attempt(s): {detail} ({code})")]
     Network {
-        /// 155706, or the server's 5xx code (e.g. 155811).
+        /// 155706, the server's 5xx code (e.g. 155811), or 155816 (the step envelope was
+        /// still being processed on every attempt; retrying resends it).
         code: ErrorCode,
         /// How many requests were made.
         attempts: u32,
@@ -146,11 +147,15 @@ impl LatchkeyError {
             ErrorCode::UnsupportedProtocolVersion => LatchkeyError::Unsupported {
                 detail: body.message,
             },
-            ErrorCode::NetworkError | ErrorCode::InternalError => LatchkeyError::Network {
-                code,
-                attempts: 1,
-                detail: body.message,
-            },
+            // 155816: the step is still being processed; resending the same envelope later
+            // gets its answer.
+            ErrorCode::NetworkError | ErrorCode::InternalError | ErrorCode::StepInProgress => {
+                LatchkeyError::Network {
+                    code,
+                    attempts: 1,
+                    detail: body.message,
+                }
+            }
             _ => LatchkeyError::Server {
                 code,
                 message: body.message,
@@ -231,6 +236,9 @@ mod tests {
         assert_eq!(LatchkeyError::from_body(b).attempts_left(), Some(2));
         assert!(LatchkeyError::from_code(ErrorCode::InternalError).is_retryable());
         assert!(!LatchkeyError::from_code(ErrorCode::PinNotSet).is_retryable());
+        // Still being processed: retry. Out of order: final.
+        assert!(LatchkeyError::from_code(ErrorCode::StepInProgress).is_retryable());
+        assert!(!LatchkeyError::from_code(ErrorCode::StepOutOfOrder).is_retryable());
     }
 
     #[test]

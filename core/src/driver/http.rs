@@ -2,7 +2,7 @@
 //! shapes, and the retry loop (exponential backoff with jitter).
 //!
 //! Retried: connection errors, timeouts, unreadable replies and 5xx. Never retried: 4xx, with
-//! one exception for resent step envelopes (see [`Retry::Envelope`]). Every retry sends
+//! one exception for step envelopes (409 155816, see [`Retry::Envelope`]). Every retry sends
 //! the identical request (same envelope, same idempotency key), so the server replays its
 //! recorded reply instead of acting twice.
 
@@ -32,23 +32,21 @@ pub(crate) enum Auth<'a> {
 pub(crate) enum Retry {
     /// 4xx is final.
     Standard,
-    /// The body is a step envelope. Once it may have reached the server (any attempt after
-    /// the first, or every attempt when `resent`), a 409 155805 means "this very envelope is
-    /// still being processed"; back off and send it again, and the server replays its
-    /// recorded reply once it has one.
-    Envelope {
-        /// The envelope was sent before this call (a user retry).
-        resent: bool,
-    },
+    /// The body is a step envelope. A 409 155816 ([`ErrorCode::StepInProgress`]) means "this
+    /// very envelope is still being processed": wait (at least the reply's `Retry-After`,
+    /// capped at `max_backoff`) and send it again; the server replays its recorded reply once
+    /// it has one. Every other 4xx, 155805 included, is final.
+    Envelope,
 }
 
 /// The result of a request after retries.
 pub(crate) enum Outcome<T> {
     /// 2xx with a readable `{"data": ...}`.
     Accepted(T),
-    /// A final error reply (4xx, or 155805 still seen after every retry of a resend).
+    /// A final error reply (4xx).
     Rejected(ErrorBody),
-    /// No usable reply after every attempt: connection errors, timeouts, 5xx.
+    /// No usable reply after every attempt: connection errors, timeouts, 5xx, or a step
+    /// envelope still being processed (155816) on every attempt.
     Unreachable {
         code: ErrorCode,
         attempts: u32,
@@ -66,8 +64,21 @@ pub(crate) struct Transport {
 enum Failure {
     /// Retryable.
     Transient { code: ErrorCode, detail: String },
-    /// Final.
-    Rejected(ErrorBody),
+    /// Final (unless it is 155816 on a step envelope). `retry_after`: the reply's
+    /// `Retry-After` in seconds, when present.
+    Rejected {
+        body: ErrorBody,
+        retry_after: Option<Duration>,
+    },
+}
+
+impl Failure {
+    fn rejected(body: ErrorBody) -> Self {
+        Failure::Rejected {
+            body,
+            retry_after: None,
+        }
+    }
 }
 
 impl Transport {
@@ -102,34 +113,34 @@ impl Transport {
         let mut attempt: u32 = 0;
         loop {
             attempt += 1;
+            let mut wait_at_least = Duration::ZERO;
             let failure = match self.once::<T>(&method, path, &auth, body).await {
                 Ok(v) => return Outcome::Accepted(v),
-                Err(Failure::Rejected(b))
-                    if matches!(retry, Retry::Envelope { resent } if resent || attempt > 1)
-                        && b.code == ErrorCode::StepOutOfOrder
-                        && attempt < max_attempts =>
+                Err(Failure::Rejected { body, retry_after })
+                    if retry == Retry::Envelope && body.code == ErrorCode::StepInProgress =>
                 {
+                    wait_at_least = retry_after.unwrap_or_default();
                     Failure::Transient {
-                        code: b.code,
-                        detail: b.message,
+                        code: body.code,
+                        detail: body.message,
                     }
                 }
                 Err(f) => f,
             };
             match failure {
-                Failure::Rejected(b) => return Outcome::Rejected(b),
+                Failure::Rejected { body, .. } => return Outcome::Rejected(body),
                 Failure::Transient { code, detail } => {
                     if attempt >= max_attempts {
-                        if code == ErrorCode::StepOutOfOrder {
-                            return Outcome::Rejected(ErrorBody::new(code));
-                        }
                         return Outcome::Unreachable {
                             code,
                             attempts: attempt,
                             detail,
                         };
                     }
-                    tokio::time::sleep(self.backoff(attempt - 1)).await;
+                    let delay = self
+                        .backoff(attempt - 1)
+                        .max(wait_at_least.min(self.config.max_backoff));
+                    tokio::time::sleep(delay).await;
                 }
             }
         }
@@ -165,6 +176,12 @@ impl Transport {
         }
         let resp = req.send().await.map_err(classify)?;
         let status = resp.status().as_u16();
+        let retry_after = resp
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(Duration::from_secs);
         let bytes = resp.bytes().await.map_err(classify)?;
         if (200..300).contains(&status) {
             return serde_json::from_slice::<DataEnvelope<T>>(&bytes)
@@ -189,7 +206,7 @@ impl Transport {
                 detail: format!("HTTP {status}"),
             });
         }
-        Err(Failure::Rejected(parsed.unwrap_or_else(|| {
+        let body = parsed.unwrap_or_else(|| {
             let mut b = ErrorBody::new(match status {
                 401 => ErrorCode::Unauthorized,
                 404 => ErrorCode::NotFound,
@@ -198,7 +215,8 @@ impl Transport {
             });
             b.message = format!("HTTP {status} without an error body");
             b
-        })))
+        });
+        Err(Failure::Rejected { body, retry_after })
     }
 
     /// Delay before retry number `n` (0-based): `initial * 2^n`, capped at `max`, with jitter
@@ -241,7 +259,7 @@ fn classify(e: reqwest::Error) -> Failure {
     if e.is_builder() {
         let mut b = ErrorBody::new(ErrorCode::InvalidRequest);
         b.message = "the request could not be built (bad base URL or header value)".into();
-        return Failure::Rejected(b);
+        return Failure::rejected(b);
     }
     let what = if e.is_timeout() {
         "timed out"

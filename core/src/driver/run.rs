@@ -155,19 +155,19 @@ impl ChallengeRun {
     /// changed), [`LatchkeyError::Busy`].
     pub async fn submit(&self, input: Input) -> Result<Screen, LatchkeyError> {
         let mut flow = self.flow.try_lock().map_err(|_| LatchkeyError::Busy)?;
-        self.apply(&mut flow, input.into_event(), false).await
+        self.apply(&mut flow, input.into_event()).await
     }
 
     /// Goes back to the previous screen (nothing is sent).
     pub async fn back(&self) -> Result<Screen, LatchkeyError> {
         let mut flow = self.flow.try_lock().map_err(|_| LatchkeyError::Busy)?;
-        self.apply(&mut flow, Event::Back, false).await
+        self.apply(&mut flow, Event::Back).await
     }
 
     /// On [`Screen::Interrupted`]: sends the same sealed envelope again (with retries).
     pub async fn retry(&self) -> Result<Screen, LatchkeyError> {
         let mut flow = self.flow.try_lock().map_err(|_| LatchkeyError::Busy)?;
-        self.apply(&mut flow, Event::Retry, true).await
+        self.apply(&mut flow, Event::Retry).await
     }
 
     /// Cancels the run: interrupts a call in flight, moves to [`Screen::Cancelled`] and tells
@@ -191,7 +191,7 @@ impl ChallengeRun {
         if flow.is_finished() {
             return Ok(flow.screen());
         }
-        self.apply(&mut flow, Event::Cancel, false).await
+        self.apply(&mut flow, Event::Cancel).await
     }
 
     /// Polls `GET /v1/user/challenges/{id}` (first after `poll_interval`, then with growing
@@ -231,20 +231,18 @@ impl ChallengeRun {
 
     // ---- internals ----
 
-    /// Applies one event and carries out its effects. `resend`: the envelope it sends may
-    /// have reached the server before.
+    /// Applies one event and carries out its effects.
     async fn apply(
         &self,
         flow: &mut MutexGuard<'_, Flow>,
         event: Event,
-        resend: bool,
     ) -> Result<Screen, LatchkeyError> {
         let rng = self.session.transport().rng();
         let effects = flow.process_event(event, now_unix(), rng)?;
         self.publish(flow);
         for effect in effects {
             match effect {
-                Effect::SubmitStep(sub) => self.send_step(flow, sub, resend).await,
+                Effect::SubmitStep(sub) => self.send_step(flow, sub).await,
                 Effect::Cancel => self.notify_server_cancel().await,
             }
         }
@@ -255,14 +253,14 @@ impl ChallengeRun {
         self.screen.send_replace(flow.screen());
     }
 
-    async fn send_step(&self, flow: &mut Flow, sub: StepSubmission, resend: bool) {
+    async fn send_step(&self, flow: &mut Flow, sub: StepSubmission) {
         let mut guard = InFlight {
             flow,
             screen: &self.screen,
             cancelled: &self.cancel_requested,
             armed: true,
         };
-        let outcome = self.request_step(&sub, resend).await;
+        let outcome = self.request_step(&sub).await;
         guard.armed = false;
         let event = match outcome {
             StepOutcome::Reply(Outcome::Accepted(r)) => Event::StepAccepted(r),
@@ -294,7 +292,7 @@ impl ChallengeRun {
         }
     }
 
-    async fn request_step(&self, sub: &StepSubmission, resend: bool) -> StepOutcome {
+    async fn request_step(&self, sub: &StepSubmission) -> StepOutcome {
         let notified = self.cancel_notify.notified();
         tokio::pin!(notified);
         notified.as_mut().enable();
@@ -317,7 +315,7 @@ impl ChallengeRun {
             &path,
             Auth::User(self.session.token()),
             Some(&body),
-            Retry::Envelope { resent: resend },
+            Retry::Envelope,
         );
         tokio::select! {
             o = send => StepOutcome::Reply(o),

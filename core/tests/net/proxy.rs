@@ -24,6 +24,10 @@ pub enum Fault {
     Delay(Duration),
     /// Answer 503 without forwarding.
     Reply503,
+    /// Answer 409 with this error code without forwarding, with `Retry-After: 1` when the
+    /// flag is set (what the server answers while the identical envelope is still being
+    /// processed, 155816; or a final 155805).
+    Reply409 { code: u32, retry_after: bool },
     /// Forward, then close both connections at once without waiting for the reply (the
     /// server sees its client go away while it works on the request).
     AbortUpstream,
@@ -165,6 +169,21 @@ async fn serve(
                 );
                 cw.write_all(head.as_bytes()).await?;
                 cw.write_all(body).await?;
+                continue;
+            }
+            Fault::Reply409 { code, retry_after } => {
+                let body = format!(r#"{{"code":{code},"message":"Injected reply."}}"#);
+                let extra = if retry_after {
+                    "retry-after: 1\r\n"
+                } else {
+                    ""
+                };
+                let head = format!(
+                    "HTTP/1.1 409 Conflict\r\ncontent-type: application/json\r\n{extra}content-length: {}\r\n\r\n",
+                    body.len()
+                );
+                cw.write_all(head.as_bytes()).await?;
+                cw.write_all(body.as_bytes()).await?;
                 continue;
             }
             Fault::Delay(d) => tokio::time::sleep(d).await,
