@@ -556,6 +556,12 @@ pub fn code_text(code: ErrorCode) -> String {
 /// Clear text for a driver error.
 pub fn error_text(e: &LatchkeyError) -> String {
     match e {
+        LatchkeyError::Network { attempts, code, .. } if *code == ErrorCode::StepInProgress => {
+            format!(
+                "The server was still busy with this step after {attempts} attempt(s); choose retry. [{}]",
+                code.code()
+            )
+        }
         LatchkeyError::Network { attempts, .. } => format!(
             "The server could not be reached after {attempts} attempt(s); is it running? [{}]",
             e.code().code()
