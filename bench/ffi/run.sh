@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# FFI call cost (Python timeit + Kotlin warmed loop): builds the release liblatchkey.so,
+# FFI call cost (Python timeit + Kotlin warmed loop): builds the release-small liblatchkey.so,
 # generates Python and Kotlin bindings from it into OUT, starts a release server and runs
 # bench_ffi.py and the Kotlin Bench. Prints `ffi_*` result lines. Usage: run.sh OUT_DIR
 set -euo pipefail
@@ -8,10 +8,10 @@ ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 TARGET="${CARGO_TARGET_DIR:?}"
 cd "$ROOT"
 echo "ffi_load_before=$(cut -d' ' -f1-3 /proc/loadavg | tr ' ' ',')"
-cargo build -q --release -p latchkey-ffi --lib >&2
+cargo build -q --profile release-small -p latchkey-ffi --lib >&2
 cargo build -q --release -p latchkey-server --bin latchkey-server >&2
 cargo build -q -p latchkey-ffi --bin uniffi-bindgen --features cli >&2
-LIB="$TARGET/release/liblatchkey.so"
+LIB="$TARGET/release-small/liblatchkey.so"  # the shipped profile
 GEN="$OUT/ffi-gen"
 rm -rf "$GEN"; mkdir -p "$GEN/python" "$GEN/kotlin"
 (cd bindings/ffi && "$TARGET/debug/uniffi-bindgen" generate --no-format --language python --out-dir "$GEN/python" "$LIB" >&2)
@@ -33,6 +33,6 @@ KDIR="$OUT/ffi-kotlin"; rm -rf "$KDIR"; mkdir -p "$KDIR"
 cp -r bench/ffi/kotlin/pom.xml bench/ffi/kotlin/src "$KDIR/"
 mvn -B -q -f "$KDIR/pom.xml" -Dlatchkey.generated.dir="$GEN/kotlin" compile \
     dependency:build-classpath -Dmdep.outputFile="$KDIR/cp.txt" >&2
-java -Djna.library.path="$TARGET/release" \
+java -Djna.library.path="$TARGET/release-small" \
     -Duniffi.component.latchkey.libraryOverride="$LIB" \
     -cp "$KDIR/target/classes:$(cat "$KDIR/cp.txt")" BenchKt "$URL" "$KEY"

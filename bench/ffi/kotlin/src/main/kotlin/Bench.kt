@@ -2,13 +2,13 @@
 // PIN on the new-PIN screen; checked and refused in Rust, nothing sealed or sent) versus the
 // no-op exported function noop(), in the same library. A warmed loop timed with
 // System.nanoTime (best of 5 repeats). Args: BASE_URL API_KEY.
-import dev.latchkey.ffi.AdminClient
-import dev.latchkey.ffi.ChallengeType
-import dev.latchkey.ffi.Client
-import dev.latchkey.ffi.ClientConfig
-import dev.latchkey.ffi.Input
-import dev.latchkey.ffi.Screen
-import dev.latchkey.ffi.noop
+import dev.latchkey.AdminClient
+import dev.latchkey.ChallengeType
+import dev.latchkey.Client
+import dev.latchkey.ClientConfig
+import dev.latchkey.Input
+import dev.latchkey.Screen
+import dev.latchkey.noop
 import kotlinx.coroutines.runBlocking
 import java.util.UUID
 
@@ -26,7 +26,7 @@ fun main(args: Array<String>) = runBlocking {
     val first = run.submit(bad)
     check(first is Screen.EnterPin && first.error != null) { "expected a refused PIN, got $first" }
 
-    val nNoop = 2_000_000
+    val nNoop = 200_000
     val nSubmit = 50_000
     fun timeNoop(n: Int): Double {
         val t = System.nanoTime()
