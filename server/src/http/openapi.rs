@@ -590,6 +590,11 @@ pub fn document_json() -> String {
     s
 }
 
+/// This resource's routes (paths relative to `/v1`).
+pub fn routes() -> axum::Router<std::sync::Arc<crate::state::AppState>> {
+    axum::Router::new().route("/openapi.json", axum::routing::get(serve))
+}
+
 /// `GET /v1/openapi.json`.
 pub async fn serve() -> Response {
     ([("content-type", "application/json")], document_json()).into_response()
