@@ -19,6 +19,7 @@ pub mod config;
 pub mod crypto;
 pub mod db;
 pub mod error;
+pub mod eth;
 pub mod openapi;
 pub mod webhooks;
 
