@@ -6,6 +6,9 @@ same test key: the signature, raw transaction and transaction hash must be byte-
 sides use RFC 6979 deterministic nonces and low-s), the signer must recover to the wallet's
 address, and the canonical signRequest must mean the same thing as the original input.
 
+Also runs the server's signed transactions on a real EVM (eth-tester + py-evm): the wallet is
+funded in genesis and a transfer, a contract creation and a call with an access list must succeed.
+
 Run: target/py/bin/python -m pytest -q server/tests/python
 """
 
@@ -114,3 +117,39 @@ def test_transaction(case):
     assert int(canonical["maxFeePerGas"]) == num(orig["maxFeePerGas"])
     assert int(canonical["maxPriorityFeePerGas"]) == num(orig["maxPriorityFeePerGas"])
     assert (canonical["to"] or "").lower() == (orig.get("to") or "").lower()
+
+
+EVM = json.loads(VECTORS.read_text(encoding="utf-8"))["evm"]
+
+
+def test_signed_transactions_run_on_a_real_evm():
+    """eth-tester + py-evm: fund the wallet in genesis, send the server's raw transactions."""
+    from eth_tester import EthereumTester, PyEVMBackend
+    from eth_utils import to_canonical_address
+
+    state = PyEVMBackend.generate_genesis_state(num_accounts=1)
+    state[to_canonical_address(EVM["address"])] = {
+        "balance": 10**20,
+        "nonce": 0,
+        "code": b"",
+        "storage": {},
+    }
+    tester = EthereumTester(PyEVMBackend(genesis_state=state))
+    assert tester.backend.chain.chain_id == EVM["chainId"]
+    for tx in EVM["transactions"]:
+        sent = tester.send_raw_transaction(tx["result"]["signedTransaction"])
+        assert sent == tx["result"]["txHash"]
+        receipt = tester.get_transaction_receipt(sent)
+        assert receipt["status"] == 1, receipt
+        mined = tester.get_transaction_by_hash(sent)
+        assert mined["from"].lower() == EVM["address"].lower()
+        assert mined["chain_id"] == EVM["chainId"]
+        tx_type = mined["type"]
+        assert (int(tx_type, 0) if isinstance(tx_type, str) else tx_type) == 2
+        assert mined["nonce"] == int(json.loads(tx["signRequest"])["transaction"]["nonce"])
+    assert tester.get_balance("0xbBbBBBBbbBBBbbbBbbBbbbbBBbBbbbbBbBbbBBbB") == 10**18
+    assert tester.get_nonce(EVM["address"]) == 3
+    created = tester.get_transaction_receipt(EVM["transactions"][1]["result"]["txHash"])
+    assert created["contract_address"].lower() == EVM["contract"].lower()
+    out = tester.call({"from": EVM["address"], "to": EVM["contract"], "data": "0x"})
+    assert int.from_bytes(bytes(out) if not isinstance(out, str) else bytes.fromhex(out[2:]), "big") == 42
