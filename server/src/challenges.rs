@@ -434,6 +434,9 @@ pub async fn descriptor(
         questions,
         hints,
         message: ch.message.clone(),
+        wallet: None,
+        sign_request: None,
+        blockchains: Vec::new(),
         pin_attempts_left: attempts_left(max, user.pin_failed, user.pin_locked_until, now),
         answer_attempts_left: attempts_left(max, user.q_failed, user.q_locked_until, now),
         verified_steps: ch.verified.clone(),
@@ -676,6 +679,7 @@ fn step_result(
         step: step.clone(),
         status,
         verified_steps: verified,
+        result: None,
     }
 }
 

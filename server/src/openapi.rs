@@ -190,8 +190,12 @@ pub struct IdempotentRequest {
 pub struct SignMessageRequest {
     /// A UUID.
     pub idempotency_key: String,
-    /// What the user authorises (1 to 2000 characters).
+    /// The signing wallet.
+    pub wallet_id: String,
+    /// What the user signs (1 to 2000 characters).
     pub message: String,
+    /// Whether `message` is `0x`-hex bytes.
+    pub encoded_by_hex: bool,
 }
 
 /// Reply of challenge-creating calls.
@@ -644,6 +648,7 @@ mod tests {
             correlation_ids: vec![],
             error_code: Some(p::ErrorCode::CancelledByUser),
             error_message: Some("x".into()),
+            result: None,
         };
         assert_eq!(
             props::<Challenge>(),
@@ -668,6 +673,9 @@ mod tests {
             questions: vec![],
             hints: vec![],
             message: Some("m".into()),
+            wallet: None,
+            sign_request: None,
+            blockchains: vec![],
             pin_attempts_left: 3,
             answer_attempts_left: 3,
             verified_steps: vec![],
@@ -686,6 +694,7 @@ mod tests {
             step: p::Step::Complete,
             status: p::ChallengeStatus::Complete,
             verified_steps: vec![],
+            result: None,
         };
         assert_eq!(
             props::<StepResult>(),
@@ -711,6 +720,7 @@ mod tests {
                 correlation_ids: vec![],
                 error_code: Some(p::ErrorCode::PinLocked),
                 error_message: Some("x".into()),
+                result: None,
             },
             timestamp: ts.clone(),
             version: 1,
@@ -757,7 +767,10 @@ mod tests {
                 keys(
                     serde_json::to_value(p::SignMessageRequest {
                         idempotency_key: "k".into(),
+                        wallet_id: "w".into(),
                         message: "m".into(),
+                        encoded_by_hex: false,
+                        memo: None,
                     })
                     .unwrap(),
                 ),
