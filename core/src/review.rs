@@ -823,7 +823,7 @@ mod tests {
         assert_eq!(t.max_fee_wei.as_deref(), Some("630000000000000"));
         assert_eq!(t.max_fee, "0.00063 ETH");
         assert_eq!(t.selector.as_deref(), Some("0xa9059cbb"));
-        assert_eq!(t.data_length, 24);
+        assert_eq!(t.data_length, 36);
         assert_eq!(t.access_list_entries, 1);
     }
 
