@@ -48,6 +48,9 @@ pub struct ReviewEntry {
 }
 
 /// What the app shows now. Carries no PIN or answer.
+// One screen exists per user action; the review's size does not matter, and a Box would only
+// complicate the FFI mapping.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Screen {
