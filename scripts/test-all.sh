@@ -35,8 +35,8 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 step "cargo test (workspace)"
 cargo test --workspace --locked
 
-step "protocol vectors: independent Python implementation"
-python -m pytest -q protocol/tests/python
+step "protocol vectors and Ethereum signing: independent Python implementations (eth-account)"
+python -m pytest -q protocol/tests/python server/tests/python
 
 step "bindings: Python, Kotlin, Swift checks, React Native + Node"
 cargo xtask test-bindings

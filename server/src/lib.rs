@@ -17,6 +17,7 @@ pub mod config;
 pub mod crypto;
 pub mod domain;
 pub mod error;
+pub mod eth;
 pub mod http;
 pub mod state;
 pub mod store;
