@@ -14,7 +14,10 @@ TARGET="${CARGO_TARGET_DIR:?}"
 cd "$ROOT"
 echo "ffi_load_before=$(cut -d' ' -f1-3 /proc/loadavg | tr ' ' ',')"
 cargo build -q --profile release-small -p latchkey-ffi --lib >&2
-cargo build -q --release -p latchkey-server --bin latchkey-server >&2
+# FFI_SERVER_BIN: use an already built server (the timed loops send nothing; it only serves
+# the setup requests and run_challenge).
+SERVER="${FFI_SERVER_BIN:-$TARGET/release/latchkey-server}"
+[ -n "${FFI_SERVER_BIN:-}" ] || cargo build -q --release -p latchkey-server --bin latchkey-server >&2
 cargo build -q -p latchkey-ffi --bin uniffi-bindgen --features cli >&2
 LIB="$TARGET/release-small/liblatchkey.so"  # the shipped profile
 
@@ -40,7 +43,7 @@ fi
 
 KEY="lk_bench_ffi_$(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 DIR="$OUT/ffi-server"; rm -rf "$DIR"; mkdir -p "$DIR"
-LATCHKEY_API_KEY="$KEY" "$TARGET/release/latchkey-server" --listen 127.0.0.1:0 --data-dir "$DIR/data" \
+LATCHKEY_API_KEY="$KEY" "$SERVER" --listen 127.0.0.1:0 --data-dir "$DIR/data" \
     --argon2-memory-kib 1024 --argon2-iterations 1 >"$DIR/stdout" 2>"$DIR/log" &
 PID=$!
 trap 'kill $PID 2>/dev/null || true' EXIT

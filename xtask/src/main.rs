@@ -218,8 +218,8 @@ impl Features {
 
 /// Names that exist only with the `admin` feature; none may appear in the device build's
 /// generated bindings (any language; matched case-insensitively, so `adminclient` in C symbol
-/// names counts too).
-const ADMIN_ONLY_NAMES: [&str; 3] = ["AdminClient", "UserToken", "CredentialDetails"];
+/// names counts too). Not `UserToken`: `Client.session(userToken, ...)` is device API.
+const ADMIN_ONLY_NAMES: [&str; 2] = ["AdminClient", "CredentialDetails"];
 
 struct Ctx {
     root: PathBuf,
