@@ -7,6 +7,11 @@
 //! Paths (all relative to the repository root):
 //! - FFI crate: `bindings/ffi` (package `latchkey-ffi`, `[lib] name = "latchkey"`), overridable
 //!   with `LATCHKEY_FFI_CRATE_DIR`.
+//! - Cargo feature `admin` of the FFI crate: the developer API (`AdminClient`, needs the API
+//!   key). The shipped/measured library (release-small, XCFramework, Android, sizes) is built
+//!   without it; the bindings' test suites need it to create users, so `test-bindings` builds
+//!   its library with it, after checking that the device build's generated bindings have no
+//!   `AdminClient`.
 //! - Generated Python: `bindings/python/src/latchkey/latchkey.py` + a copy of the library
 //!   (the package's `__init__.py` is hand-written).
 //! - Generated Kotlin: `bindings/kotlin/generated/` (package directories under it).
@@ -56,16 +61,21 @@ const HELP: &str = "\
 cargo xtask <command> [options]
 
 Commands:
-  build-lib [--release-small]  Build the FFI cdylib/staticlib (debug, or the size-optimised
+  build-lib [--release-small] [--admin]
+                               Build the FFI cdylib/staticlib (debug, or the size-optimised
                                `release-small` profile; that also writes a stripped copy and
-                               prints sizes).
-  bindings                     Build the debug library and generate Python, Kotlin and Swift
-                               bindings from it in library mode into bindings/*/generated.
+                               prints sizes). `--admin`: with the developer API (AdminClient);
+                               never for a library that ships in an app.
+  bindings [--admin]           Build the debug library (device build; `--admin`: with
+                               AdminClient) and generate Python, Kotlin and Swift bindings from
+                               it in library mode into bindings/*/generated.
   react-native                 npm-install bindings/react-native (pinned) and run
                                uniffi-bindgen-react-native to generate TypeScript + C++.
   swift-check                  tree-sitter-swift parse of every .swift file under bindings/swift,
                                gcc/g++ -fsyntax-only of the FFI header, header-vs-`nm -D` exports.
-  test-bindings                Everything, end to end from a fresh clone: bindings, the
+  test-bindings                Everything, end to end from a fresh clone: the device build's
+                               bindings (Python/Kotlin/Swift/TS) must not contain AdminClient;
+                               then, with `--features admin` (the suites create users): bindings, the
                                latchkey-server binary, a venv under the target dir with pinned
                                pip requirements, then pytest (Python scenario), `mvn test`
                                (Kotlin scenario on the JVM), swift-check + checker self-tests,
@@ -110,23 +120,27 @@ fn run(args: &[String]) -> Result {
     let ctx = Ctx::new()?;
     match cmd {
         "build-lib" => {
-            let small = parse_flags(rest, &["--release-small"])?.contains(&"--release-small");
-            ctx.build_lib(if small {
+            let flags = parse_flags(rest, &["--release-small", "--admin"])?;
+            let profile = if flags.contains(&"--release-small") {
                 Profile::ReleaseSmall
             } else {
                 Profile::Debug
-            })
-            .map(drop)
+            };
+            ctx.build_lib(profile, Features::from_admin(flags.contains(&"--admin")))
+                .map(drop)
         }
-        "bindings" => ctx.bindings().map(drop),
+        "bindings" => {
+            let admin = parse_flags(rest, &["--admin"])?.contains(&"--admin");
+            ctx.bindings(Features::from_admin(admin)).map(drop)
+        }
         "react-native" => {
-            let lib = ctx.build_lib(Profile::Debug)?;
+            let lib = ctx.build_lib(Profile::Debug, Features::Device)?;
             ctx.react_native(&lib)
         }
         "swift-check" => {
             let lib = ctx.lib_path(Profile::Debug);
             if !lib.exists() || !ctx.root.join("bindings/swift/generated").exists() {
-                ctx.bindings()?;
+                ctx.bindings(Features::Device)?;
             }
             let python = ctx.venv()?;
             ctx.swift_check(&lib, &python)
@@ -170,6 +184,42 @@ impl Profile {
         }
     }
 }
+
+/// Which cargo features the FFI library is built with.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Features {
+    /// Default features: the device library (no `AdminClient`). What ships and is measured.
+    Device,
+    /// `--features admin`: with the developer API, for the bindings' test suites and tools.
+    Admin,
+}
+
+impl Features {
+    fn from_admin(admin: bool) -> Self {
+        if admin {
+            Features::Admin
+        } else {
+            Features::Device
+        }
+    }
+    fn cargo_args(self) -> &'static [&'static str] {
+        match self {
+            Features::Device => &[],
+            Features::Admin => &["--features", "admin"],
+        }
+    }
+    fn name(self) -> &'static str {
+        match self {
+            Features::Device => "device build",
+            Features::Admin => "with --features admin",
+        }
+    }
+}
+
+/// Names that exist only with the `admin` feature; none may appear in the device build's
+/// generated bindings (any language; matched case-insensitively, so `adminclient` in C symbol
+/// names counts too). Not `UserToken`: `Client.session(userToken, ...)` is device API.
+const ADMIN_ONLY_NAMES: [&str; 2] = ["AdminClient", "CredentialDetails"];
 
 struct Ctx {
     root: PathBuf,
@@ -224,13 +274,18 @@ impl Ctx {
     }
 
     /// `cargo build --lib` of the FFI crate; returns the unstripped cdylib path.
-    fn build_lib(&self, profile: Profile) -> Result<PathBuf> {
-        step(&format!("build {LIB_NAME} ({})", profile.dir()));
+    fn build_lib(&self, profile: Profile, features: Features) -> Result<PathBuf> {
+        step(&format!(
+            "build {LIB_NAME} ({}, {})",
+            profile.dir(),
+            features.name()
+        ));
         run_cmd(
             Command::new(cargo())
                 .args(["build", "--lib", "--manifest-path"])
                 .arg(&self.manifest)
-                .args(profile.cargo_args()),
+                .args(profile.cargo_args())
+                .args(features.cargo_args()),
         )?;
         let lib = self.lib_path(profile);
         if !lib.exists() {
@@ -282,9 +337,11 @@ impl Ctx {
     }
 
     /// Generate Python, Kotlin and Swift in library mode; returns the library used.
-    fn bindings(&self) -> Result<PathBuf> {
-        let lib = self.build_lib(Profile::Debug)?;
+    fn bindings(&self, features: Features) -> Result<PathBuf> {
+        // uniffi-bindgen first: building that binary rebuilds the crate's lib target (with
+        // feature `cli`), which would otherwise replace the library built here.
         let bindgen = self.bindgen()?;
+        let lib = self.build_lib(Profile::Debug, features)?;
         for (lang, dir) in [
             ("python", PYTHON_PACKAGE_DIR),
             ("kotlin", "bindings/kotlin/generated"),
@@ -331,6 +388,12 @@ impl Ctx {
         recreate_dir(&ts)?;
         recreate_dir(&cpp)?;
         step("ubrn generate jsi bindings -> bindings/react-native/{src,cpp}/generated");
+        self.ubrn_jsi(lib, &ts, &cpp)
+    }
+
+    /// `ubrn generate jsi bindings` for `lib` into `ts` (TypeScript) and `cpp` (C++).
+    fn ubrn_jsi(&self, lib: &Path, ts: &Path, cpp: &Path) -> Result {
+        let rn = self.root.join("bindings/react-native");
         // The first run builds ubrn itself with cargo (about 4 minutes on 2 cores); its target
         // dir is kept next to ours so an `npm ci` does not throw the build away.
         // Library mode: no `--config` (ubrn rejects it with `--library`); the crate's
@@ -347,9 +410,9 @@ impl Ctx {
                     "--no-format",
                     "--ts-dir",
                 ])
-                .arg(&ts)
+                .arg(ts)
                 .arg("--cpp-dir")
-                .arg(&cpp)
+                .arg(cpp)
                 .arg(lib),
         )
     }
@@ -456,10 +519,49 @@ impl Ctx {
         )
     }
 
+    /// The device build (default features) must not export the developer API: builds it,
+    /// keeps a copy of the library under the target dir and generates Python, Kotlin and Swift
+    /// from it there; none may mention an admin-only name. Returns the copied library (for the
+    /// TypeScript check once ubrn is installed).
+    fn device_surface(&self) -> Result<PathBuf> {
+        let bindgen = self.bindgen()?;
+        let built = self.build_lib(Profile::Debug, Features::Device)?;
+        let dir = self.target_dir.join("device-surface");
+        recreate_dir(&dir)?;
+        let lib = dir.join(file_name(&built)?);
+        fs::copy(&built, &lib).map_err(|e| format!("copy {}: {e}", built.display()))?;
+        for lang in ["python", "kotlin", "swift"] {
+            step(&format!(
+                "device build: generate {lang}, check for admin-only names"
+            ));
+            let out = dir.join(lang);
+            recreate_dir(&out)?;
+            run_cmd(
+                Command::new(&bindgen)
+                    .current_dir(&self.crate_dir)
+                    .args(["generate", "--no-format", "--language", lang, "--out-dir"])
+                    .arg(&out)
+                    .arg(&lib),
+            )?;
+            check_no_admin_names(&out)?;
+        }
+        Ok(lib)
+    }
+
     fn test_bindings(&self) -> Result {
         let mut timer = Timer::new();
-        let lib = self.bindings()?;
-        timer.lap("build library + uniffi-bindgen, generate Python/Kotlin/Swift");
+        let device_lib = self.device_surface()?;
+        timer.lap("device build: no AdminClient in Python/Kotlin/Swift");
+        let lib = self.bindings(Features::Admin)?;
+        for dir in ["bindings/kotlin/generated", "bindings/swift/generated"] {
+            if !tree_mentions(&self.root.join(dir), "AdminClient")? {
+                return Err(format!(
+                    "{dir}: no AdminClient in the --features admin build; the admin check above \
+                     would then prove nothing"
+                ));
+            }
+        }
+        timer.lap("build library (admin) + uniffi-bindgen, generate Python/Kotlin/Swift");
         let lib_dir = lib.parent().ok_or("library has no parent dir")?;
         let server = self.build_server()?;
         timer.lap("build latchkey-server");
@@ -505,6 +607,12 @@ impl Ctx {
         // React Native: JSI generation, strict tsc, g++ against RN headers, then Node.
         self.react_native(&lib)?;
         timer.lap("react-native: npm ci + ubrn generate");
+        step("device build: generate TypeScript (ubrn), check for admin-only names");
+        let device_rn = device_lib.with_file_name("react-native");
+        recreate_dir(&device_rn)?;
+        self.ubrn_jsi(&device_lib, &device_rn.join("ts"), &device_rn.join("cpp"))?;
+        check_no_admin_names(&device_rn)?;
+        timer.lap("react-native: device build has no AdminClient");
         let rn = self.root.join("bindings/react-native");
         step("react-native: tsc --noEmit (strict)");
         run_cmd(Command::new("npx").current_dir(&rn).args([
@@ -578,7 +686,7 @@ impl Ctx {
             )?;
         }
         // Headers for the framework: the generated header + a module.modulemap.
-        self.bindings()?;
+        self.bindings(Features::Device)?; // the device build: no AdminClient in the framework
         let gen = self.root.join("bindings/swift/generated");
         let headers = self.target_dir.join("xcframework-headers");
         recreate_dir(&headers)?;
@@ -803,6 +911,57 @@ fn npm_install(dir: &Path) -> Result {
     ]))
 }
 
+/// Whether any file under `dir` mentions `needle` (case-insensitive).
+fn tree_mentions(dir: &Path, needle: &str) -> Result<bool> {
+    Ok(!files_mentioning(dir, &[needle])?.is_empty())
+}
+
+/// Files under `dir` (recursively) whose text mentions one of `needles`, case-insensitively.
+fn files_mentioning(dir: &Path, needles: &[&str]) -> Result<Vec<String>> {
+    let needles: Vec<String> = needles.iter().map(|n| n.to_lowercase()).collect();
+    let mut hits = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in fs::read_dir(&d).map_err(|e| format!("read {}: {e}", d.display()))? {
+            let path = entry
+                .map_err(|e| format!("read {}: {e}", d.display()))?
+                .path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            let Ok(text) = fs::read_to_string(&path) else {
+                continue; // the library copy and other binaries
+            };
+            let text = text.to_lowercase();
+            for n in &needles {
+                if text.contains(n.as_str()) {
+                    hits.push(format!("{} ({n})", path.display()));
+                }
+            }
+        }
+    }
+    Ok(hits)
+}
+
+/// Fails when generated bindings under `dir` mention a name only the `admin` build has.
+fn check_no_admin_names(dir: &Path) -> Result {
+    let hits = files_mentioning(dir, &ADMIN_ONLY_NAMES)?;
+    if hits.is_empty() {
+        println!(
+            "    ok: no {} under {}",
+            ADMIN_ONLY_NAMES.join("/"),
+            dir.display()
+        );
+        Ok(())
+    } else {
+        Err(format!(
+            "the device build exports the developer API: {}",
+            hits.join(", ")
+        ))
+    }
+}
+
 fn remove_if_exists(p: &Path) -> Result {
     match fs::remove_file(p) {
         Ok(()) => Ok(()),
@@ -887,6 +1046,24 @@ mod tests {
             "/a/b \"c\"\\d"
         );
         assert!(json_string_field(j, "workspace_root").is_err());
+    }
+
+    #[test]
+    fn admin_names_are_found_case_insensitively() {
+        let dir = env::temp_dir().join(format!("xtask-admin-names-{}", std::process::id()));
+        recreate_dir(&dir).unwrap();
+        fs::create_dir_all(dir.join("sub")).unwrap();
+        fs::write(dir.join("a.kt"), "class Client").unwrap();
+        fs::write(dir.join("bin.so"), [0xff_u8, 0xfe, 0x00]).unwrap();
+        assert!(check_no_admin_names(&dir).is_ok());
+        fs::write(
+            dir.join("sub/b.h"),
+            "void uniffi_latchkey_fn_constructor_adminclient_new();",
+        )
+        .unwrap();
+        assert!(check_no_admin_names(&dir).is_err());
+        assert!(tree_mentions(&dir, "AdminClient").unwrap());
+        fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
