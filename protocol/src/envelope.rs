@@ -49,6 +49,9 @@ pub enum EnvelopeError {
     /// The plaintext is not the expected JSON message.
     #[error("the envelope content is malformed")]
     MalformedPayload,
+    /// A context field (challenge id, type or step) is longer than 65,535 bytes.
+    #[error("a context field is too long for the associated data")]
+    FieldTooLong,
     /// Sealing failed (random source or encoding failure).
     #[error("sealing failed")]
     SealFailed,
@@ -134,20 +137,27 @@ pub struct EnvelopeContext<'a> {
 
 impl EnvelopeContext<'_> {
     /// The associated data: label, version, then each field as u16 big-endian length + UTF-8.
-    pub fn associated_data(&self) -> Vec<u8> {
-        let mut aad = Vec::with_capacity(64 + self.challenge_id.len());
-        aad.extend_from_slice(AAD_LABEL);
-        aad.push(ENVELOPE_VERSION);
-        for field in [
+    ///
+    /// A field longer than 65,535 bytes cannot be length-prefixed and is refused with
+    /// [`EnvelopeError::FieldTooLong`] (never truncated: two contexts that differ only past the
+    /// cut would otherwise share associated data).
+    pub fn associated_data(&self) -> Result<Vec<u8>, EnvelopeError> {
+        let fields = [
             self.challenge_id,
             self.challenge_type.as_str(),
             self.step.as_str(),
-        ] {
-            let len = u16::try_from(field.len()).unwrap_or(u16::MAX);
+        ];
+        let mut aad = Vec::with_capacity(
+            AAD_LABEL.len() + 1 + fields.iter().map(|f| 2 + f.len()).sum::<usize>(),
+        );
+        aad.extend_from_slice(AAD_LABEL);
+        aad.push(ENVELOPE_VERSION);
+        for field in fields {
+            let len = u16::try_from(field.len()).map_err(|_| EnvelopeError::FieldTooLong)?;
             aad.extend_from_slice(&len.to_be_bytes());
-            aad.extend_from_slice(&field.as_bytes()[..usize::from(len)]);
+            aad.extend_from_slice(field.as_bytes());
         }
-        aad
+        Ok(aad)
     }
 }
 
@@ -185,7 +195,7 @@ pub fn seal_with_nonce(
     let tag = aead_key
         .seal_in_place_separate_tag(
             Nonce::assume_unique_for_key(nonce),
-            Aad::from(ctx.associated_data()),
+            Aad::from(ctx.associated_data()?),
             &mut buf[1 + NONCE_LEN..],
         )
         .map_err(|_| EnvelopeError::SealFailed)?;
@@ -222,7 +232,7 @@ pub fn open(
     let plain_len = aead_key
         .open_in_place(
             Nonce::assume_unique_for_key(nonce),
-            Aad::from(ctx.associated_data()),
+            Aad::from(ctx.associated_data()?),
             &mut raw[1 + NONCE_LEN..],
         )
         .map_err(|_| EnvelopeError::Rejected)?
@@ -232,15 +242,38 @@ pub fn open(
     ))
 }
 
+/// Counts the bytes written to it and keeps none of them.
+struct ByteCounter(usize);
+
+impl std::io::Write for ByteCounter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0 += buf.len();
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 /// Serializes `msg` as JSON into a zeroizing buffer and seals it.
+///
+/// The JSON is measured first and written into a buffer of exactly that size, so the plaintext
+/// is never left behind in a smaller buffer that a reallocation freed without wiping.
 pub fn seal_json<T: Serialize>(
     key: &SessionKey,
     ctx: &EnvelopeContext<'_>,
     msg: &T,
     rng: &dyn SecureRandom,
 ) -> Result<String, EnvelopeError> {
-    let mut buf = Zeroizing::new(Vec::with_capacity(1024));
+    let mut counter = ByteCounter(0);
+    serde_json::to_writer(&mut counter, msg).map_err(|_| EnvelopeError::SealFailed)?;
+    if counter.0 + 1 + NONCE_LEN + TAG_LEN > MAX_ENVELOPE_BYTES {
+        return Err(EnvelopeError::TooLarge);
+    }
+    let mut buf = Zeroizing::new(Vec::with_capacity(counter.0));
     serde_json::to_writer(&mut *buf, msg).map_err(|_| EnvelopeError::SealFailed)?;
+    debug_assert_eq!(buf.len(), buf.capacity(), "the JSON buffer never grew");
     seal(key, ctx, &buf, rng)
 }
 
@@ -336,6 +369,56 @@ mod tests {
         assert_eq!(open(&key(7), &c, ""), Err(EnvelopeError::Truncated));
         let big = "A".repeat(MAX_ENVELOPE_BYTES * 2);
         assert_eq!(open(&key(7), &c, &big), Err(EnvelopeError::TooLarge));
+    }
+
+    #[test]
+    fn overlong_context_field_is_refused_not_truncated() {
+        let rng = SystemRandom::new();
+        let t = ChallengeType::ChangePin;
+        let s = Step::CurrentPin;
+        let long_a = format!("{}a", "x".repeat(usize::from(u16::MAX)));
+        let long_b = format!("{}b", "x".repeat(usize::from(u16::MAX)));
+        assert_eq!(
+            ctx(&long_a, &t, &s).associated_data(),
+            Err(EnvelopeError::FieldTooLong)
+        );
+        assert_eq!(
+            seal(&key(7), &ctx(&long_a, &t, &s), b"x", &rng),
+            Err(EnvelopeError::FieldTooLong)
+        );
+        let fits = "x".repeat(usize::from(u16::MAX));
+        let env = seal(&key(7), &ctx(&fits, &t, &s), b"x", &rng).unwrap();
+        assert_eq!(&open(&key(7), &ctx(&fits, &t, &s), &env).unwrap()[..], b"x");
+        assert_eq!(
+            open(&key(7), &ctx(&long_b, &t, &s), &env),
+            Err(EnvelopeError::FieldTooLong)
+        );
+    }
+
+    #[test]
+    fn seal_json_sizes_its_buffer_once() {
+        #[derive(Serialize)]
+        struct Big {
+            answer: String,
+        }
+        let rng = SystemRandom::new();
+        let t = ChallengeType::ChangePin;
+        let s = Step::Complete;
+        let c = ctx("c1", &t, &s);
+        // Larger than the old 1 KiB starting buffer: would have reallocated.
+        let msg = Big {
+            answer: "y".repeat(4000),
+        };
+        let env = seal_json(&key(7), &c, &msg, &rng).unwrap();
+        let plain = open(&key(7), &c, &env).unwrap();
+        assert_eq!(plain.len(), 4000 + r#"{"answer":""}"#.len());
+        let too_big = Big {
+            answer: "y".repeat(MAX_ENVELOPE_BYTES),
+        };
+        assert_eq!(
+            seal_json(&key(7), &c, &too_big, &rng),
+            Err(EnvelopeError::TooLarge)
+        );
     }
 
     #[test]

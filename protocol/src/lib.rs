@@ -7,6 +7,8 @@
 pub mod codes;
 pub mod envelope;
 pub mod messages;
+#[cfg(feature = "openapi")]
+mod openapi;
 pub mod pin;
 pub mod questions;
 pub mod secret;

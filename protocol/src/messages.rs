@@ -68,6 +68,33 @@ impl Serialize for Step {
     }
 }
 
+/// A string schema listing the known steps.
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for Step {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        crate::openapi::string_enum(
+            &[" A step of a challenge: the unit the server verifies and records."],
+            &[
+                (
+                    "CURRENT_PIN",
+                    &[" Verify the user's current PIN (CHANGE_PIN, SET_SECURITY_QUESTIONS)."],
+                ),
+                (
+                    "ANSWERS",
+                    &[" Verify the answers to the user's security questions (RESTORE_PIN)."],
+                ),
+                (
+                    "COMPLETE",
+                    &[" Finish the challenge with its final inputs."],
+                ),
+            ],
+        )
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for Step {}
+
 impl<'de> Deserialize<'de> for Step {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         Ok(Step::parse(&String::deserialize(d)?))
@@ -77,6 +104,7 @@ impl<'de> Deserialize<'de> for Step {
 /// `GET /v1/user/challenges/{id}/descriptor`: everything the SDK needs to run a challenge.
 /// Fetching it moves a PENDING challenge to IN_PROGRESS.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ChallengeDescriptor {
     /// Challenge id.
@@ -96,12 +124,15 @@ pub struct ChallengeDescriptor {
     pub question_policy: QuestionPolicy,
     /// Questions the user may choose from (INITIALIZE, SET_SECURITY_QUESTIONS); empty otherwise.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub catalogue: Vec<Question>,
     /// The user's own questions, in order (RESTORE_PIN); never answers. Empty otherwise.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub questions: Vec<Question>,
     /// The user's hints, parallel to `questions` (RESTORE_PIN).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub hints: Vec<Option<String>>,
     /// What is being authorised (SIGN_MESSAGE).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -112,11 +143,13 @@ pub struct ChallengeDescriptor {
     pub answer_attempts_left: u32,
     /// Steps already verified on this challenge.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub verified_steps: Vec<Step>,
 }
 
 /// `POST /v1/user/challenges/{id}/steps` body: one sealed input.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct StepSubmission {
     /// Which step this is.
@@ -127,6 +160,7 @@ pub struct StepSubmission {
 
 /// Reply to a [`StepSubmission`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct StepResult {
     /// Challenge id.

@@ -33,9 +33,11 @@ impl PinRejection {
 /// The PIN rules: exactly `length` ASCII digits, not all the same, not an ascending or
 /// descending run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct PinPolicy {
     /// Number of digits (6).
+    #[cfg_attr(feature = "openapi", schema(value_type = u32))]
     pub length: usize,
 }
 

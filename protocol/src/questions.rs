@@ -9,6 +9,7 @@ use zeroize::Zeroizing;
 
 /// One security question.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Question {
     /// Stable id (e.g. `q01`).
@@ -113,15 +114,20 @@ impl AnswerRejection {
 
 /// The rules for security questions, shared by client and server.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct QuestionPolicy {
     /// How many distinct questions the user must answer (default 2).
+    #[cfg_attr(feature = "openapi", schema(value_type = u32))]
     pub required_count: usize,
     /// Minimum characters of a normalised answer (default 2).
+    #[cfg_attr(feature = "openapi", schema(value_type = u32))]
     pub min_answer_chars: usize,
     /// Maximum characters of a normalised answer (default 100).
+    #[cfg_attr(feature = "openapi", schema(value_type = u32))]
     pub max_answer_chars: usize,
     /// Maximum characters of a hint (default 100).
+    #[cfg_attr(feature = "openapi", schema(value_type = u32))]
     pub max_hint_chars: usize,
 }
 

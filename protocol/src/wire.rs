@@ -8,12 +8,12 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 
 macro_rules! wire_enum {
-    ($(#[$doc:meta])* $name:ident { $( $(#[$vdoc:meta])* $variant:ident = $wire:literal ),* $(,)? }) => {
-        $(#[$doc])*
+    ($(#[doc = $doc:literal])* $name:ident { $( $(#[doc = $vdoc:literal])* $variant:ident = $wire:literal ),* $(,)? }) => {
+        $(#[doc = $doc])*
         #[derive(Clone, Debug, PartialEq, Eq, Hash)]
         #[non_exhaustive]
         pub enum $name {
-            $( $(#[$vdoc])* $variant, )*
+            $( $(#[doc = $vdoc])* $variant, )*
             /// A value this build does not know (from a newer peer), kept verbatim.
             Unknown(String),
         }
@@ -57,6 +57,20 @@ macro_rules! wire_enum {
                 Ok($name::parse(&s))
             }
         }
+
+        /// A string schema listing the known values (with their docs) as its `enum`.
+        #[cfg(feature = "openapi")]
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                crate::openapi::string_enum(
+                    &[$($doc),*],
+                    &[$( ($wire, &[$($vdoc),*]) ),*],
+                )
+            }
+        }
+
+        #[cfg(feature = "openapi")]
+        impl utoipa::ToSchema for $name {}
     };
 }
 
@@ -135,6 +149,7 @@ pub struct DataEnvelope<T> {
 
 /// The body of every error reply: `{"code": n, "message": "..."}` plus optional guess-limit details.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ErrorBody {
     /// The 155xxx code.
@@ -163,6 +178,7 @@ impl ErrorBody {
 
 /// Guess-limit details of one credential (PIN or security questions).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct CredentialDetails {
     /// Consecutive wrong attempts since the last success.
@@ -177,6 +193,7 @@ pub struct CredentialDetails {
 
 /// A user as the developer API reports it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct User {
     /// The app's id for the user (5 to 50 characters).
@@ -195,6 +212,7 @@ pub struct User {
 
 /// A challenge: one user-facing operation the SDK walks the user through.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Challenge {
     /// Challenge id (UUID).
@@ -206,6 +224,7 @@ pub struct Challenge {
     pub status: ChallengeStatus,
     /// Ids of what the challenge produced or relates to.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub correlation_ids: Vec<String>,
     /// Error code when FAILED or EXPIRED.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -217,6 +236,7 @@ pub struct Challenge {
 
 /// `POST /v1/users` body.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct CreateUserRequest {
     /// The app's id for the user (5 to 50 characters).
@@ -225,6 +245,7 @@ pub struct CreateUserRequest {
 
 /// `POST /v1/users/token` body.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct UserTokenRequest {
     /// The user to open a session for.
@@ -233,6 +254,7 @@ pub struct UserTokenRequest {
 
 /// `POST /v1/users/token` reply: a session. Both fields are secrets; `Debug` hides them.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct UserTokenResponse {
     /// Bearer token for the client API (`X-User-Token`).
@@ -249,6 +271,7 @@ impl fmt::Debug for UserTokenResponse {
 
 /// Body of every challenge-creating call.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct IdempotentRequest {
     /// A UUID chosen by the caller; a repeated key returns the original reply.
@@ -257,6 +280,7 @@ pub struct IdempotentRequest {
 
 /// Body of `POST /v1/user/sign/message`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct SignMessageRequest {
     /// A UUID chosen by the caller; a repeated key returns the original reply.
@@ -267,6 +291,7 @@ pub struct SignMessageRequest {
 
 /// Reply of every challenge-creating call.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ChallengeIdResponse {
     /// The new challenge's id.
@@ -275,6 +300,7 @@ pub struct ChallengeIdResponse {
 
 /// `POST /v1/notifications/subscriptions` body.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct CreateSubscriptionRequest {
     /// The URL notifications are POSTed to.
@@ -286,6 +312,7 @@ pub struct CreateSubscriptionRequest {
 
 /// A webhook subscription.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Subscription {
     /// Subscription id (UUID).
@@ -300,6 +327,7 @@ pub struct Subscription {
 
 /// The challenge part of a webhook notification.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ChallengeNotification {
     /// Challenge id.
@@ -313,6 +341,7 @@ pub struct ChallengeNotification {
     pub status: ChallengeStatus,
     /// Ids of what the challenge produced or relates to.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub correlation_ids: Vec<String>,
     /// Error code when FAILED or EXPIRED.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -324,6 +353,7 @@ pub struct ChallengeNotification {
 
 /// A signed webhook notification body.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Notification {
     /// The subscription it was sent for.
@@ -342,6 +372,7 @@ pub struct Notification {
 
 /// `GET /v1/notifications/publicKey/{keyId}` reply.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct NotificationPublicKey {
     /// Key id, as sent in `X-Latchkey-Key-Id`.

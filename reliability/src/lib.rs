@@ -23,7 +23,7 @@ use std::time::Duration;
 /// The API key every test server is started with.
 pub const API_KEY: &str = "lk_reliability_api_key_7f3a9c2e51";
 /// The pepper every test server is started with (instances sharing a database share it).
-pub const PEPPER: &str = "reliability-pepper-b81d4e07c6a2";
+pub const PEPPER: &str = "cmVsaWFiaWxpdHktcGVwcGVyLWI4MWQ0ZTA3YzZhMjAw";
 
 /// Path of the `latchkey-server` binary: `LATCHKEY_SERVER_BIN`, or built once with
 /// `cargo build -p latchkey-server --bin latchkey-server` (same target dir as the tests).

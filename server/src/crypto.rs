@@ -32,6 +32,29 @@ pub enum CryptoError {
     /// Reading or writing the pepper file failed.
     #[error("pepper file: {0}")]
     PepperFile(String),
+    /// `LATCHKEY_PEPPER` is not base64 of at least [`MIN_PEPPER_BYTES`] bytes.
+    #[error(
+        "LATCHKEY_PEPPER must be base64 of at least 32 random bytes \
+         (e.g. the output of `openssl rand -base64 32`): {0}"
+    )]
+    PepperEnv(&'static str),
+}
+
+/// The shortest pepper accepted, in bytes (from `LATCHKEY_PEPPER` or the pepper file).
+pub const MIN_PEPPER_BYTES: usize = 32;
+
+/// Decodes a pepper given as base64 (standard alphabet) of at least [`MIN_PEPPER_BYTES`]
+/// bytes; the error says what is wrong without repeating the value.
+pub fn decode_pepper(text: &str) -> Result<Zeroizing<Vec<u8>>, &'static str> {
+    let bytes = Zeroizing::new(
+        STANDARD
+            .decode(text.trim())
+            .map_err(|_| "not valid base64")?,
+    );
+    if bytes.len() < MIN_PEPPER_BYTES {
+        return Err("shorter than 32 bytes");
+    }
+    Ok(bytes)
 }
 
 /// Lowercase hex of SHA-256.
@@ -104,19 +127,14 @@ impl Pepper {
     /// creating that file with mode 0600 on first start.
     pub fn load(config: &Config) -> Result<Self, CryptoError> {
         if let Some(p) = &config.pepper {
-            return Pepper::from_bytes(p.as_bytes());
+            let bytes = decode_pepper(p).map_err(CryptoError::PepperEnv)?;
+            return Pepper::from_bytes(&bytes);
         }
         let path = config.data_dir.join("pepper");
         match std::fs::read_to_string(&path) {
             Ok(s) => {
-                let bytes = Zeroizing::new(
-                    STANDARD
-                        .decode(s.trim())
-                        .map_err(|_| CryptoError::PepperFile("not base64".into()))?,
-                );
-                if bytes.len() < 16 {
-                    return Err(CryptoError::PepperFile("too short".into()));
-                }
+                let s = Zeroizing::new(s);
+                let bytes = decode_pepper(&s).map_err(|e| CryptoError::PepperFile(e.into()))?;
                 Pepper::from_bytes(&bytes)
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -382,11 +400,33 @@ mod tests {
             .unwrap();
     }
 
+    #[test]
+    fn pepper_from_the_environment_must_be_base64_of_32_bytes() {
+        let mut c = Config::for_tests(std::env::temp_dir());
+        for (bad, why) in [
+            ("short raw text", "not valid base64"),
+            ("c2hvcnQ=", "shorter than 32 bytes"),
+        ] {
+            c.pepper = Some(bad.into());
+            match Pepper::load(&c) {
+                Err(CryptoError::PepperEnv(w)) => assert_eq!(w, why),
+                other => panic!("{bad:?} was accepted or failed otherwise: {other:?}"),
+            }
+            let msg = CryptoError::PepperEnv(why).to_string();
+            assert!(
+                msg.contains("LATCHKEY_PEPPER") && !msg.contains(bad),
+                "{msg}"
+            );
+        }
+        c.pepper = Some(STANDARD.encode([9u8; 32]));
+        assert!(Pepper::load(&c).is_ok());
+    }
+
     #[tokio::test]
     async fn verifier_round_trip() {
         let dir = std::env::temp_dir();
         let mut c = Config::for_tests(dir);
-        c.pepper = Some("test pepper".into());
+        c.pepper = Some(STANDARD.encode([7u8; 32]));
         let h = Hasher::new(Arc::new(Pepper::load(&c).unwrap()), &c).unwrap();
         let v = h
             .hash(DOMAIN_PIN, Zeroizing::new(b"135790".to_vec()))

@@ -13,20 +13,20 @@
 //! # Ok(()) }
 //! ```
 
-pub mod app;
-pub mod challenges;
 pub mod config;
 pub mod crypto;
-pub mod db;
+pub mod domain;
 pub mod error;
 pub mod eth;
-pub mod openapi;
+pub mod http;
+pub mod state;
+pub mod store;
 pub mod webhooks;
 
 pub use config::{Cli, Config};
 pub use error::ApiError;
 
-use app::AppState;
+use state::{AppState, SessionCache};
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -79,12 +79,12 @@ impl Server {
     /// sweep, webhook outbox).
     pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         std::fs::create_dir_all(&config.data_dir).map_err(StartError::DataDir)?;
-        let pool = db::connect(&config).await?;
+        let pool = store::connect(&config).await?;
         let pepper =
             Arc::new(crypto::Pepper::load(&config).map_err(|e| StartError::Keys(e.to_string()))?);
         let hasher = crypto::Hasher::new(pepper.clone(), &config)
             .map_err(|e| StartError::Keys(e.to_string()))?;
-        let signing = webhooks::load_signing_key(&pool, &pepper)
+        let signing = webhooks::signing::load_signing_key(&pool, &pepper)
             .await
             .map_err(StartError::Keys)?;
         let (api_key, generated, hashes) = load_api_key(&pool, &config).await?;
@@ -105,12 +105,12 @@ impl Server {
             api_key_hashes: hashes,
             outbox_wake: tokio::sync::Notify::new(),
             http,
-            sessions: app::SessionCache::default(),
+            sessions: SessionCache::default(),
         });
         let (stop, stop_rx) = watch::channel(false);
         let mut tasks = Vec::new();
 
-        let router = app::router(state.clone());
+        let router = http::router(state.clone());
         let mut rx = stop_rx.clone();
         tasks.push(tokio::spawn(async move {
             let shutdown = async move {
@@ -123,7 +123,7 @@ impl Server {
                 tracing::error!(error = %e, "server stopped with an error");
             }
         }));
-        tasks.push(tokio::spawn(webhooks::run_outbox(
+        tasks.push(tokio::spawn(webhooks::outbox::run_outbox(
             state.clone(),
             stop_rx.clone(),
         )));
@@ -131,7 +131,7 @@ impl Server {
         let mut rx = stop_rx;
         tasks.push(tokio::spawn(async move {
             loop {
-                if let Err(e) = challenges::sweep(&st).await {
+                if let Err(e) = domain::challenges::sweep(&st).await {
                     tracing::warn!(error = %e, "expiry sweep failed");
                 }
                 tokio::select! {
@@ -164,25 +164,14 @@ async fn load_api_key(
             vec![crypto::sha256_hex(k.as_bytes())],
         ));
     }
-    use sqlx::Row;
-    let rows = sqlx::query("SELECT key_hash FROM api_keys")
-        .fetch_all(pool)
-        .await?;
-    let hashes: Vec<String> = rows
-        .iter()
-        .map(|r| r.try_get("key_hash"))
-        .collect::<Result<_, _>>()?;
+    let hashes = store::api_keys::hashes(&mut *pool.acquire().await?).await?;
     if !hashes.is_empty() {
         return Ok((None, false, hashes));
     }
     let key = crypto::new_token().map_err(|e| StartError::Keys(e.to_string()))?;
     let key = format!("lk_{}", key.as_str());
     let h = crypto::sha256_hex(key.as_bytes());
-    sqlx::query("INSERT INTO api_keys (key_hash, created_at) VALUES ($1, $2)")
-        .bind(&h)
-        .bind(db::now_ms())
-        .execute(pool)
-        .await?;
+    store::api_keys::insert(&mut *pool.acquire().await?, &h, store::now_ms()).await?;
     Ok((Some(key), true, vec![h]))
 }
 

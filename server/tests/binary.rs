@@ -162,3 +162,31 @@ async fn generated_api_key_is_printed_once() {
         "the key is printed only on first start: {rest:?}"
     );
 }
+
+#[test]
+fn a_pepper_that_is_not_base64_of_32_bytes_stops_the_start_with_a_clear_message() {
+    let dir = tempfile::tempdir().unwrap();
+    for bad in ["raw-text-pepper-0123456789abcdef", "c2hvcnQ="] {
+        let out = Command::new(env!("CARGO_BIN_EXE_latchkey-server"))
+            .args(["--listen", "127.0.0.1:0", "--data-dir"])
+            .arg(dir.path())
+            .env("LATCHKEY_PEPPER", bad)
+            .env_remove("LATCHKEY_DATABASE_URL")
+            .output()
+            .unwrap();
+        assert!(
+            !out.status.success(),
+            "started with LATCHKEY_PEPPER={bad:?}"
+        );
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("LATCHKEY_PEPPER must be base64 of at least 32"),
+            "{stderr}"
+        );
+        assert!(
+            !stderr.contains(bad),
+            "the message repeats the value: {stderr}"
+        );
+        assert!(out.stdout.is_empty(), "nothing listened: {:?}", out.stdout);
+    }
+}

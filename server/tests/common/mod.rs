@@ -80,7 +80,8 @@ impl TestServer {
         config.api_key = Some("test-api-key-0123456789".into());
         if let Backend::Postgres(url) = backend {
             config.database_url = Some(url.clone());
-            config.pepper = Some("shared test pepper for postgres instances".into());
+            // base64 of 32 bytes, shared by every instance on one database
+            config.pepper = Some("c2hhcmVkIHRlc3QgcGVwcGVyIGZvciBwb3N0Z3Jlcy4=".into());
         }
         tweak(&mut config);
         let server = Server::start(config.clone()).await.expect("server starts");

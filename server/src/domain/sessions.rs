@@ -1,0 +1,116 @@
+//! Developer API keys and user sessions: checking a key, resolving a token (through the
+//! [`SessionCache`](crate::state::SessionCache)), issuing a token.
+
+use crate::crypto;
+use crate::error::{ApiError, ApiResult};
+use crate::state::{AppState, CachedSession};
+use crate::store::{self, now_ms, sessions, users};
+use latchkey_protocol::secret::ct_eq;
+use latchkey_protocol::{ErrorCode, SessionKey, UserTokenResponse};
+
+/// Checks a developer API key against the accepted hashes in constant time (155802).
+pub fn check_api_key(state: &AppState, key: &str) -> ApiResult<()> {
+    let h = crypto::sha256_hex(key.as_bytes());
+    let mut ok = false;
+    for stored in &state.api_key_hashes {
+        ok |= ct_eq(stored.as_bytes(), h.as_bytes());
+    }
+    if ok {
+        Ok(())
+    } else {
+        Err(ApiError::new(ErrorCode::Unauthorized))
+    }
+}
+
+/// An authenticated user session.
+pub struct Session {
+    /// The user.
+    pub user_id: String,
+    /// The session's envelope key.
+    pub key: SessionKey,
+}
+
+/// Resolves a user token (155105 malformed, 155103 unknown, 155104 expired).
+pub async fn resolve(state: &AppState, token: &str) -> ApiResult<Session> {
+    if !crypto::token_well_formed(token) {
+        return Err(ApiError::new(ErrorCode::InvalidToken));
+    }
+    let hash = crypto::sha256_hex(token.as_bytes());
+    if let Some(c) = state.sessions.get(&hash) {
+        if c.expires_at <= now_ms() {
+            return Err(ApiError::new(ErrorCode::TokenExpired));
+        }
+        return Ok(Session {
+            user_id: c.user_id,
+            key: c.key,
+        });
+    }
+    let row = sessions::load(&mut *state.pool.acquire().await?, &hash)
+        .await?
+        .ok_or(ApiError::new(ErrorCode::TokenNotFound))?;
+    if row.expires_at <= now_ms() {
+        return Err(ApiError::new(ErrorCode::TokenExpired));
+    }
+    let raw = state
+        .hasher
+        .pepper()
+        .unwrap(&format!("session:{hash}"), &row.wrapped_key)
+        .map_err(|_| ApiError::internal("a session key cannot be unwrapped"))?;
+    let arr: [u8; 32] = raw
+        .as_slice()
+        .try_into()
+        .map_err(|_| ApiError::internal("stored session key has the wrong length"))?;
+    let key = SessionKey::from_bytes(arr);
+    state.sessions.insert(
+        hash,
+        CachedSession {
+            user_id: row.user_id.clone(),
+            key: key.clone(),
+            expires_at: row.expires_at,
+        },
+    );
+    Ok(Session {
+        user_id: row.user_id,
+        key,
+    })
+}
+
+/// Issues a session for an existing user (155102 otherwise): a fresh token and envelope key;
+/// only the token's hash and the key wrapped under the pepper are stored.
+pub async fn issue(state: &AppState, user_id: &str) -> ApiResult<UserTokenResponse> {
+    if users::load_user(&mut *state.pool.acquire().await?, user_id)
+        .await?
+        .is_none()
+    {
+        return Err(ApiError::new(ErrorCode::UserNotFound));
+    }
+    let token = crypto::new_token().map_err(ApiError::internal)?;
+    let key = SessionKey::generate(&ring::rand::SystemRandom::new()).map_err(ApiError::internal)?;
+    let key_b64 = key.to_base64();
+    let hash = crypto::sha256_hex(token.as_bytes());
+    let raw = base64::Engine::decode(
+        &base64::engine::general_purpose::STANDARD,
+        key_b64.as_bytes(),
+    )
+    .map(zeroize::Zeroizing::new)
+    .map_err(ApiError::internal)?;
+    let wrapped = state
+        .hasher
+        .pepper()
+        .wrap(&format!("session:{hash}"), &raw)
+        .map_err(ApiError::internal)?;
+    let now = now_ms();
+    sessions::insert(
+        &mut *state.pool.acquire().await?,
+        &hash,
+        user_id,
+        &wrapped,
+        now,
+        now + store::ms(state.config.token_ttl),
+    )
+    .await?;
+    Ok(UserTokenResponse {
+        user_token: token.to_string(),
+        encryption_key: key_b64.to_string(),
+    })
+}

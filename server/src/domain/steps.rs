@@ -1,0 +1,435 @@
+//! Challenge steps: opening the sealed envelope, exactly-once processing per envelope
+//! (claim, recorded reply), verification steps and completion.
+
+use super::challenges::{expire_if_due, finished_error, load_owned, transition};
+use super::guesses::{check_guess, Credential};
+use super::sessions::Session;
+use super::users::load_row;
+use super::{bad_request, StoredReply};
+use crate::crypto::{self, DOMAIN_ANSWERS, DOMAIN_PIN};
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use crate::store::challenges::{self, ChallengeRow};
+use crate::store::envelopes::{self, Claim};
+use crate::store::users::{self, CredentialUpdate, StoredQuestion};
+use crate::store::{self, now_ms};
+use crate::webhooks::outbox;
+use latchkey_protocol::envelope::{self, EnvelopeContext};
+use latchkey_protocol::questions::default_catalogue;
+use latchkey_protocol::{
+    AnswerEntry, ChallengeStatus, ChallengeType, ErrorCode, PinPolicy, QuestionPolicy, Secret,
+    Step, StepPayload, StepResult, StepSubmission,
+};
+use zeroize::Zeroizing;
+
+/// The answer to a step submission.
+#[derive(Debug)]
+pub enum StepReply {
+    /// The (possibly recorded) reply, success or error, to send verbatim.
+    Stored(StoredReply),
+    /// The identical envelope is being processed right now (409 155816, `Retry-After: 1`).
+    InProgress,
+}
+
+/// What is recorded for an envelope digest.
+enum Recorded {
+    /// Never seen.
+    Nothing,
+    /// Claimed at `claimed_at` (Unix ms), no reply yet.
+    InFlight { claimed_at: i64 },
+    /// Processed: the recorded reply.
+    Reply(StoredReply),
+}
+
+async fn recorded_reply(state: &AppState, claim: &Claim<'_>) -> ApiResult<Recorded> {
+    let Some(row) = envelopes::load(&mut *state.pool.acquire().await?, claim).await? else {
+        return Ok(Recorded::Nothing);
+    };
+    if row.http_status == 0 {
+        return Ok(Recorded::InFlight {
+            claimed_at: row.claimed_at,
+        });
+    }
+    Ok(Recorded::Reply(StoredReply::from_stored(
+        row.http_status,
+        row.body,
+    )))
+}
+
+/// Processes one step submission.
+///
+/// Exactly-once per envelope: the digest is claimed (`envelope_replies` row with
+/// `http_status = 0`) before processing and the reply recorded afterwards (in the same
+/// transaction as a verification or completion). A resend of the identical envelope gets the
+/// recorded reply; while the claim is younger than the lease it gets 409 155816 with
+/// `Retry-After`; an older claim was left by a process that died mid-request and is taken over
+/// by the resend (one conditional UPDATE), which processes it again without reserving a second
+/// guess for it.
+pub async fn submit(
+    state: &AppState,
+    s: &Session,
+    id: &str,
+    sub: StepSubmission,
+) -> ApiResult<StepReply> {
+    let ch = load_owned(state, id, s).await?;
+    let digest = crypto::sha256_hex(sub.envelope.as_bytes());
+    let claim = Claim {
+        challenge_id: id,
+        digest: &digest,
+    };
+    let lease = store::ms(state.config.claim_lease);
+    match recorded_reply(state, &claim).await? {
+        Recorded::Reply(r) => return Ok(StepReply::Stored(r)),
+        Recorded::InFlight { claimed_at } if claimed_at >= now_ms() - lease => {
+            return Ok(StepReply::InProgress)
+        }
+        // Nothing yet, or a stale claim: processed below (a stale claim is taken over).
+        Recorded::InFlight { .. } | Recorded::Nothing => {}
+    }
+    let ch = expire_if_due(state, ch).await?;
+    if ch.status.is_terminal() {
+        return Err(finished_error(&ch));
+    }
+    if let Step::Unknown(_) = sub.step {
+        return Err(bad_request("Unknown step."));
+    }
+    let step_allowed = match sub.step {
+        Step::CurrentPin => matches!(
+            ch.kind,
+            ChallengeType::ChangePin | ChallengeType::SetSecurityQuestions
+        ),
+        Step::Answers => ch.kind == ChallengeType::RestorePin,
+        _ => true,
+    };
+    if !step_allowed {
+        return Err(ApiError::new(ErrorCode::StepOutOfOrder));
+    }
+    let ctx = EnvelopeContext {
+        challenge_id: &ch.id,
+        challenge_type: &ch.kind,
+        step: &sub.step,
+    };
+    let payload: StepPayload =
+        envelope::open_json(&s.key, &ctx, &sub.envelope).map_err(|e| ApiError::new(e.code()))?;
+
+    // Claim the digest so the same envelope is processed once, even when sent concurrently.
+    let now = now_ms();
+    if !envelopes::claim(&mut *state.pool.acquire().await?, &claim, now).await? {
+        // Take over a claim whose lease has run out. One conditional UPDATE: of several
+        // resends (in one process or several), exactly one renews the claim.
+        let taken =
+            envelopes::take_over(&mut *state.pool.acquire().await?, &claim, now, now - lease)
+                .await?;
+        if !taken {
+            return match recorded_reply(state, &claim).await? {
+                Recorded::Reply(r) => Ok(StepReply::Stored(r)),
+                _ => Ok(StepReply::InProgress),
+            };
+        }
+        tracing::warn!(challenge_id = %id, "took over an envelope claim past its lease");
+    }
+    if ch.status == ChallengeStatus::Pending {
+        transition(state, &ch.id, ChallengeStatus::InProgress, None, true).await?;
+    }
+    let result = process_step(state, ch, &sub.step, payload, &claim).await;
+    let (status, body) = match &result {
+        Err(e) if e.code() == ErrorCode::InternalError => {
+            // Release the claim at once (a resend takes it over at once); whether a guess was
+            // reserved for this envelope stays recorded.
+            envelopes::release(&mut *state.pool.acquire().await?, &claim).await?;
+            return Err(e.clone());
+        }
+        Err(e) => (e.status, serde_json::to_string(&e.body)),
+        Ok(r) => (
+            200,
+            serde_json::to_string(&latchkey_protocol::DataEnvelope { data: r }),
+        ),
+    };
+    let body = body.map_err(ApiError::internal)?;
+    let stored =
+        envelopes::record_reply(&mut *state.pool.acquire().await?, &claim, status, &body).await?;
+    if !stored {
+        // Recorded already: by the verification or completion transaction itself, or by an
+        // attempt this one overlapped with. The first recorded reply is the answer.
+        if let Recorded::Reply(r) = recorded_reply(state, &claim).await? {
+            return Ok(StepReply::Stored(r));
+        }
+    }
+    Ok(StepReply::Stored(StoredReply::from_stored(
+        i64::from(status),
+        body,
+    )))
+}
+
+fn step_result(
+    ch: &ChallengeRow,
+    step: &Step,
+    status: ChallengeStatus,
+    verified: Vec<Step>,
+) -> StepResult {
+    StepResult {
+        challenge_id: ch.id.clone(),
+        step: step.clone(),
+        status,
+        verified_steps: verified,
+    }
+}
+
+async fn process_step(
+    state: &AppState,
+    ch: ChallengeRow,
+    step: &Step,
+    p: StepPayload,
+    claim: &Claim<'_>,
+) -> ApiResult<StepResult> {
+    if ch.verified.contains(step) {
+        return Err(ApiError::new(ErrorCode::StepOutOfOrder));
+    }
+    match step {
+        Step::CurrentPin => {
+            let pin = p.pin.ok_or_else(|| bad_request("pin is required."))?;
+            check_guess(state, &ch, Credential::Pin, secret_bytes(&pin), claim).await?;
+            mark_verified(state, &ch, step, claim).await
+        }
+        Step::Answers => {
+            let user = load_row(state, &ch.user_id).await?;
+            let qs = user
+                .questions
+                .clone()
+                .ok_or(ApiError::new(ErrorCode::SecurityQuestionsNotSet))?;
+            let answers = p
+                .answers
+                .ok_or_else(|| bad_request("answers are required."))?;
+            let ids: Vec<&str> = answers.iter().map(|a| a.question_id.as_str()).collect();
+            let want: Vec<&str> = qs.iter().map(|q| q.id.as_str()).collect();
+            if ids != want {
+                return Err(ApiError::new(ErrorCode::InvalidQuestionSelection)
+                    .with_message("Answer the user's questions, in the order given."));
+            }
+            let (_, secret) = normalise_answers(&answers, false)?;
+            check_guess(state, &ch, Credential::Answers, secret, claim).await?;
+            mark_verified(state, &ch, step, claim).await
+        }
+        Step::Complete => complete(state, ch, p, claim).await,
+        _ => Err(bad_request("Unknown step.")),
+    }
+}
+
+/// Records the verified step and, in the same transaction, the envelope's reply: a crash
+/// leaves either both or neither.
+async fn mark_verified(
+    state: &AppState,
+    ch: &ChallengeRow,
+    step: &Step,
+    claim: &Claim<'_>,
+) -> ApiResult<StepResult> {
+    let mut verified = ch.verified.clone();
+    verified.push(step.clone());
+    let result = step_result(ch, step, ChallengeStatus::InProgress, verified.clone());
+    let body = serde_json::to_string(&latchkey_protocol::DataEnvelope { data: &result })
+        .map_err(ApiError::internal)?;
+    let mut tx = state.pool.begin().await?;
+    let n = challenges::set_verified(&mut tx, &ch.id, &ch.verified, &verified, now_ms()).await?;
+    if n == 0 {
+        tx.rollback().await?;
+        let cur = challenges::load_challenge(&mut *state.pool.acquire().await?, &ch.id).await?;
+        return Err(match cur {
+            Some(c) if c.status.is_terminal() => finished_error(&c),
+            _ => ApiError::new(ErrorCode::StepOutOfOrder),
+        });
+    }
+    envelopes::record_reply(&mut tx, claim, 200, &body).await?;
+    tx.commit().await?;
+    Ok(result)
+}
+
+fn secret_bytes(s: &Secret) -> Zeroizing<Vec<u8>> {
+    Zeroizing::new(s.expose().as_bytes().to_vec())
+}
+
+/// Normalises answers (re-checking every rule) and returns the stored question list and the
+/// verifier input: each (question id, normalised answer), length-prefixed.
+fn normalise_answers(
+    answers: &[AnswerEntry],
+    setup: bool,
+) -> ApiResult<(Vec<StoredQuestion>, Zeroizing<Vec<u8>>)> {
+    let policy = QuestionPolicy::default();
+    let catalogue = default_catalogue();
+    if setup {
+        let ids: Vec<&str> = answers.iter().map(|a| a.question_id.as_str()).collect();
+        policy
+            .check_selection(&catalogue, &ids)
+            .map_err(|r| ApiError::new(r.code()).with_message(r.to_string()))?;
+    }
+    let mut stored = Vec::with_capacity(answers.len());
+    let mut buf = Zeroizing::new(Vec::new());
+    for a in answers {
+        let q = catalogue
+            .iter()
+            .find(|q| q.id == a.question_id)
+            .ok_or(ApiError::new(ErrorCode::InvalidQuestionSelection))?;
+        // Rejection texts name only the rule, never the answer.
+        let n = policy
+            .normalize_answer(&q.kind, a.answer.expose())
+            .map_err(|r| ApiError::new(r.code()).with_message(r.to_string()))?;
+        let hint = if setup {
+            policy
+                .check_hint(a.hint.as_deref(), &n)
+                .map_err(|r| ApiError::new(r.code()).with_message(r.to_string()))?
+        } else {
+            None
+        };
+        for part in [a.question_id.as_bytes(), n.expose().as_bytes()] {
+            buf.extend_from_slice(&(part.len() as u32).to_be_bytes());
+            buf.extend_from_slice(part);
+        }
+        stored.push(StoredQuestion {
+            id: a.question_id.clone(),
+            hint,
+        });
+    }
+    Ok((stored, buf))
+}
+
+fn check_new_pin(p: &StepPayload) -> ApiResult<Zeroizing<Vec<u8>>> {
+    let pin = p
+        .new_pin
+        .as_ref()
+        .ok_or_else(|| bad_request("newPin is required."))?;
+    PinPolicy::default()
+        .check(pin.expose())
+        .map_err(|r| ApiError::new(r.code()).with_message(r.to_string()))?;
+    Ok(secret_bytes(pin))
+}
+
+fn check_ack(p: &StepPayload) -> ApiResult<()> {
+    if p.acknowledged == Some(true) {
+        Ok(())
+    } else {
+        Err(ApiError::new(ErrorCode::AcknowledgementRequired))
+    }
+}
+
+fn check_setup_answers(p: &StepPayload) -> ApiResult<(String, Zeroizing<Vec<u8>>)> {
+    let answers = p
+        .answers
+        .as_ref()
+        .ok_or_else(|| bad_request("answers are required."))?;
+    let (stored, secret) = normalise_answers(answers, true)?;
+    let json = serde_json::to_string(&stored).map_err(ApiError::internal)?;
+    Ok((json, secret))
+}
+
+async fn complete(
+    state: &AppState,
+    ch: ChallengeRow,
+    p: StepPayload,
+    claim: &Claim<'_>,
+) -> ApiResult<StepResult> {
+    for req in Step::required_before_completion(&ch.kind) {
+        if !ch.verified.contains(req) {
+            return Err(ApiError::new(ErrorCode::StepOutOfOrder)
+                .with_message(format!("Step {req} must be verified first.")));
+        }
+    }
+    let h = &state.hasher;
+    let (update, precondition_code) = match ch.kind {
+        ChallengeType::Initialize => {
+            let pin = check_new_pin(&p)?;
+            let (questions, answers) = check_setup_answers(&p)?;
+            check_ack(&p)?;
+            let pin = h.hash(DOMAIN_PIN, pin).await.map_err(ApiError::internal)?;
+            let answers = h
+                .hash(DOMAIN_ANSWERS, answers)
+                .await
+                .map_err(ApiError::internal)?;
+            (
+                CredentialUpdate::Initial {
+                    pin,
+                    questions,
+                    answers,
+                },
+                ErrorCode::UserAlreadyInitialized,
+            )
+        }
+        ChallengeType::SetPin => {
+            let pin = h
+                .hash(DOMAIN_PIN, check_new_pin(&p)?)
+                .await
+                .map_err(ApiError::internal)?;
+            (CredentialUpdate::SetPin { pin }, ErrorCode::PinAlreadySet)
+        }
+        ChallengeType::ChangePin | ChallengeType::RestorePin => {
+            let pin = h
+                .hash(DOMAIN_PIN, check_new_pin(&p)?)
+                .await
+                .map_err(ApiError::internal)?;
+            (CredentialUpdate::ReplacePin { pin }, ErrorCode::PinNotSet)
+        }
+        ChallengeType::SetSecurityQuestions => {
+            let (questions, answers) = check_setup_answers(&p)?;
+            check_ack(&p)?;
+            let answers = h
+                .hash(DOMAIN_ANSWERS, answers)
+                .await
+                .map_err(ApiError::internal)?;
+            (
+                CredentialUpdate::SetQuestions { questions, answers },
+                ErrorCode::SecurityQuestionsAlreadySet,
+            )
+        }
+        ChallengeType::SignMessage => {
+            let pin = p
+                .pin
+                .as_ref()
+                .ok_or_else(|| bad_request("pin is required."))?;
+            check_guess(state, &ch, Credential::Pin, secret_bytes(pin), claim).await?;
+            (CredentialUpdate::Nothing, ErrorCode::PinNotSet)
+        }
+        _ => return Err(ApiError::internal("unknown challenge type stored")),
+    };
+
+    let now = now_ms();
+    let mut verified = ch.verified.clone();
+    verified.push(Step::Complete);
+    let result = step_result(
+        &ch,
+        &Step::Complete,
+        ChallengeStatus::Complete,
+        verified.clone(),
+    );
+    let body = serde_json::to_string(&latchkey_protocol::DataEnvelope { data: &result })
+        .map_err(ApiError::internal)?;
+    let mut tx = state.pool.begin().await?;
+    let n = challenges::set_complete(&mut tx, &ch.id, &verified, now).await?;
+    if n == 0 {
+        tx.rollback().await?;
+        let cur = challenges::load_challenge(&mut *state.pool.acquire().await?, &ch.id)
+            .await?
+            .ok_or_else(|| ApiError::internal("challenge vanished"))?;
+        let cur = expire_if_due(state, cur).await?;
+        return Err(finished_error(&cur));
+    }
+    let m = users::apply_update(&mut tx, &ch.user_id, update).await?;
+    if m == 0 {
+        tx.rollback().await?;
+        transition(
+            state,
+            &ch.id,
+            ChallengeStatus::Failed,
+            Some(precondition_code),
+            false,
+        )
+        .await?;
+        return Err(ApiError::new(precondition_code));
+    }
+    if let Some(done) = challenges::load_challenge(&mut tx, &ch.id).await? {
+        outbox::enqueue(&mut tx, &done, now).await?;
+    }
+    // The reply commits with the completion: a crash leaves both or neither.
+    envelopes::record_reply(&mut tx, claim, 200, &body).await?;
+    tx.commit().await?;
+    state.outbox_wake.notify_one();
+    tracing::info!(challenge_id = %ch.id, kind = %ch.kind, "challenge complete");
+    Ok(result)
+}

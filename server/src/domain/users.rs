@@ -1,0 +1,103 @@
+//! Users: creation, reading, the wire form with guess-limit details.
+
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use crate::store::users::{self, UserRow};
+use crate::store::{now_ms, rfc3339};
+use latchkey_protocol::{CredentialDetails, CredentialStatus, ErrorCode, User};
+
+fn credential(
+    verifier_set: bool,
+    failed: i64,
+    locked_at: Option<i64>,
+    locked_until: Option<i64>,
+    now: i64,
+) -> (CredentialStatus, CredentialDetails) {
+    let locked = locked_until.is_some_and(|u| u > now);
+    let lock_expired = locked_until.is_some_and(|u| u <= now);
+    let status = if !verifier_set {
+        CredentialStatus::Unset
+    } else if locked {
+        CredentialStatus::Locked
+    } else {
+        CredentialStatus::Enabled
+    };
+    let details = CredentialDetails {
+        failed_attempts: if lock_expired {
+            0
+        } else {
+            failed.max(0) as u32
+        },
+        locked_date: locked_at.filter(|_| locked).map(rfc3339),
+        locked_expiry_date: locked_until.filter(|_| locked).map(rfc3339),
+    };
+    (status, details)
+}
+
+/// Wrong guesses still allowed for a credential.
+pub fn attempts_left(max: u32, failed: i64, locked_until: Option<i64>, now: i64) -> u32 {
+    match locked_until {
+        Some(u) if u > now => 0,
+        Some(_) => max,
+        None => max.saturating_sub(u32::try_from(failed.max(0)).unwrap_or(u32::MAX)),
+    }
+}
+
+/// The wire form of a user.
+pub fn user_wire(u: &UserRow) -> User {
+    let now = now_ms();
+    let (pin_status, pin_details) = credential(
+        u.pin_verifier.is_some(),
+        u.pin_failed,
+        u.pin_locked_at,
+        u.pin_locked_until,
+        now,
+    );
+    let (q_status, q_details) = credential(
+        u.answers_verifier.is_some(),
+        u.q_failed,
+        u.q_locked_at,
+        u.q_locked_until,
+        now,
+    );
+    User {
+        id: u.id.clone(),
+        create_date: rfc3339(u.created_at),
+        pin_status,
+        pin_details,
+        security_question_status: q_status,
+        security_question_details: q_details,
+    }
+}
+
+fn valid_user_id(id: &str) -> bool {
+    let n = id.chars().count();
+    (5..=50).contains(&n) && !id.chars().any(char::is_control)
+}
+
+/// Loads a user's row (155102 when missing).
+pub async fn load_row(state: &AppState, user_id: &str) -> ApiResult<UserRow> {
+    users::load_user(&mut *state.pool.acquire().await?, user_id)
+        .await?
+        .ok_or(ApiError::new(ErrorCode::UserNotFound))
+}
+
+/// Creates a user (155801 bad id, 155101 exists).
+pub async fn create(state: &AppState, user_id: &str) -> ApiResult<User> {
+    if !valid_user_id(user_id) {
+        return Err(ApiError::new(ErrorCode::InvalidRequest)
+            .with_message("userId must have 5 to 50 characters."));
+    }
+    if !users::insert(&mut *state.pool.acquire().await?, user_id, now_ms()).await? {
+        return Err(ApiError::new(ErrorCode::UserAlreadyExists));
+    }
+    let u = users::load_user(&mut *state.pool.acquire().await?, user_id)
+        .await?
+        .ok_or_else(|| ApiError::internal("user vanished after insert"))?;
+    Ok(user_wire(&u))
+}
+
+/// A user (155102 when missing).
+pub async fn get(state: &AppState, user_id: &str) -> ApiResult<User> {
+    Ok(user_wire(&load_row(state, user_id).await?))
+}

@@ -1,0 +1,326 @@
+//! The OpenAPI 3.1 document, generated with `utoipa` and served at `/v1/openapi.json`.
+//! `docs/openapi.json` holds the same document (a test keeps them equal).
+//!
+//! The schemas come from the wire types themselves (`latchkey-protocol` with its `openapi`
+//! feature); this module adds only the `{"data": ...}` wrappers, the operations and the
+//! security schemes.
+
+#![allow(dead_code)]
+
+use axum::response::{IntoResponse, Response};
+use latchkey_protocol::{
+    Challenge, ChallengeDescriptor, ChallengeIdResponse, ChallengeNotification, ChallengeStatus,
+    CreateSubscriptionRequest, CreateUserRequest, ErrorBody, IdempotentRequest, Notification,
+    NotificationPublicKey, SignMessageRequest, StepResult, StepSubmission, Subscription, User,
+    UserTokenRequest, UserTokenResponse,
+};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi, ToSchema};
+
+/// `{"challenges": [...]}`.
+#[derive(ToSchema)]
+pub struct ChallengeList {
+    /// The challenges, newest first.
+    pub challenges: Vec<Challenge>,
+}
+
+macro_rules! data_wrappers {
+    ($($name:ident => $inner:ty),* $(,)?) => {$(
+        #[doc = concat!("`{\"data\": ", stringify!($inner), "}`.")]
+        #[derive(ToSchema)]
+        pub struct $name {
+            /// The payload.
+            pub data: $inner,
+        }
+    )*};
+}
+
+data_wrappers! {
+    UserData => User,
+    UserTokenData => UserTokenResponse,
+    ChallengeIdData => ChallengeIdResponse,
+    ChallengeData => Challenge,
+    ChallengeListData => ChallengeList,
+    DescriptorData => ChallengeDescriptor,
+    StepResultData => StepResult,
+    SubscriptionData => Subscription,
+    SubscriptionListData => Vec<Subscription>,
+    PublicKeyData => NotificationPublicKey,
+}
+
+#[utoipa::path(post, path = "/v1/users", tag = "developer", request_body = CreateUserRequest,
+    security(("apiKey" = [])),
+    responses((status = 201, body = UserData), (status = 409, body = ErrorBody, description = "155101 user exists"),
+        (status = 400, body = ErrorBody, description = "155801 bad userId"), (status = 401, body = ErrorBody, description = "155802")))]
+fn create_user() {}
+
+#[utoipa::path(get, path = "/v1/users/{userId}", tag = "developer", security(("apiKey" = [])),
+    params(("userId" = String, Path, description = "The user")),
+    responses((status = 200, body = UserData), (status = 404, body = ErrorBody, description = "155102")))]
+fn get_user() {}
+
+#[utoipa::path(post, path = "/v1/users/token", tag = "developer", request_body = UserTokenRequest,
+    security(("apiKey" = [])),
+    responses((status = 200, body = UserTokenData), (status = 404, body = ErrorBody, description = "155102")))]
+fn create_token() {}
+
+#[utoipa::path(get, path = "/v1/user", tag = "developer", security(("userToken" = []), ("apiKey" = [], "userToken" = [])),
+    responses((status = 200, body = UserData), (status = 401, body = ErrorBody, description = "155103/155104/155105")))]
+fn get_current_user() {}
+
+#[utoipa::path(post, path = "/v1/user/initialize", tag = "challenges", request_body = IdempotentRequest,
+    security(("apiKey" = [], "userToken" = [])),
+    responses((status = 201, body = ChallengeIdData), (status = 409, body = ErrorBody, description = "155106 already initialized; 155803 idempotency key reused")))]
+fn initialize() {}
+
+#[utoipa::path(post, path = "/v1/user/pin", tag = "challenges", request_body = IdempotentRequest,
+    security(("apiKey" = [], "userToken" = [])),
+    responses((status = 201, body = ChallengeIdData), (status = 409, body = ErrorBody, description = "155107 PIN already set; 155803")))]
+fn set_pin() {}
+
+#[utoipa::path(put, path = "/v1/user/pin", tag = "challenges", request_body = IdempotentRequest,
+    security(("apiKey" = [], "userToken" = [])),
+    responses((status = 201, body = ChallengeIdData), (status = 409, body = ErrorBody, description = "155110 no PIN; 155803")))]
+fn change_pin() {}
+
+#[utoipa::path(post, path = "/v1/user/pin/restore", tag = "challenges", request_body = IdempotentRequest,
+    security(("apiKey" = [], "userToken" = [])),
+    responses((status = 201, body = ChallengeIdData), (status = 409, body = ErrorBody, description = "155111 no questions; 155803")))]
+fn restore_pin() {}
+
+#[utoipa::path(post, path = "/v1/user/securityQuestions", tag = "challenges", request_body = IdempotentRequest,
+    security(("apiKey" = [], "userToken" = [])),
+    responses((status = 201, body = ChallengeIdData), (status = 409, body = ErrorBody, description = "155110 no PIN; 155108 already set; 155803")))]
+fn set_security_questions() {}
+
+#[utoipa::path(post, path = "/v1/user/sign/message", tag = "challenges", request_body = SignMessageRequest,
+    security(("apiKey" = [], "userToken" = [])),
+    responses((status = 201, body = ChallengeIdData), (status = 409, body = ErrorBody, description = "155110 no PIN; 155803")))]
+fn sign_message() {}
+
+#[utoipa::path(get, path = "/v1/user/challenges", tag = "client", security(("userToken" = [])),
+    params(("status" = Option<ChallengeStatus>, Query, description = "Only challenges with this status")),
+    responses((status = 200, body = ChallengeListData)))]
+fn list_challenges() {}
+
+#[utoipa::path(get, path = "/v1/user/challenges/{id}", tag = "client", security(("userToken" = [])),
+    params(("id" = String, Path)),
+    responses((status = 200, body = ChallengeData), (status = 404, body = ErrorBody, description = "155116 not found or another user's")))]
+fn get_challenge() {}
+
+#[utoipa::path(get, path = "/v1/user/challenges/{id}/descriptor", tag = "client", security(("userToken" = [])),
+    params(("id" = String, Path)),
+    responses((status = 200, body = DescriptorData), (status = 404, body = ErrorBody, description = "155116"),
+        (status = 409, body = ErrorBody, description = "155804 finished"), (status = 410, body = ErrorBody, description = "155121 expired")))]
+fn descriptor() {}
+
+#[utoipa::path(post, path = "/v1/user/challenges/{id}/steps", tag = "client", security(("userToken" = [])),
+    params(("id" = String, Path)), request_body = StepSubmission,
+    responses((status = 200, body = StepResultData),
+        (status = 400, body = ErrorBody, description = "155112 wrong PIN / 155115 wrong answers (attemptsLeft); 155808 envelope rejected; 155704, 155705, 155806, 155807, 155813 input rules"),
+        (status = 404, body = ErrorBody, description = "155116"),
+        (status = 409, body = ErrorBody, description = "155804 finished; 155805 out of order (final); 155816 the identical envelope is still being processed: resend it after Retry-After",
+            headers(("Retry-After" = u32, description = "Seconds to wait before resending (155816 only)"))),
+        (status = 410, body = ErrorBody, description = "155121 expired"),
+        (status = 423, body = ErrorBody, description = "155119 PIN locked / 155120 answers locked (lockedExpiryDate)")))]
+fn submit_step() {}
+
+#[utoipa::path(post, path = "/v1/user/challenges/{id}/cancel", tag = "client", security(("userToken" = [])),
+    params(("id" = String, Path)),
+    responses((status = 200, body = ChallengeData), (status = 409, body = ErrorBody, description = "155804")))]
+fn cancel() {}
+
+#[utoipa::path(post, path = "/v1/notifications/subscriptions", tag = "webhooks", request_body = CreateSubscriptionRequest,
+    security(("apiKey" = [])), responses((status = 201, body = SubscriptionData)))]
+fn create_subscription() {}
+
+#[utoipa::path(get, path = "/v1/notifications/subscriptions", tag = "webhooks",
+    security(("apiKey" = [])), responses((status = 200, body = SubscriptionListData)))]
+fn list_subscriptions() {}
+
+#[utoipa::path(delete, path = "/v1/notifications/subscriptions/{id}", tag = "webhooks", params(("id" = String, Path)),
+    security(("apiKey" = [])), responses((status = 204), (status = 404, body = ErrorBody, description = "155812")))]
+fn delete_subscription() {}
+
+#[utoipa::path(get, path = "/v1/notifications/publicKey/{keyId}", tag = "webhooks", params(("keyId" = String, Path)),
+    security(("apiKey" = [])), responses((status = 200, body = PublicKeyData), (status = 404, body = ErrorBody, description = "155812")))]
+fn public_key() {}
+
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let c = openapi.components.get_or_insert_with(Default::default);
+        c.add_security_scheme(
+            "apiKey",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        c.add_security_scheme(
+            "userToken",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new("X-User-Token"))),
+        );
+    }
+}
+
+/// Error replies every operation can give besides its own: 400 (155801, a body, path or query
+/// that does not parse), 401 (155802 API key; 155103/155104/155105 user token), 413 (155810,
+/// body over `--max-body-bytes`) where there is a body, and 404 where a path has an id.
+struct CommonErrors;
+
+impl Modify for CommonErrors {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+        let error = |description: &str| {
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("ErrorBody")))
+                        .build(),
+                )
+                .build()
+        };
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let has_id = path.contains('{');
+            for op in [
+                item.get.as_mut(),
+                item.put.as_mut(),
+                item.post.as_mut(),
+                item.delete.as_mut(),
+                item.patch.as_mut(),
+            ]
+            .into_iter()
+            .flatten()
+            {
+                let has_body = op.request_body.is_some();
+                let r = &mut op.responses.responses;
+                let mut add = |status: &str, description: &str| {
+                    r.entry(status.to_owned())
+                        .or_insert_with(|| error(description).into());
+                };
+                add(
+                    "400",
+                    "155801 malformed request (body, path or query value)",
+                );
+                add(
+                    "401",
+                    "155802 API key missing or wrong; 155103/155104/155105 user token unknown, expired or malformed",
+                );
+                if has_body {
+                    add("413", "155810 request body too large");
+                }
+                if has_id {
+                    add(
+                        "404",
+                        "Not found (155116 challenge, 155102 user, 155812 subscription or key)",
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// The generated document.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Latchkey reference server", version = "1",
+        description = "Developer API (Authorization: Bearer <API key>) and client API (X-User-Token). Successful replies are {\"data\": ...}; errors are ErrorBody with a 155xxx code."),
+    paths(create_user, get_user, create_token, get_current_user, initialize, set_pin, change_pin,
+        restore_pin, set_security_questions, sign_message, list_challenges, get_challenge,
+        descriptor, submit_step, cancel, create_subscription, list_subscriptions,
+        delete_subscription, public_key),
+    components(schemas(Notification, ChallengeNotification, ErrorBody)),
+    modifiers(&Security, &CommonErrors)
+)]
+pub struct ApiDoc;
+
+/// The OpenAPI document as pretty JSON (what `docs/openapi.json` holds).
+pub fn document_json() -> String {
+    let mut s = ApiDoc::openapi()
+        .to_pretty_json()
+        .unwrap_or_else(|_| "{}".to_owned());
+    s.push('\n');
+    s
+}
+
+/// This resource's routes (paths relative to `/v1`).
+pub fn routes() -> axum::Router<std::sync::Arc<crate::state::AppState>> {
+    axum::Router::new().route("/openapi.json", axum::routing::get(serve))
+}
+
+/// `GET /v1/openapi.json`.
+pub async fn serve() -> Response {
+    ([("content-type", "application/json")], document_json()).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn document_is_openapi_3_1() {
+        let v: serde_json::Value = serde_json::from_str(&document_json()).unwrap();
+        assert!(v["openapi"].as_str().unwrap().starts_with("3.1"));
+        assert!(v["paths"]["/v1/user/challenges/{id}/steps"]["post"].is_object());
+    }
+
+    /// Every field the wire types always serialise is `required` in their schema (fields with
+    /// `#[serde(default)]` but always sent are marked so in the protocol crate).
+    #[test]
+    fn always_sent_fields_are_required() {
+        let v: serde_json::Value = serde_json::from_str(&document_json()).unwrap();
+        let s = &v["components"]["schemas"];
+        let required = |name: &str| -> Vec<String> {
+            s[name]["required"]
+                .as_array()
+                .unwrap_or_else(|| panic!("{name} has no required list"))
+                .iter()
+                .map(|f| f.as_str().unwrap().to_owned())
+                .collect()
+        };
+        let ch = serde_json::to_value(Challenge {
+            id: "c".into(),
+            challenge_type: latchkey_protocol::ChallengeType::SetPin,
+            status: ChallengeStatus::Pending,
+            correlation_ids: vec![],
+            error_code: None,
+            error_message: None,
+        })
+        .unwrap();
+        for k in ch.as_object().unwrap().keys() {
+            assert!(required("Challenge").contains(k), "Challenge.{k}");
+        }
+        let d = serde_json::to_value(ChallengeDescriptor {
+            challenge_id: "c".into(),
+            challenge_type: latchkey_protocol::ChallengeType::RestorePin,
+            status: ChallengeStatus::InProgress,
+            protocol_version: 1,
+            expires_at: "2026-01-01T00:00:00Z".into(),
+            pin_policy: Default::default(),
+            question_policy: Default::default(),
+            catalogue: vec![],
+            questions: vec![],
+            hints: vec![],
+            message: None,
+            pin_attempts_left: 3,
+            answer_attempts_left: 3,
+            verified_steps: vec![],
+        })
+        .unwrap();
+        for k in d.as_object().unwrap().keys() {
+            assert!(
+                required("ChallengeDescriptor").contains(k),
+                "ChallengeDescriptor.{k}"
+            );
+        }
+        assert_eq!(
+            s["ChallengeType"]["enum"].as_array().unwrap().len(),
+            latchkey_protocol::ChallengeType::KNOWN.len()
+        );
+        assert_eq!(
+            s["ErrorCode"]["enum"].as_array().unwrap().len(),
+            latchkey_protocol::ErrorCode::ALL.len()
+        );
+    }
+}

@@ -1,0 +1,224 @@
+//! The `challenges` table.
+
+use latchkey_protocol::{ChallengeStatus, ChallengeType, ErrorCode, Step};
+use sqlx::{AnyConnection, Row};
+
+/// Statuses a challenge can still move from.
+pub const ACTIVE_STATUSES: &str = "('PENDING', 'IN_PROGRESS')";
+
+/// A challenge as stored.
+#[derive(Debug, Clone)]
+pub struct ChallengeRow {
+    /// Id.
+    pub id: String,
+    /// Owner.
+    pub user_id: String,
+    /// Type.
+    pub kind: ChallengeType,
+    /// Status.
+    pub status: ChallengeStatus,
+    /// SIGN_MESSAGE text.
+    pub message: Option<String>,
+    /// Steps verified so far.
+    pub verified: Vec<Step>,
+    /// Failure code.
+    pub error_code: Option<i64>,
+    /// Failure text.
+    pub error_message: Option<String>,
+    /// Expiry (ms).
+    pub expires_at: i64,
+}
+
+impl ChallengeRow {
+    /// The wire form.
+    pub fn to_wire(&self) -> latchkey_protocol::Challenge {
+        latchkey_protocol::Challenge {
+            id: self.id.clone(),
+            challenge_type: self.kind.clone(),
+            status: self.status.clone(),
+            correlation_ids: vec![],
+            error_code: self.error_code.map(|c| ErrorCode::from_code(c as u32)),
+            error_message: self.error_message.clone(),
+        }
+    }
+}
+
+/// Serialises verified steps for storage.
+pub fn steps_to_text(steps: &[Step]) -> String {
+    steps.iter().map(Step::as_str).collect::<Vec<_>>().join(",")
+}
+
+fn steps_from_text(s: &str) -> Vec<Step> {
+    s.split(',')
+        .filter(|p| !p.is_empty())
+        .map(Step::parse)
+        .collect()
+}
+
+const CHALLENGE_COLS: &str =
+    "id, user_id, kind, status, message, verified_steps, error_code, error_message, expires_at";
+
+fn challenge_from_row(r: &sqlx::any::AnyRow) -> Result<ChallengeRow, sqlx::Error> {
+    Ok(ChallengeRow {
+        id: r.try_get("id")?,
+        user_id: r.try_get("user_id")?,
+        kind: ChallengeType::parse(&r.try_get::<String, _>("kind")?),
+        status: ChallengeStatus::parse(&r.try_get::<String, _>("status")?),
+        message: r.try_get("message")?,
+        verified: steps_from_text(&r.try_get::<String, _>("verified_steps")?),
+        error_code: r.try_get("error_code")?,
+        error_message: r.try_get("error_message")?,
+        expires_at: r.try_get("expires_at")?,
+    })
+}
+
+/// Loads a challenge by id.
+pub async fn load_challenge(
+    conn: &mut AnyConnection,
+    id: &str,
+) -> Result<Option<ChallengeRow>, sqlx::Error> {
+    let row = sqlx::query(&format!(
+        "SELECT {CHALLENGE_COLS} FROM challenges WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.as_ref().map(challenge_from_row).transpose()
+}
+
+/// Lists a user's challenges, newest first, optionally of one status.
+pub async fn list_challenges(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    status: Option<&str>,
+) -> Result<Vec<ChallengeRow>, sqlx::Error> {
+    let rows = match status {
+        Some(s) => {
+            sqlx::query(&format!(
+                "SELECT {CHALLENGE_COLS} FROM challenges WHERE user_id = $1 AND status = $2 \
+                 ORDER BY created_at DESC, id LIMIT 200"
+            ))
+            .bind(user_id)
+            .bind(s)
+            .fetch_all(&mut *conn)
+            .await?
+        }
+        None => {
+            sqlx::query(&format!(
+                "SELECT {CHALLENGE_COLS} FROM challenges WHERE user_id = $1 \
+                 ORDER BY created_at DESC, id LIMIT 200"
+            ))
+            .bind(user_id)
+            .fetch_all(&mut *conn)
+            .await?
+        }
+    };
+    rows.iter().map(challenge_from_row).collect()
+}
+
+/// Ids of active challenges past their expiry.
+pub async fn due_expiries(conn: &mut AnyConnection, now: i64) -> Result<Vec<String>, sqlx::Error> {
+    let rows = sqlx::query(&format!(
+        "SELECT id FROM challenges WHERE status IN {ACTIVE_STATUSES} AND expires_at <= $1 LIMIT 100"
+    ))
+    .bind(now)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(|r| r.try_get("id")).collect()
+}
+
+/// Inserts a new PENDING challenge.
+pub async fn insert(
+    conn: &mut AnyConnection,
+    id: &str,
+    user_id: &str,
+    kind: &ChallengeType,
+    message: Option<String>,
+    now: i64,
+    expires_at: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO challenges (id, user_id, kind, status, message, verified_steps, created_at, updated_at, expires_at) \
+         VALUES ($1, $2, $3, 'PENDING', $4, '', $5, $5, $6)",
+    )
+    .bind(id)
+    .bind(user_id)
+    .bind(kind.as_str())
+    .bind(message)
+    .bind(now)
+    .bind(expires_at)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Sets the status (and failure code) if the challenge is still active (or exactly PENDING when
+/// `only_pending`); returns the rows changed (0 or 1).
+pub async fn set_status(
+    conn: &mut AnyConnection,
+    id: &str,
+    to: &ChallengeStatus,
+    error: Option<ErrorCode>,
+    only_pending: bool,
+    now: i64,
+) -> Result<u64, sqlx::Error> {
+    let from = if only_pending {
+        "('PENDING')"
+    } else {
+        ACTIVE_STATUSES
+    };
+    Ok(sqlx::query(&format!(
+        "UPDATE challenges SET status = $1, error_code = $2, error_message = $3, updated_at = $4 \
+         WHERE id = $5 AND status IN {from}"
+    ))
+    .bind(to.as_str())
+    .bind(error.map(|c| i64::from(c.code())))
+    .bind(error.map(|c| c.description().to_owned()))
+    .bind(now)
+    .bind(id)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected())
+}
+
+/// Records `verified` as the verified steps if they are still `previous` and the challenge is
+/// active; returns the rows changed (0 or 1).
+pub async fn set_verified(
+    conn: &mut AnyConnection,
+    id: &str,
+    previous: &[Step],
+    verified: &[Step],
+    now: i64,
+) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query(&format!(
+        "UPDATE challenges SET verified_steps = $1, updated_at = $2 \
+         WHERE id = $3 AND verified_steps = $4 AND status IN {ACTIVE_STATUSES}"
+    ))
+    .bind(steps_to_text(verified))
+    .bind(now)
+    .bind(id)
+    .bind(steps_to_text(previous))
+    .execute(&mut *conn)
+    .await?
+    .rows_affected())
+}
+
+/// Marks the challenge COMPLETE with `verified` if it is active and not past its expiry;
+/// returns the rows changed (0 or 1).
+pub async fn set_complete(
+    conn: &mut AnyConnection,
+    id: &str,
+    verified: &[Step],
+    now: i64,
+) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query(&format!(
+        "UPDATE challenges SET status = 'COMPLETE', verified_steps = $1, updated_at = $2 \
+         WHERE id = $3 AND status IN {ACTIVE_STATUSES} AND expires_at > $2"
+    ))
+    .bind(steps_to_text(verified))
+    .bind(now)
+    .bind(id)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected())
+}

@@ -1,0 +1,121 @@
+//! The persistent outbox: rows written in the transaction that changes a challenge's status,
+//! delivered (signed) by a background task with exponential backoff and a lease per row so
+//! several instances sharing the database never deliver the same row at once.
+
+use super::{backoff, notification_type, type_matches};
+use crate::state::AppState;
+use crate::store::challenges::ChallengeRow;
+use crate::store::{self, now_ms, outbox, rfc3339, subscriptions};
+use latchkey_protocol::{ChallengeNotification, Notification};
+use sqlx::AnyConnection;
+use std::sync::Arc;
+use tokio::sync::watch;
+
+/// Writes one outbox row per matching subscription for a challenge's new status. Call inside
+/// the transaction that changed the status, so the notification exists iff the change does.
+pub async fn enqueue(
+    conn: &mut AnyConnection,
+    ch: &ChallengeRow,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    let subs = subscriptions::list(&mut *conn).await?;
+    let ty = notification_type(&ch.kind);
+    for s in subs {
+        if !type_matches(&s.notification_types, &ty) {
+            continue;
+        }
+        let notification_id = uuid::Uuid::new_v4().to_string();
+        let wire = ch.to_wire();
+        let n = Notification {
+            subscription_id: s.id.clone(),
+            notification_id: notification_id.clone(),
+            notification_type: ty.clone(),
+            notification: ChallengeNotification {
+                id: ch.id.clone(),
+                user_id: ch.user_id.clone(),
+                challenge_type: wire.challenge_type,
+                status: wire.status,
+                correlation_ids: wire.correlation_ids,
+                error_code: wire.error_code,
+                error_message: wire.error_message,
+            },
+            timestamp: rfc3339(now),
+            version: 1,
+        };
+        let body = serde_json::to_string(&n).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+        outbox::insert(&mut *conn, &notification_id, &s.id, &s.endpoint, &body, now).await?;
+    }
+    Ok(())
+}
+
+/// Runs the outbox until `stop` turns true.
+pub async fn run_outbox(state: Arc<AppState>, mut stop: watch::Receiver<bool>) {
+    loop {
+        if *stop.borrow() {
+            return;
+        }
+        if let Err(e) = deliver_due(&state).await {
+            tracing::warn!(error = %e, "outbox pass failed");
+        }
+        tokio::select! {
+            _ = stop.changed() => {}
+            _ = state.outbox_wake.notified() => {}
+            _ = tokio::time::sleep(state.config.sweep_interval) => {}
+        }
+    }
+}
+
+async fn deliver_due(state: &Arc<AppState>) -> Result<(), sqlx::Error> {
+    let now = now_ms();
+    let rows = outbox::due(&mut *state.pool.acquire().await?, now).await?;
+    let mut tasks = tokio::task::JoinSet::new();
+    for due in rows {
+        // Claim the row (a lease) so another instance sharing the database skips it.
+        let lease = now + store::ms(state.config.webhook_timeout) * 2;
+        if outbox::claim(&mut *state.pool.acquire().await?, &due, lease).await? {
+            let st = state.clone();
+            tasks.spawn(async move { deliver_one(&st, due).await });
+        }
+    }
+    while let Some(res) = tasks.join_next().await {
+        if let Ok(Err(e)) = res {
+            tracing::warn!(error = %e, "outbox update failed");
+        }
+    }
+    Ok(())
+}
+
+async fn deliver_one(state: &AppState, due: outbox::Due) -> Result<(), sqlx::Error> {
+    let attempts = due.attempts + 1;
+    let status = match state.signing.sign(due.body.as_bytes()) {
+        Ok(sig) => state
+            .http
+            .post(&due.endpoint)
+            .timeout(state.config.webhook_timeout)
+            .header("content-type", "application/json")
+            .header("X-Latchkey-Signature", sig)
+            .header("X-Latchkey-Key-Id", &state.signing.id)
+            .body(due.body.clone())
+            .send()
+            .await
+            .map(|r| i64::from(r.status().as_u16()))
+            .unwrap_or(0),
+        Err(_) => 0,
+    };
+    let now = now_ms();
+    let mut conn = state.pool.acquire().await?;
+    if (200..300).contains(&status) {
+        outbox::mark_delivered(&mut conn, &due.id, now, attempts, status).await?;
+        tracing::info!(notification_id = %due.id, attempts, "webhook delivered");
+    } else {
+        let delay = backoff(
+            state.config.webhook_retry_base,
+            state.config.webhook_retry_max,
+            u32::try_from(attempts).unwrap_or(u32::MAX),
+        );
+        outbox::schedule_retry(&mut conn, &due.id, now + store::ms(delay), attempts, status)
+            .await?;
+        tracing::info!(notification_id = %due.id, attempts, status, retry_in_ms = store::ms(delay), "webhook delivery failed; will retry");
+    }
+    Ok(())
+}
