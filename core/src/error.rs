@@ -10,6 +10,7 @@
 //!
 //! Neither type ever holds a PIN or an answer.
 
+use crate::review::ReviewError;
 use latchkey_protocol::{AnswerRejection, ChallengeStatus, EnvelopeError, ErrorCode, PinRejection};
 
 /// Why the user's last input was refused; shown on the screen that asks again.
@@ -89,6 +90,11 @@ pub enum FlowError {
     /// The challenge has already finished on the server (155804).
     #[error("the challenge is already {0}")]
     NotActive(ChallengeStatus),
+    /// The descriptor's `signRequest` cannot be shown (155116 not JSON or wrong kind, 155820
+    /// bad hex, 155821 bad typed data, 155823 bad transaction). Nothing can be signed; have
+    /// the backend create a new challenge (or report the server's bug).
+    #[error(transparent)]
+    InvalidSignRequest(#[from] ReviewError),
 }
 
 impl FlowError {
@@ -106,6 +112,7 @@ impl FlowError {
             FlowError::UnsupportedProtocolVersion(_) | FlowError::UnsupportedChallenge(_) => {
                 ErrorCode::UnsupportedProtocolVersion
             }
+            FlowError::InvalidSignRequest(e) => e.code,
         }
     }
 }

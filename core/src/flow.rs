@@ -17,13 +17,15 @@
 //! PIN or answer lives only as long as the screen that needs it.
 
 use crate::error::{FlowError, InputError};
+use crate::review::{decode_sign_request, RequestKind, SignatureReview};
 use crate::screen::{PinPurpose, Progress, ReviewEntry, Screen, Slot, ACKNOWLEDGEMENT_TEXT};
 use crate::time::parse_rfc3339;
 use latchkey_protocol::envelope::seal_json;
 use latchkey_protocol::{
-    AnswerEntry, AnswerRejection, ChallengeDescriptor, ChallengeStatus, ChallengeType,
-    EnvelopeContext, ErrorCode, PinPolicy, PinRejection, Question, QuestionPolicy, Secret,
-    SessionKey, Step, StepPayload, StepResult, StepSubmission, PROTOCOL_VERSION,
+    review_digest, AnswerEntry, AnswerRejection, Blockchain, CancelReason, ChallengeDescriptor,
+    ChallengeResult, ChallengeStatus, ChallengeType, EnvelopeContext, ErrorCode, PinPolicy,
+    PinRejection, Question, QuestionPolicy, Secret, SessionKey, Step, StepPayload, StepResult,
+    StepSubmission, PROTOCOL_VERSION,
 };
 use ring::rand::SecureRandom;
 use std::fmt;
@@ -43,8 +45,10 @@ pub enum Event {
         /// An optional hint; it must not contain the answer.
         hint: Option<String>,
     },
-    /// The user acknowledged the review warning or the message to authorise.
+    /// The user acknowledged the review warning, or approved the signature request.
     Acknowledged,
+    /// The user rejected the signature request on the review screen.
+    Rejected,
     /// The user wants the previous screen.
     Back,
     /// The user cancels the challenge.
@@ -74,6 +78,7 @@ impl Event {
             Event::QuestionChosen(_) => "QuestionChosen",
             Event::AnswerGiven { .. } => "AnswerGiven",
             Event::Acknowledged => "Acknowledged",
+            Event::Rejected => "Rejected",
             Event::Back => "Back",
             Event::Cancel => "Cancel",
             Event::Retry => "Retry",
@@ -104,12 +109,16 @@ pub enum Effect {
     SubmitStep(StepSubmission),
     /// `POST /v1/user/challenges/{id}/cancel` (best effort; no event comes back).
     Cancel,
+    /// `POST /v1/user/challenges/{id}/cancel` with body `{"reason": ...}` (best effort; no
+    /// event comes back). `USER_REJECTED`: the user rejected a signature request; the server
+    /// fails the challenge with 155826.
+    CancelWithReason(CancelReason),
 }
 
 /// The states of every flow; `docs/flows.md` draws them (names = variant names).
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum State {
-    AuthorizeMessage,
+    ReviewSignature,
     EnterCurrentPin,
     VerifyingCurrentPin,
     AnswerRecovery {
@@ -143,7 +152,7 @@ enum State {
 
 /// Every state name, as used in `docs/flows.md`.
 pub const STATE_NAMES: &[&str] = &[
-    "AuthorizeMessage",
+    "ReviewSignature",
     "EnterCurrentPin",
     "VerifyingCurrentPin",
     "AnswerRecovery",
@@ -164,7 +173,7 @@ pub const STATE_NAMES: &[&str] = &[
 impl State {
     fn name(&self) -> &'static str {
         match self {
-            State::AuthorizeMessage => "AuthorizeMessage",
+            State::ReviewSignature => "ReviewSignature",
             State::EnterCurrentPin => "EnterCurrentPin",
             State::VerifyingCurrentPin => "VerifyingCurrentPin",
             State::AnswerRecovery { .. } => "AnswerRecovery",
@@ -207,6 +216,30 @@ enum Kind {
     SetSecurityQuestions,
     RestorePin,
     SignMessage,
+    SignTypedData,
+    SignTransaction,
+    CreateWallet,
+}
+
+impl Kind {
+    /// What a signing kind signs (`None` for the others).
+    fn request_kind(self) -> Option<RequestKind> {
+        match self {
+            Kind::SignMessage => Some(RequestKind::Message),
+            Kind::SignTypedData => Some(RequestKind::TypedData),
+            Kind::SignTransaction => Some(RequestKind::Transaction),
+            _ => None,
+        }
+    }
+
+    fn is_signing(self) -> bool {
+        self.request_kind().is_some()
+    }
+
+    /// Kinds whose `COMPLETE` carries the current PIN (verified as part of completion).
+    fn completes_with_pin(self) -> bool {
+        self.is_signing() || self == Kind::CreateWallet
+    }
 }
 
 /// One running challenge: its state, what it holds, and its session key.
@@ -222,7 +255,10 @@ pub struct Flow {
     catalogue: Vec<Question>,
     recovery: Vec<Question>,
     recovery_hints: Vec<Option<String>>,
-    message: String,
+    review: Option<SignatureReview>,
+    review_digest: Option<String>,
+    blockchains: Vec<Blockchain>,
+    result: Option<ChallengeResult>,
     expires_at: i64,
     pin_attempts_left: u32,
     answer_attempts_left: u32,
@@ -274,6 +310,9 @@ impl Flow {
             ChallengeType::SetSecurityQuestions => Kind::SetSecurityQuestions,
             ChallengeType::RestorePin => Kind::RestorePin,
             ChallengeType::SignMessage => Kind::SignMessage,
+            ChallengeType::SignTypedData => Kind::SignTypedData,
+            ChallengeType::SignTransaction => Kind::SignTransaction,
+            ChallengeType::CreateWallet => Kind::CreateWallet,
             ref other => return Err(FlowError::UnsupportedChallenge(other.as_str().to_owned())),
         };
         if matches!(
@@ -302,13 +341,31 @@ impl Flow {
                     ));
                 }
             }
-            Kind::SignMessage => {
-                if d.message.is_none() {
-                    return Err(FlowError::InvalidDescriptor("no message to authorise"));
+            Kind::CreateWallet => {
+                if d.blockchains.is_empty() {
+                    return Err(FlowError::InvalidDescriptor("no blockchains to create"));
                 }
             }
             Kind::SetPin | Kind::ChangePin => {}
+            Kind::SignMessage | Kind::SignTypedData | Kind::SignTransaction => {}
         }
+        // Signing: decode what will be signed now, so a request that cannot be shown never
+        // reaches the PIN screen; the digest is of exactly the string decoded.
+        let (review, digest) = match kind.request_kind() {
+            Some(rk) => {
+                let (Some(req), Some(wallet)) = (d.sign_request.as_deref(), d.wallet.clone())
+                else {
+                    return Err(FlowError::InvalidDescriptor(
+                        "no signRequest or wallet to review",
+                    ));
+                };
+                (
+                    Some(decode_sign_request(req, rk, wallet)?),
+                    Some(review_digest(req)),
+                )
+            }
+            None => (None, None),
+        };
         let verified = |s: Step| d.verified_steps.contains(&s);
         let state = if d.status == ChallengeStatus::Expired || now >= expires_at {
             State::Failed {
@@ -325,7 +382,10 @@ impl Flow {
                 Kind::SetSecurityQuestions => State::EnterCurrentPin,
                 Kind::RestorePin if verified(Step::Answers) => State::EnterNewPin,
                 Kind::RestorePin => State::AnswerRecovery { slot: 0 },
-                Kind::SignMessage => State::AuthorizeMessage,
+                Kind::SignMessage | Kind::SignTypedData | Kind::SignTransaction => {
+                    State::ReviewSignature
+                }
+                Kind::CreateWallet => State::EnterCurrentPin,
             }
         };
         let mut flow = Flow {
@@ -338,7 +398,10 @@ impl Flow {
             catalogue: d.catalogue,
             recovery: d.questions,
             recovery_hints: d.hints,
-            message: d.message.unwrap_or_default(),
+            review,
+            review_digest: digest,
+            blockchains: d.blockchains,
+            result: None,
             expires_at,
             pin_attempts_left: d.pin_attempts_left,
             answer_attempts_left: d.answer_attempts_left,
@@ -383,6 +446,21 @@ impl Flow {
         self.expires_at
     }
 
+    /// What will be signed (signing challenges), as shown on [`Screen::ReviewSignature`].
+    pub fn review(&self) -> Option<&SignatureReview> {
+        self.review.as_ref()
+    }
+
+    /// The blockchains wallets will be created on (CREATE_WALLET, INITIALIZE with wallets).
+    pub fn blockchains(&self) -> &[Blockchain] {
+        &self.blockchains
+    }
+
+    /// What the challenge produced, once Done (when the server sent it).
+    pub fn result(&self) -> Option<&ChallengeResult> {
+        self.result.as_ref()
+    }
+
     /// The step submission in flight (or interrupted), if any.
     pub fn pending(&self) -> Option<&StepSubmission> {
         self.pending.as_ref()
@@ -393,9 +471,12 @@ impl Flow {
         let progress = self.progress;
         let error = self.error.clone();
         match &self.state {
-            State::AuthorizeMessage => Screen::AuthorizeMessage {
-                progress,
-                message: self.message.clone(),
+            State::ReviewSignature => match &self.review {
+                Some(review) => Screen::ReviewSignature {
+                    progress,
+                    review: review.clone(),
+                },
+                None => self.broken(),
             },
             State::EnterCurrentPin => Screen::EnterPin {
                 purpose: PinPurpose::Current,
@@ -479,7 +560,10 @@ impl Flow {
                 progress,
                 error: *error,
             },
-            State::Done => Screen::Done { progress },
+            State::Done => Screen::Done {
+                progress,
+                result: self.result.clone(),
+            },
             State::Failed { error } => Screen::Failed {
                 progress,
                 error: *error,
@@ -550,13 +634,19 @@ impl Flow {
                 Ok(vec![Effect::SubmitStep(sub)])
             }
 
-            // ---- SIGN_MESSAGE ----
-            (State::AuthorizeMessage, Event::Acknowledged) => {
+            // ---- SIGN_MESSAGE, SIGN_TYPEDDATA, SIGN_TRANSACTION: the review ----
+            (State::ReviewSignature, Event::Acknowledged) => {
                 self.set_state(State::EnterCurrentPin);
                 Ok(Vec::new())
             }
+            (State::ReviewSignature, Event::Rejected) => {
+                self.finish(State::Failed {
+                    error: ErrorCode::UserRejected,
+                });
+                Ok(vec![Effect::CancelWithReason(CancelReason::UserRejected)])
+            }
 
-            // ---- current PIN (CHANGE_PIN, SET_SECURITY_QUESTIONS, SIGN_MESSAGE) ----
+            // ---- current PIN (CHANGE_PIN, SET_SECURITY_QUESTIONS, SIGN_*, CREATE_WALLET) ----
             (State::EnterCurrentPin, Event::PinEntered(pin)) => {
                 // Only the format is checked: a current PIN set under older rules is still the
                 // user's PIN, but a typo in length or digits need not cost a guess.
@@ -568,16 +658,17 @@ impl Flow {
                 }
                 let payload = StepPayload {
                     pin: Some(pin),
+                    review_digest: self.review_digest.clone(),
                     ..Default::default()
                 };
-                if self.kind == Kind::SignMessage {
+                if self.kind.completes_with_pin() {
                     self.submit(Step::Complete, &payload, rng, State::Submitting)
                 } else {
                     self.submit(Step::CurrentPin, &payload, rng, State::VerifyingCurrentPin)
                 }
             }
-            (State::EnterCurrentPin, Event::Back) if self.kind == Kind::SignMessage => {
-                self.set_state(State::AuthorizeMessage);
+            (State::EnterCurrentPin, Event::Back) if self.kind.is_signing() => {
+                self.set_state(State::ReviewSignature);
                 Ok(Vec::new())
             }
 
@@ -787,7 +878,10 @@ impl Flow {
                     (State::VerifyingCurrentPin, _) | (State::VerifyingAnswers, _) => {
                         State::EnterNewPin
                     }
-                    _ if result.status == ChallengeStatus::Complete => State::Done,
+                    _ if result.status == ChallengeStatus::Complete => {
+                        self.result = result.result;
+                        State::Done
+                    }
                     _ => State::Failed {
                         error: ErrorCode::InvalidChallenge,
                     },
@@ -808,7 +902,7 @@ impl Flow {
                 },
             ) if state.is_working() => {
                 let guessing_pin = state == State::VerifyingCurrentPin
-                    || (state == State::Submitting && self.kind == Kind::SignMessage);
+                    || (state == State::Submitting && self.kind.completes_with_pin());
                 let guessing_answers = state == State::VerifyingAnswers;
                 match code {
                     ErrorCode::IncorrectPin if guessing_pin => {
@@ -931,7 +1025,8 @@ impl Flow {
         let n = count(self.question_count());
         match self.kind {
             Kind::Initialize => n.saturating_mul(2).saturating_add(3),
-            Kind::SetPin | Kind::SignMessage => 2,
+            Kind::SetPin | Kind::SignMessage | Kind::SignTypedData | Kind::SignTransaction => 2,
+            Kind::CreateWallet => 1,
             Kind::ChangePin => 3,
             Kind::SetSecurityQuestions => n.saturating_mul(2).saturating_add(2),
             Kind::RestorePin => n.saturating_add(2),
@@ -948,11 +1043,9 @@ impl Flow {
             _ => 2,
         };
         Some(match state {
-            State::AuthorizeMessage => 1,
-            State::EnterCurrentPin => match self.kind {
-                Kind::SignMessage => 2,
-                _ => 1,
-            },
+            State::ReviewSignature => 1,
+            State::EnterCurrentPin if self.kind.is_signing() => 2,
+            State::EnterCurrentPin => 1,
             State::VerifyingCurrentPin => 1,
             State::AnswerRecovery { slot } => k(*slot).saturating_add(1),
             State::VerifyingAnswers => n,
@@ -996,7 +1089,7 @@ mod tests {
     fn state_names_list_matches_state_name() {
         let e = ErrorCode::NetworkError;
         let all = [
-            State::AuthorizeMessage,
+            State::ReviewSignature,
             State::EnterCurrentPin,
             State::VerifyingCurrentPin,
             State::AnswerRecovery { slot: 0 },

@@ -17,11 +17,16 @@
 pub mod driver;
 pub mod error;
 pub mod flow;
+pub mod review;
 pub mod screen;
 pub mod time;
 
 pub use error::{FlowError, InputError};
 pub use flow::{Effect, Event, Flow, STATE_NAMES};
+pub use review::{
+    MessageReview, ReviewDetails, ReviewError, SignatureReview, TransactionReview, TypedDataDomain,
+    TypedDataReview, TypedDataRow,
+};
 pub use screen::{PinPurpose, Progress, ReviewEntry, Screen, Slot, ACKNOWLEDGEMENT_TEXT};
 
 #[cfg(feature = "driver")]
@@ -30,6 +35,7 @@ pub use driver::{
     LatchkeyError, Session,
 };
 pub use latchkey_protocol::{
-    Challenge, ChallengeStatus, ChallengeType, CredentialStatus, ErrorCode, Question, QuestionKind,
-    Secret, User,
+    AccountType, Blockchain, CancelReason, Challenge, ChallengeResult, ChallengeStatus,
+    ChallengeType, CredentialStatus, ErrorCode, Question, QuestionKind, Secret, User, Wallet,
+    WalletRef, WalletState,
 };

@@ -1,7 +1,8 @@
 //! What the app draws: one [`Screen`] per state of a flow.
 
 use crate::error::InputError;
-use latchkey_protocol::{ErrorCode, Question, Step};
+use crate::review::SignatureReview;
+use latchkey_protocol::{ChallengeResult, ErrorCode, Question, Step};
 
 /// The warning the user acknowledges before new security questions are saved.
 pub const ACKNOWLEDGEMENT_TEXT: &str = "If you lose your PIN and forget the answers to your \
@@ -47,6 +48,9 @@ pub struct ReviewEntry {
 }
 
 /// What the app shows now. Carries no PIN or answer.
+// One screen exists per user action; the review's size does not matter, and a Box would only
+// complicate the FFI mapping.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Screen {
@@ -99,13 +103,15 @@ pub enum Screen {
         /// The warning to acknowledge ([`ACKNOWLEDGEMENT_TEXT`]).
         acknowledgement: &'static str,
     },
-    /// Show what is being authorised (SIGN_MESSAGE). Send
-    /// [`Event::Acknowledged`](crate::Event::Acknowledged) to go on to the PIN.
-    AuthorizeMessage {
+    /// Show what will be signed (SIGN_MESSAGE, SIGN_TYPEDDATA, SIGN_TRANSACTION), decoded by
+    /// the SDK. Send [`Event::Acknowledged`](crate::Event::Acknowledged) to approve (the PIN is
+    /// asked for next) or [`Event::Rejected`](crate::Event::Rejected) to refuse (nothing is
+    /// signed; the challenge fails with 155826).
+    ReviewSignature {
         /// Where in the flow.
         progress: Progress,
-        /// The message to authorise.
-        message: String,
+        /// What will be signed, by which wallet.
+        review: SignatureReview,
     },
     /// A request is in flight; inputs are refused (cancel is allowed).
     Working {
@@ -126,6 +132,8 @@ pub enum Screen {
     Done {
         /// Where in the flow (the last step).
         progress: Progress,
+        /// What it produced (signature, signed transaction, wallet ids), when the server said.
+        result: Option<ChallengeResult>,
     },
     /// The challenge failed; `error` says why (e.g. 155104 session expired, 155121 challenge
     /// expired).
@@ -161,10 +169,10 @@ impl Screen {
             | Screen::ChooseQuestion { progress, .. }
             | Screen::AnswerQuestion { progress, .. }
             | Screen::Review { progress, .. }
-            | Screen::AuthorizeMessage { progress, .. }
+            | Screen::ReviewSignature { progress, .. }
             | Screen::Working { progress, .. }
             | Screen::Interrupted { progress, .. }
-            | Screen::Done { progress }
+            | Screen::Done { progress, .. }
             | Screen::Failed { progress, .. }
             | Screen::Locked { progress, .. }
             | Screen::Cancelled { progress } => *progress,

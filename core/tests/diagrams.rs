@@ -8,13 +8,16 @@ use latchkey_core::STATE_NAMES;
 use latchkey_protocol::{ChallengeType, Step};
 use std::collections::BTreeSet;
 
-const TYPES: [&str; 6] = [
+const TYPES: [&str; 9] = [
     "INITIALIZE",
     "SET_PIN",
     "CHANGE_PIN",
     "SET_SECURITY_QUESTIONS",
     "RESTORE_PIN",
     "SIGN_MESSAGE",
+    "SIGN_TYPEDDATA",
+    "SIGN_TRANSACTION",
+    "CREATE_WALLET",
 ];
 
 #[test]

@@ -11,18 +11,35 @@ use latchkey_protocol::{
 };
 use proptest::prelude::*;
 
-const TYPES: [&str; 6] = [
+const TYPES: [&str; 9] = [
     "INITIALIZE",
     "SET_PIN",
     "CHANGE_PIN",
     "SET_SECURITY_QUESTIONS",
     "RESTORE_PIN",
     "SIGN_MESSAGE",
+    "SIGN_TYPEDDATA",
+    "SIGN_TRANSACTION",
+    "CREATE_WALLET",
 ];
 
 /// Digits that appear in non-secret output (the lock expiry in unix seconds); a PIN that is a
 /// substring would be found there without having leaked.
 const NUMERIC_NOISE: &str = "1935817689";
+
+/// All non-secret output that may hold digits: the lock expiry and the review screens (amounts,
+/// chain ids, addresses). A PIN found in it would be found in the output without having leaked.
+fn noise() -> &'static str {
+    static NOISE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    NOISE.get_or_init(|| {
+        let mut n = NUMERIC_NOISE.to_owned();
+        for t in TYPES {
+            let f = start(ChallengeType::parse(t));
+            n.push_str(&format!("{:?} {:?}", f.screen(), f));
+        }
+        n.to_lowercase()
+    })
+}
 
 #[derive(Clone, Debug)]
 enum Op {
@@ -36,6 +53,7 @@ enum Op {
     },
     DateAnswer(usize),
     Ack,
+    RejectReview,
     Back,
     Cancel,
     Retry,
@@ -63,6 +81,7 @@ fn op() -> impl Strategy<Value = Op> {
             .prop_map(|(idx, upper, hint)| Op::Answer { idx, upper, hint }),
         3 => (0usize..3).prop_map(Op::DateAnswer),
         2 => Just(Op::Ack),
+        1 => Just(Op::RejectReview),
         2 => Just(Op::Back),
         1 => Just(Op::Cancel),
         1 => Just(Op::Retry),
@@ -78,7 +97,7 @@ fn op() -> impl Strategy<Value = Op> {
 
 fn valid_pin() -> impl Strategy<Value = String> {
     "[0-9]{6}".prop_filter("valid and not noise", |p| {
-        PinPolicy::default().check(p).is_ok() && !NUMERIC_NOISE.contains(p.as_str())
+        PinPolicy::default().check(p).is_ok() && !noise().contains(p.as_str())
     })
 }
 
@@ -130,6 +149,7 @@ impl Case {
                 hint: None,
             },
             Op::Ack => Event::Acknowledged,
+            Op::RejectReview => Event::Rejected,
             Op::Back => Event::Back,
             Op::Cancel => Event::Cancel,
             Op::Retry => Event::Retry,
@@ -150,6 +170,7 @@ impl Case {
                         ChallengeStatus::InProgress
                     },
                     verified_steps: vec![step],
+                    result: None,
                 })
             }
             Op::Reject {
@@ -202,7 +223,8 @@ impl Case {
                     hint,
                 }
             }
-            Screen::Review { .. } | Screen::AuthorizeMessage { .. } => Event::Acknowledged,
+            Screen::ReviewSignature { .. } if seed % 7 == 0 => Event::Rejected,
+            Screen::Review { .. } | Screen::ReviewSignature { .. } => Event::Acknowledged,
             Screen::Interrupted { .. } => Event::Retry,
             Screen::Working { step, .. } => match seed % 10 {
                 0 => Event::ServerRejected {
@@ -234,6 +256,7 @@ impl Case {
                     },
                     verified_steps: vec![step.clone()],
                     step,
+                    result: None,
                 }),
             },
             _ => Event::Cancel,
@@ -260,14 +283,29 @@ fn check_payload(t: &ChallengeType, effect: &Effect) -> Result<(), TestCaseError
         p.new_pin.is_some(),
         p.answers.is_some(),
         p.acknowledged,
+        p.review_digest.clone(),
+    );
+    let signing = matches!(
+        t,
+        ChallengeType::SignMessage | ChallengeType::SignTypedData | ChallengeType::SignTransaction
     );
     let want = match (t, &sub.step) {
-        (_, Step::CurrentPin) => (true, false, false, None),
-        (ChallengeType::RestorePin, Step::Answers) => (false, false, true, None),
-        (ChallengeType::Initialize, Step::Complete) => (false, true, true, Some(true)),
-        (ChallengeType::SetSecurityQuestions, Step::Complete) => (false, false, true, Some(true)),
-        (ChallengeType::SignMessage, Step::Complete) => (true, false, false, None),
-        (_, Step::Complete) => (false, true, false, None),
+        (_, Step::CurrentPin) => (true, false, false, None, None),
+        (ChallengeType::RestorePin, Step::Answers) => (false, false, true, None, None),
+        (ChallengeType::Initialize, Step::Complete) => (false, true, true, Some(true), None),
+        (ChallengeType::SetSecurityQuestions, Step::Complete) => {
+            (false, false, true, Some(true), None)
+        }
+        // The digest of exactly the request the descriptor carried.
+        (_, Step::Complete) if signing => (
+            true,
+            false,
+            false,
+            None,
+            sign_request(t).map(latchkey_protocol::review_digest),
+        ),
+        (ChallengeType::CreateWallet, Step::Complete) => (true, false, false, None, None),
+        (_, Step::Complete) => (false, true, false, None, None),
         other => return Err(TestCaseError::fail(format!("unexpected step {other:?}"))),
     };
     prop_assert_eq!(shape, want, "{} {}", t, sub.step);
@@ -282,7 +320,7 @@ proptest! {
 
     #[test]
     fn random_event_sequences_follow_the_diagrams_and_never_leak(
-        type_idx in 0usize..6,
+        type_idx in 0usize..TYPES.len(),
         resume in any::<bool>(),
         pins in proptest::collection::vec(valid_pin(), 3),
         answers in proptest::collection::vec("zqj[a-x]{4,8}", 3),
@@ -333,7 +371,10 @@ proptest! {
                     }
                     if !effects.is_empty() {
                         let cancel = effects == &[Effect::Cancel];
-                        prop_assert!(cancel || matches!(to, "VerifyingCurrentPin" | "VerifyingAnswers" | "Submitting"));
+                        let rejected = effects
+                            == &[Effect::CancelWithReason(latchkey_protocol::CancelReason::UserRejected)];
+                        prop_assert!(!rejected || (from == "ReviewSignature" && to == "Failed"));
+                        prop_assert!(cancel || rejected || matches!(to, "VerifyingCurrentPin" | "VerifyingAnswers" | "Submitting"));
                     }
                 }
                 Err(e) => {

@@ -4,10 +4,12 @@ mod common;
 
 use common::*;
 use latchkey_core::{
-    Effect, Event, Flow, FlowError, InputError, PinPurpose, Progress, Screen, Slot,
+    Effect, Event, Flow, FlowError, InputError, PinPurpose, Progress, ReviewDetails, Screen,
+    SignatureReview, Slot,
 };
 use latchkey_protocol::{
-    AnswerRejection, ChallengeStatus, ChallengeType as T, ErrorCode, PinRejection, Step,
+    review_digest, AnswerRejection, Blockchain, CancelReason, ChallengeResult, ChallengeStatus,
+    ChallengeType as T, ErrorCode, PinRejection, Step, StepResult,
 };
 
 fn screen_pin_purpose(f: &Flow) -> Option<PinPurpose> {
@@ -84,9 +86,14 @@ fn at_submitting(t: T) -> Flow {
             feed(&mut f, Event::Acknowledged);
             f
         }
-        T::SignMessage => {
-            let mut f = start(T::SignMessage);
+        T::SignMessage | T::SignTypedData | T::SignTransaction => {
+            let mut f = start(t);
             feed(&mut f, Event::Acknowledged);
+            feed(&mut f, pin(PIN));
+            f
+        }
+        T::CreateWallet => {
+            let mut f = start(t);
             feed(&mut f, pin(PIN));
             f
         }
@@ -98,14 +105,19 @@ fn at_submitting(t: T) -> Flow {
     }
 }
 
-const ALL: [T; 6] = [
+const ALL: [T; 9] = [
     T::Initialize,
     T::SetPin,
     T::ChangePin,
     T::SetSecurityQuestions,
     T::RestorePin,
     T::SignMessage,
+    T::SignTypedData,
+    T::SignTransaction,
+    T::CreateWallet,
 ];
+
+const SIGNING: [T; 3] = [T::SignMessage, T::SignTypedData, T::SignTransaction];
 
 // ---------------------------------------------------------------- start
 
@@ -117,7 +129,10 @@ fn start_enters_first_state_of_each_flow() {
         (T::ChangePin, "EnterCurrentPin", 3),
         (T::SetSecurityQuestions, "EnterCurrentPin", 6),
         (T::RestorePin, "AnswerRecovery", 4),
-        (T::SignMessage, "AuthorizeMessage", 2),
+        (T::SignMessage, "ReviewSignature", 2),
+        (T::SignTypedData, "ReviewSignature", 2),
+        (T::SignTransaction, "ReviewSignature", 2),
+        (T::CreateWallet, "EnterCurrentPin", 1),
     ];
     for (t, state, of) in table {
         let f = start(t.clone());
@@ -167,7 +182,7 @@ fn start_past_expiry_is_failed_challenge_expired() {
 #[test]
 fn start_refuses_descriptors_it_cannot_run() {
     type Bend = fn(&mut latchkey_protocol::ChallengeDescriptor);
-    let table: [(T, Bend, ErrorCode); 8] = [
+    let table: [(T, Bend, ErrorCode); 14] = [
         (
             T::SetPin,
             |d| d.protocol_version = 2,
@@ -175,7 +190,7 @@ fn start_refuses_descriptors_it_cannot_run() {
         ),
         (
             T::SetPin,
-            |d| d.challenge_type = T::Unknown("CREATE_WALLET".into()),
+            |d| d.challenge_type = T::Unknown("TELEPORT".into()),
             ErrorCode::UnsupportedProtocolVersion,
         ),
         (
@@ -205,8 +220,44 @@ fn start_refuses_descriptors_it_cannot_run() {
         ),
         (
             T::SignMessage,
-            |d| d.message = None,
+            |d| d.sign_request = None,
             ErrorCode::InvalidChallenge,
+        ),
+        (
+            T::SignTypedData,
+            |d| d.wallet = None,
+            ErrorCode::InvalidChallenge,
+        ),
+        (
+            T::CreateWallet,
+            |d| d.blockchains.clear(),
+            ErrorCode::InvalidChallenge,
+        ),
+        // The request of another kind than the challenge's.
+        (
+            T::SignTransaction,
+            |d| d.sign_request = Some(MESSAGE_REQUEST.into()),
+            ErrorCode::InvalidChallenge,
+        ),
+        (
+            T::SignMessage,
+            |d| {
+                d.sign_request =
+                    Some(r#"{"kind":"MESSAGE","message":"0xzz","encodedByHex":true}"#.into())
+            },
+            ErrorCode::MalformedHex,
+        ),
+        (
+            T::SignTypedData,
+            |d| d.sign_request = Some(r#"{"kind":"TYPED_DATA","data":{"types":{}}}"#.into()),
+            ErrorCode::InvalidTypedData,
+        ),
+        (
+            T::SignTransaction,
+            |d| {
+                d.sign_request = Some(TRANSACTION_REQUEST.replace(r#""gas":"21000","#, ""));
+            },
+            ErrorCode::InvalidTransaction,
         ),
     ];
     for (t, bend, code) in table {
@@ -858,69 +909,340 @@ fn verifying_answers_locked_ends_locked() {
     assert_eq!(f.screen().lock_remaining(LOCK_UNTIL_UNIX - 5), Some(5));
 }
 
-// ---------------------------------------------------------------- SIGN_MESSAGE
+// ---------------------------------------------------------------- signing and CREATE_WALLET
 
-#[test]
-fn authorize_message_shows_message_and_acknowledged_goes_to_enter_current_pin() {
-    let mut f = start(T::SignMessage);
-    assert!(
-        matches!(f.screen(), Screen::AuthorizeMessage { ref message, .. } if message == "Send 5 USDC to 0xabc")
-    );
-    assert!(feed(&mut f, Event::Acknowledged).is_empty());
-    assert_eq!(screen_pin_purpose(&f), Some(PinPurpose::Current));
-    assert_eq!(f.screen().progress(), Progress { step: 2, of: 2 });
+fn review_of(f: &Flow) -> SignatureReview {
+    match f.screen() {
+        Screen::ReviewSignature { review, .. } => review,
+        s => panic!("expected ReviewSignature, got {s:?}"),
+    }
 }
 
 #[test]
-fn sign_message_enter_current_pin_back_goes_to_authorize_message() {
+fn review_signature_shows_the_decoded_request_and_the_wallet() {
+    for t in SIGNING {
+        let f = start(t.clone());
+        let r = review_of(&f);
+        assert_eq!(r.wallet.address, WALLET_ADDRESS, "{t}");
+        assert_eq!(r.wallet.blockchain, Blockchain::EthSepolia);
+        assert_eq!(f.screen().progress(), Progress { step: 1, of: 2 });
+        assert_eq!(f.review(), Some(&r));
+        match (&t, &r.details) {
+            (T::SignMessage, ReviewDetails::Message(m)) => {
+                assert_eq!(m.text.as_deref(), Some("Send 5 USDC to 0xabc"));
+                assert_eq!(r.memo.as_deref(), Some("login"));
+            }
+            (T::SignTypedData, ReviewDetails::TypedData(d)) => {
+                assert_eq!(d.primary_type, "Mail");
+                assert_eq!(d.domain.name.as_deref(), Some("Ether Mail"));
+                assert_eq!(d.rows.len(), 7);
+            }
+            (T::SignTransaction, ReviewDetails::Transaction(x)) => {
+                assert_eq!(x.value, "0.01 ETH");
+                assert_eq!(x.chain_id, 11_155_111);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}
+
+#[test]
+fn review_signature_acknowledged_goes_to_enter_current_pin_with_attempts_left() {
+    for t in SIGNING {
+        let mut f = start(t);
+        assert!(feed(&mut f, Event::Acknowledged).is_empty());
+        assert_eq!(f.state_name(), "EnterCurrentPin");
+        assert_eq!(
+            f.screen(),
+            Screen::EnterPin {
+                purpose: PinPurpose::Current,
+                progress: Progress { step: 2, of: 2 },
+                error: None,
+                attempts_left: Some(5),
+            }
+        );
+    }
+}
+
+#[test]
+fn review_signature_rejected_ends_failed_user_rejected_and_asks_to_cancel_with_reason() {
+    for t in SIGNING {
+        let mut f = start(t);
+        let eff = feed(&mut f, Event::Rejected);
+        assert_eq!(
+            eff,
+            vec![Effect::CancelWithReason(CancelReason::UserRejected)]
+        );
+        assert_eq!(f.state_name(), "Failed");
+        assert!(f.is_finished());
+        assert_eq!(f.screen().outcome_code(), Some(ErrorCode::UserRejected));
+        assert_eq!(f.pending(), None);
+    }
+}
+
+#[test]
+fn review_signature_rejected_after_expiry_ends_failed_expired_without_request() {
+    let mut f = start(T::SignTransaction);
+    let eff = f.process_event(Event::Rejected, EXPIRES, &rng()).unwrap();
+    assert!(eff.is_empty());
+    assert_eq!(f.screen().outcome_code(), Some(ErrorCode::ChallengeExpired));
+}
+
+#[test]
+fn review_signature_back_is_refused() {
     let mut f = start(T::SignMessage);
-    feed(&mut f, Event::Acknowledged);
-    feed(&mut f, Event::Back);
-    assert_eq!(f.state_name(), "AuthorizeMessage");
     assert_eq!(
         f.process_event(Event::Back, NOW, &rng()),
         Err(FlowError::CannotGoBack)
     );
+    assert_eq!(f.state_name(), "ReviewSignature");
 }
 
 #[test]
-fn sign_message_pin_entered_emits_complete_with_pin() {
-    let f = at_submitting(T::SignMessage);
-    let sub = f.pending().unwrap();
-    assert_eq!(sub.step, Step::Complete);
-    let p = open(&T::SignMessage, sub);
-    assert_eq!(expose(&p.pin), Some(PIN));
-    assert!(p.new_pin.is_none());
+fn signing_enter_current_pin_back_goes_to_review_signature() {
+    for t in SIGNING {
+        let mut f = start(t);
+        feed(&mut f, Event::Acknowledged);
+        assert!(feed(&mut f, Event::Back).is_empty());
+        assert_eq!(f.state_name(), "ReviewSignature");
+        assert_eq!(f.screen().progress().step, 1);
+    }
 }
 
 #[test]
-fn sign_message_wrong_pin_returns_to_enter_current_pin_with_attempts_left() {
-    let mut f = at_submitting(T::SignMessage);
-    feed(&mut f, rejected(ErrorCode::IncorrectPin, Some(4), None));
+fn signing_enter_current_pin_rejected_is_refused() {
+    let mut f = start(T::SignMessage);
+    feed(&mut f, Event::Acknowledged);
+    let e = f.process_event(Event::Rejected, NOW, &rng()).unwrap_err();
+    assert!(matches!(e, FlowError::UnexpectedEvent { .. }), "{e}");
     assert_eq!(f.state_name(), "EnterCurrentPin");
-    assert!(matches!(
+}
+
+#[test]
+fn signing_pin_entered_emits_complete_with_pin_and_review_digest() {
+    for t in SIGNING {
+        let f = at_submitting(t.clone());
+        let sub = f.pending().unwrap();
+        assert_eq!(sub.step, Step::Complete);
+        assert!(is_working(&f.screen(), Step::Complete));
+        let p = open(&t, sub);
+        assert_eq!(expose(&p.pin), Some(PIN));
+        // The digest of exactly the string that was decoded and shown.
+        let want = review_digest(sign_request(&t).unwrap());
+        assert_eq!(p.review_digest.as_deref(), Some(want.as_str()), "{t}");
+        assert!(p.new_pin.is_none() && p.answers.is_none() && p.acknowledged.is_none());
+    }
+}
+
+#[test]
+fn signing_malformed_current_pin_stays_without_request() {
+    let mut f = start(T::SignTypedData);
+    feed(&mut f, Event::Acknowledged);
+    assert!(feed(&mut f, pin("12a4")).is_empty());
+    assert_eq!(f.state_name(), "EnterCurrentPin");
+    assert_eq!(error_of(&f), Some(ErrorCode::InsecurePin));
+}
+
+#[test]
+fn signing_wrong_pin_returns_to_enter_current_pin_with_attempts_left() {
+    for t in [
+        T::SignMessage,
+        T::SignTypedData,
+        T::SignTransaction,
+        T::CreateWallet,
+    ] {
+        let mut f = at_submitting(t.clone());
+        feed(&mut f, rejected(ErrorCode::IncorrectPin, Some(4), None));
+        assert_eq!(f.state_name(), "EnterCurrentPin", "{t}");
+        assert!(matches!(
+            f.screen(),
+            Screen::EnterPin {
+                error: Some(InputError::IncorrectPin),
+                attempts_left: Some(4),
+                ..
+            }
+        ));
+        // The next PIN carries the same digest again.
+        let eff = feed(&mut f, pin(PIN2));
+        let p = open(&t, submission(&eff));
+        assert_eq!(expose(&p.pin), Some(PIN2));
+        assert_eq!(
+            p.review_digest,
+            sign_request(&t).map(latchkey_protocol::review_digest)
+        );
+    }
+}
+
+#[test]
+fn signing_pin_locked_ends_locked() {
+    for t in [T::SignMessage, T::SignTransaction, T::CreateWallet] {
+        let mut f = at_submitting(t);
+        feed(&mut f, rejected(ErrorCode::PinLocked, Some(0), None));
+        assert!(matches!(
+            f.screen(),
+            Screen::Locked {
+                code: ErrorCode::PinLocked,
+                until: None,
+                until_unix: None,
+                ..
+            }
+        ));
+    }
+}
+
+#[test]
+fn signing_review_digest_mismatch_ends_failed_155825() {
+    let mut f = at_submitting(T::SignTransaction);
+    feed(
+        &mut f,
+        rejected(ErrorCode::ReviewDigestMismatch, None, None),
+    );
+    assert_eq!(f.state_name(), "Failed");
+    assert_eq!(
+        f.screen().outcome_code(),
+        Some(ErrorCode::ReviewDigestMismatch)
+    );
+}
+
+#[test]
+fn signing_accepted_complete_ends_done_with_the_signature() {
+    let sig = format!("0x{}1b", "ab".repeat(64));
+    let mut f = at_submitting(T::SignMessage);
+    let result = ChallengeResult {
+        signature: Some(sig.clone()),
+        ..Default::default()
+    };
+    feed(
+        &mut f,
+        Event::StepAccepted(StepResult {
+            challenge_id: CHALLENGE_ID.into(),
+            step: Step::Complete,
+            status: ChallengeStatus::Complete,
+            verified_steps: vec![Step::Complete],
+            result: Some(result.clone()),
+        }),
+    );
+    assert_eq!(
+        f.screen(),
+        Screen::Done {
+            progress: Progress { step: 2, of: 2 },
+            result: Some(result.clone()),
+        }
+    );
+    assert_eq!(f.result(), Some(&result));
+}
+
+#[test]
+fn signing_accepted_transaction_ends_done_with_signed_transaction_and_hash() {
+    let mut f = at_submitting(T::SignTransaction);
+    let result = ChallengeResult {
+        signed_transaction: Some("0x02f86b".into()),
+        tx_hash: Some(format!("0x{}", "12".repeat(32))),
+        ..Default::default()
+    };
+    feed(
+        &mut f,
+        Event::StepAccepted(StepResult {
+            challenge_id: CHALLENGE_ID.into(),
+            step: Step::Complete,
+            status: ChallengeStatus::Complete,
+            verified_steps: vec![Step::Complete],
+            result: Some(result.clone()),
+        }),
+    );
+    assert!(matches!(f.screen(), Screen::Done { result: Some(ref r), .. } if *r == result));
+}
+
+#[test]
+fn create_wallet_starts_at_enter_current_pin_and_back_is_refused() {
+    let mut f = start(T::CreateWallet);
+    assert_eq!(
         f.screen(),
         Screen::EnterPin {
-            error: Some(InputError::IncorrectPin),
-            attempts_left: Some(4),
-            ..
+            purpose: PinPurpose::Current,
+            progress: Progress { step: 1, of: 1 },
+            error: None,
+            attempts_left: Some(5),
         }
-    ));
+    );
+    assert_eq!(f.blockchains(), [Blockchain::Base, Blockchain::EvmTestnet]);
+    assert_eq!(
+        f.process_event(Event::Back, NOW, &rng()),
+        Err(FlowError::CannotGoBack)
+    );
+    let e = f.process_event(Event::Rejected, NOW, &rng()).unwrap_err();
+    assert!(matches!(e, FlowError::UnexpectedEvent { .. }), "{e}");
 }
 
 #[test]
-fn sign_message_pin_locked_ends_locked() {
+fn create_wallet_pin_entered_emits_complete_with_pin_only() {
+    let f = at_submitting(T::CreateWallet);
+    let sub = f.pending().unwrap();
+    assert_eq!(sub.step, Step::Complete);
+    let p = open(&T::CreateWallet, sub);
+    assert_eq!(expose(&p.pin), Some(PIN));
+    assert_eq!(p.review_digest, None);
+    assert!(p.new_pin.is_none() && p.answers.is_none());
+}
+
+#[test]
+fn create_wallet_accepted_ends_done_with_wallet_ids() {
+    let mut f = at_submitting(T::CreateWallet);
+    let result = ChallengeResult {
+        wallet_ids: vec!["w-2".into(), "w-3".into()],
+        ..Default::default()
+    };
+    feed(
+        &mut f,
+        Event::StepAccepted(StepResult {
+            challenge_id: CHALLENGE_ID.into(),
+            step: Step::Complete,
+            status: ChallengeStatus::Complete,
+            verified_steps: vec![Step::Complete],
+            result: Some(result.clone()),
+        }),
+    );
+    assert!(matches!(f.screen(), Screen::Done { result: Some(ref r), .. } if *r == result));
+}
+
+#[test]
+fn initialize_done_carries_the_wallet_ids() {
+    let mut d = descriptor(T::Initialize);
+    d.blockchains = vec![Blockchain::EthSepolia];
+    let mut f = Flow::start(d, key(), NOW).unwrap();
+    assert_eq!(f.blockchains(), [Blockchain::EthSepolia]);
+    assert_eq!(f.state_name(), "EnterNewPin", "unchanged for the user");
+    feed(&mut f, pin(PIN));
+    feed(&mut f, pin(PIN));
+    feed(&mut f, choose("q01"));
+    feed(&mut f, answer("Rex", None));
+    feed(&mut f, choose("q10"));
+    feed(&mut f, answer("2001-02-03", None));
+    feed(&mut f, Event::Acknowledged);
+    let result = ChallengeResult {
+        wallet_ids: vec!["w-1".into()],
+        ..Default::default()
+    };
+    feed(
+        &mut f,
+        Event::StepAccepted(StepResult {
+            challenge_id: CHALLENGE_ID.into(),
+            step: Step::Complete,
+            status: ChallengeStatus::Complete,
+            verified_steps: vec![Step::Complete],
+            result: Some(result.clone()),
+        }),
+    );
+    assert!(matches!(f.screen(), Screen::Done { result: Some(ref r), .. } if *r == result));
+}
+
+#[test]
+fn rejected_while_working_is_refused_busy() {
     let mut f = at_submitting(T::SignMessage);
-    feed(&mut f, rejected(ErrorCode::PinLocked, Some(0), None));
-    assert!(matches!(
-        f.screen(),
-        Screen::Locked {
-            code: ErrorCode::PinLocked,
-            until: None,
-            until_unix: None,
-            ..
-        }
-    ));
+    assert_eq!(
+        f.process_event(Event::Rejected, NOW, &rng()),
+        Err(FlowError::Busy)
+    );
 }
 
 // ---------------------------------------------------------------- completion, failures
@@ -962,6 +1284,7 @@ fn server_rejection_other_than_guesses_ends_failed_with_its_code() {
             at_verifying_answers(),
             at_submitting(T::Initialize),
             at_submitting(T::SignMessage),
+            at_submitting(T::CreateWallet),
         ];
         for f in &mut flows {
             feed(f, rejected(code, None, None));
@@ -1015,6 +1338,9 @@ fn cancel_in_every_non_final_state_ends_cancelled_and_emits_cancel() {
         start(T::RestorePin),
         at_verifying_answers(),
         start(T::SignMessage),
+        start(T::SignTypedData),
+        start(T::CreateWallet),
+        at_submitting(T::SignTransaction),
         at_submitting(T::SetPin),
     ];
     let mut interrupted = at_submitting(T::SetPin);
@@ -1082,6 +1408,7 @@ fn reply_for_another_challenge_or_step_is_refused_and_keeps_waiting() {
         step: Step::CurrentPin,
         status: ChallengeStatus::InProgress,
         verified_steps: vec![],
+        result: None,
     });
     assert_eq!(
         f.process_event(other, NOW, &rng()),
@@ -1121,6 +1448,8 @@ fn event_that_does_not_fit_the_screen_is_refused_and_keeps_state() {
         (at_choose(T::Initialize), pin(PIN)),
         (start(T::RestorePin), pin(PIN)),
         (start(T::SignMessage), pin(PIN)),
+        (start(T::SetPin), Event::Rejected),
+        (at_review(T::Initialize), Event::Rejected),
         (at_review(T::Initialize), answer("Rex", None)),
     ];
     for (mut f, e) in table {

@@ -149,6 +149,27 @@ error_codes! {
     /// The identical envelope is still being processed (a resend overtook the first copy);
     /// resend the same envelope after a short wait (the reply carries `Retry-After`).
     StepInProgress = 155816, 409, "This step is still being processed; retry shortly.";
+    /// The blockchain is not one Latchkey supports (see `Blockchain`).
+    UnknownBlockchain = 155817, 400, "The blockchain is not supported.";
+    /// Only `EOA` wallets are supported (`SCA` is known but refused).
+    UnsupportedAccountType = 155818, 400, "The account type is not supported; use EOA.";
+    /// No such wallet for this user (also for another user's wallet: nothing tells it exists).
+    WalletNotFound = 155819, 404, "Wallet not found.";
+    /// A hex string is malformed (no `0x`, odd length, not hex digits).
+    MalformedHex = 155820, 400, "The hex string is malformed.";
+    /// The typed data is not valid EIP-712 (types, primary type, domain or message).
+    InvalidTypedData = 155821, 400, "The typed data is not valid EIP-712.";
+    /// The transaction's chain id does not belong to the wallet's blockchain.
+    ChainIdMismatch = 155822, 400, "The chain id does not match the wallet's blockchain.";
+    /// A transaction field is missing or invalid.
+    InvalidTransaction = 155823, 400, "A transaction field is missing or invalid.";
+    /// The message to sign is larger than the server accepts.
+    MessageTooLarge = 155824, 400, "The message to sign is too large.";
+    /// The review digest sent with the PIN does not match the request stored with the
+    /// challenge ("what you see is what you sign"); nothing was signed.
+    ReviewDigestMismatch = 155825, 409, "What was reviewed differs from what would be signed; nothing was signed.";
+    /// The user rejected the signature request on the review screen; nothing was signed.
+    UserRejected = 155826, 400, "The user rejected the signature request.";
 }
 
 impl fmt::Display for ErrorCode {

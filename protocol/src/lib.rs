@@ -12,7 +12,9 @@ mod openapi;
 pub mod pin;
 pub mod questions;
 pub mod secret;
+#[macro_use]
 pub mod wire;
+pub mod wallet;
 
 pub use codes::ErrorCode;
 pub use envelope::{EnvelopeContext, EnvelopeError, SessionKey};
@@ -23,4 +25,5 @@ pub use messages::{
 pub use pin::{PinPolicy, PinRejection};
 pub use questions::{default_catalogue, AnswerRejection, Question, QuestionPolicy};
 pub use secret::Secret;
+pub use wallet::*;
 pub use wire::*;

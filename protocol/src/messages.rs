@@ -4,6 +4,7 @@
 use crate::pin::PinPolicy;
 use crate::questions::{Question, QuestionPolicy};
 use crate::secret::Secret;
+use crate::wallet::{Blockchain, ChallengeResult, WalletRef};
 use crate::wire::{ChallengeStatus, ChallengeType};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
@@ -134,9 +135,22 @@ pub struct ChallengeDescriptor {
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(required = true))]
     pub hints: Vec<Option<String>>,
-    /// What is being authorised (SIGN_MESSAGE).
+    /// Legacy (before wallets): the text a SIGN_MESSAGE "authorised". The SDK no longer reads
+    /// it; `signRequest` says what is signed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+    /// The signing wallet (SIGN_MESSAGE, SIGN_TYPEDDATA, SIGN_TRANSACTION).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wallet: Option<WalletRef>,
+    /// What will be signed (SIGN_*): the canonical JSON text the server stored when the
+    /// challenge was created, as a string so its bytes are unambiguous. The SDK decodes it for
+    /// the review screen and sends [`review_digest`](crate::review_digest) of exactly this
+    /// string with the PIN. Shapes: see `docs/wallets.md`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sign_request: Option<String>,
+    /// The blockchains wallets will be created on (CREATE_WALLET, INITIALIZE with wallets).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub blockchains: Vec<Blockchain>,
     /// Wrong PINs still allowed before a lock.
     pub pin_attempts_left: u32,
     /// Wrong answer sets still allowed before a lock.
@@ -171,6 +185,10 @@ pub struct StepResult {
     pub status: ChallengeStatus,
     /// Steps verified so far.
     pub verified_steps: Vec<Step>,
+    /// What the challenge produced, when the step completed it (signature, signed
+    /// transaction, wallet ids).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<ChallengeResult>,
 }
 
 /// One answered question inside a sealed payload.
@@ -195,7 +213,8 @@ pub struct AnswerEntry {
 /// | INITIALIZE / `COMPLETE` | `newPin`, `answers` (with hints), `acknowledged: true` |
 /// | SET_PIN, CHANGE_PIN, RESTORE_PIN / `COMPLETE` | `newPin` |
 /// | SET_SECURITY_QUESTIONS / `COMPLETE` | `answers` (with hints), `acknowledged: true` |
-/// | SIGN_MESSAGE / `COMPLETE` | `pin` |
+/// | SIGN_MESSAGE, SIGN_TYPEDDATA, SIGN_TRANSACTION / `COMPLETE` | `pin`, `reviewDigest` |
+/// | CREATE_WALLET / `COMPLETE` | `pin` |
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StepPayload {
@@ -211,6 +230,9 @@ pub struct StepPayload {
     /// The user acknowledged that a lost PIN plus lost answers means a lost wallet.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub acknowledged: Option<bool>,
+    /// SIGN_*: [`review_digest`](crate::review_digest) of the `signRequest` the user reviewed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review_digest: Option<String>,
 }
 
 #[cfg(test)]
@@ -237,5 +259,83 @@ mod tests {
         assert!(!format!("{p:?}").contains("135790"));
         let back: StepPayload = serde_json::from_str(&j).unwrap();
         assert_eq!(back, p);
+        let p = StepPayload {
+            pin: Some(Secret::from_str_copy("135790")),
+            review_digest: Some("ab".repeat(32)),
+            ..Default::default()
+        };
+        let j = serde_json::to_string(&p).unwrap();
+        assert_eq!(
+            j,
+            format!(r#"{{"pin":"135790","reviewDigest":"{}"}}"#, "ab".repeat(32))
+        );
+        assert_eq!(serde_json::from_str::<StepPayload>(&j).unwrap(), p);
+    }
+
+    #[test]
+    fn descriptor_wallet_fields_round_trip_and_default() {
+        let d = ChallengeDescriptor {
+            challenge_id: "c".into(),
+            challenge_type: ChallengeType::SignTransaction,
+            status: ChallengeStatus::InProgress,
+            protocol_version: PROTOCOL_VERSION,
+            expires_at: "2030-01-01T00:00:00Z".into(),
+            pin_policy: PinPolicy::default(),
+            question_policy: QuestionPolicy::default(),
+            catalogue: vec![],
+            questions: vec![],
+            hints: vec![],
+            message: None,
+            wallet: Some(WalletRef {
+                id: "w".into(),
+                address: "0xCD2a3d9F938E13CD947Ec05AbC7FE734Df8DD826".into(),
+                blockchain: Blockchain::EthSepolia,
+            }),
+            sign_request: Some(r#"{"kind":"MESSAGE","message":"hi"}"#.into()),
+            blockchains: vec![Blockchain::Base, Blockchain::Unknown("FUTURE-CHAIN".into())],
+            pin_attempts_left: 3,
+            answer_attempts_left: 3,
+            verified_steps: vec![],
+        };
+        let v = serde_json::to_value(&d).unwrap();
+        assert_eq!(v["type"], "SIGN_TRANSACTION");
+        assert_eq!(v["wallet"]["blockchain"], "ETH-SEPOLIA");
+        assert!(v["signRequest"].is_string());
+        assert_eq!(v["blockchains"][1], "FUTURE-CHAIN");
+        let back: ChallengeDescriptor = serde_json::from_value(v.clone()).unwrap();
+        assert_eq!(back, d);
+        // A descriptor from an older server (no wallet fields) still decodes.
+        let mut old = v;
+        let o = old.as_object_mut().unwrap();
+        o.remove("wallet");
+        o.remove("signRequest");
+        o.remove("blockchains");
+        let back: ChallengeDescriptor = serde_json::from_value(old).unwrap();
+        assert!(
+            back.wallet.is_none() && back.sign_request.is_none() && back.blockchains.is_empty()
+        );
+    }
+
+    #[test]
+    fn step_result_carries_the_result() {
+        let r = StepResult {
+            challenge_id: "c".into(),
+            step: Step::Complete,
+            status: ChallengeStatus::Complete,
+            verified_steps: vec![Step::Complete],
+            result: Some(ChallengeResult {
+                signed_transaction: Some("0x02f8".into()),
+                tx_hash: Some(format!("0x{}", "1".repeat(64))),
+                ..Default::default()
+            }),
+        };
+        let j = serde_json::to_string(&r).unwrap();
+        assert!(j.contains(r#""signedTransaction":"0x02f8""#), "{j}");
+        assert_eq!(serde_json::from_str::<StepResult>(&j).unwrap(), r);
+        let old: StepResult = serde_json::from_str(
+            r#"{"challengeId":"c","step":"COMPLETE","status":"COMPLETE","verifiedSteps":[]}"#,
+        )
+        .unwrap();
+        assert_eq!(old.result, None);
     }
 }

@@ -4,6 +4,7 @@
 //! `Unknown` variant instead of failing.
 
 use crate::codes::ErrorCode;
+use crate::wallet::ChallengeResult;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 
@@ -99,8 +100,14 @@ wire_enum! {
         SetSecurityQuestions = "SET_SECURITY_QUESTIONS",
         /// Set a new PIN after answering the security questions.
         RestorePin = "RESTORE_PIN",
-        /// Authorise a message with the PIN.
+        /// Sign a message (EIP-191 `personal_sign`) with a wallet, after review and the PIN.
         SignMessage = "SIGN_MESSAGE",
+        /// Create wallets on more blockchains, after the PIN.
+        CreateWallet = "CREATE_WALLET",
+        /// Sign EIP-712 typed data with a wallet, after review and the PIN.
+        SignTypedData = "SIGN_TYPEDDATA",
+        /// Sign an EIP-1559 transaction with a wallet (not broadcast), after review and the PIN.
+        SignTransaction = "SIGN_TRANSACTION",
     }
 }
 
@@ -232,6 +239,9 @@ pub struct Challenge {
     /// Error text when FAILED or EXPIRED.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_message: Option<String>,
+    /// What the challenge produced, once COMPLETE (signature, signed transaction, wallet ids).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<ChallengeResult>,
 }
 
 /// `POST /v1/users` body.
@@ -276,17 +286,6 @@ impl fmt::Debug for UserTokenResponse {
 pub struct IdempotentRequest {
     /// A UUID chosen by the caller; a repeated key returns the original reply.
     pub idempotency_key: String,
-}
-
-/// Body of `POST /v1/user/sign/message`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "camelCase")]
-pub struct SignMessageRequest {
-    /// A UUID chosen by the caller; a repeated key returns the original reply.
-    pub idempotency_key: String,
-    /// The text shown to the user for authorisation.
-    pub message: String,
 }
 
 /// Reply of every challenge-creating call.
@@ -349,6 +348,9 @@ pub struct ChallengeNotification {
     /// Error text when FAILED or EXPIRED.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_message: Option<String>,
+    /// What the challenge produced, once COMPLETE (signature, signed transaction, wallet ids).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<ChallengeResult>,
 }
 
 /// A signed webhook notification body.

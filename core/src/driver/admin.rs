@@ -5,8 +5,10 @@
 use super::http::{Auth, Retry};
 use super::{outcome, path_segment, Client, ClientConfig, LatchkeyError};
 use latchkey_protocol::{
-    ChallengeIdResponse, ChallengeType, CreateUserRequest, ErrorCode, IdempotentRequest,
-    SignMessageRequest, User, UserTokenRequest, UserTokenResponse,
+    AccountType, Blockchain, ChallengeIdResponse, ChallengeType, CreateUserRequest,
+    CreateWalletRequest, ErrorCode, IdempotentRequest, InitializeRequest, SignMessageRequest,
+    SignTransactionRequest, SignTypedDataRequest, User, UserTokenRequest, UserTokenResponse,
+    Wallet, WalletList,
 };
 use reqwest::Method;
 use serde::de::DeserializeOwned;
@@ -87,7 +89,9 @@ impl AdminClient {
 
     /// Creates a challenge of `challenge_type` for the user of `user_token` and returns its
     /// id. The same `idempotency_key` (see [`new_idempotency_key`]) returns the same challenge.
-    /// For SIGN_MESSAGE use [`AdminClient::create_sign_message`].
+    /// Signing challenges, CREATE_WALLET and INITIALIZE with wallets have their own calls
+    /// ([`AdminClient::create_sign_message`], [`AdminClient::create_wallet_challenge`],
+    /// [`AdminClient::create_initialize_with_wallets`], ...).
     pub async fn create_challenge(
         &self,
         user_token: &str,
@@ -95,7 +99,7 @@ impl AdminClient {
         idempotency_key: &str,
     ) -> Result<String, LatchkeyError> {
         let (method, path) = match challenge_type {
-            ChallengeType::Initialize => (Method::POST, "/v1/user/initialize"),
+            ChallengeType::Initialize => (Method::POST, PATH_INITIALIZE),
             ChallengeType::SetPin => (Method::POST, "/v1/user/pin"),
             ChallengeType::ChangePin => (Method::PUT, "/v1/user/pin"),
             ChallengeType::RestorePin => (Method::POST, "/v1/user/pin/restore"),
@@ -116,24 +120,94 @@ impl AdminClient {
         Ok(r.challenge_id)
     }
 
-    /// Creates a SIGN_MESSAGE challenge (the user authorises `message` with the PIN).
+    /// `POST /v1/user/initialize` with wallets: an INITIALIZE challenge that, when it
+    /// completes, creates one key for the user and one wallet per blockchain (same address on
+    /// every EVM chain). `account_type` `None` means EOA. Errors: 155106 already initialized,
+    /// 155817 unknown blockchain, 155818 account type other than EOA.
+    pub async fn create_initialize_with_wallets(
+        &self,
+        user_token: &str,
+        blockchains: &[Blockchain],
+        account_type: Option<AccountType>,
+        idempotency_key: &str,
+    ) -> Result<String, LatchkeyError> {
+        let body = InitializeRequest {
+            idempotency_key: idempotency_key.to_owned(),
+            blockchains: blockchains.to_vec(),
+            account_type,
+        };
+        self.create_with(PATH_INITIALIZE, user_token, &body).await
+    }
+
+    /// `POST /v1/user/wallets`: a CREATE_WALLET challenge (the user enters the PIN; the
+    /// server then creates one wallet per blockchain with the user's key). Errors: 155110 no
+    /// PIN, 155817, 155818.
+    pub async fn create_wallet_challenge(
+        &self,
+        user_token: &str,
+        blockchains: &[Blockchain],
+        account_type: Option<AccountType>,
+        idempotency_key: &str,
+    ) -> Result<String, LatchkeyError> {
+        let body = CreateWalletRequest {
+            idempotency_key: idempotency_key.to_owned(),
+            blockchains: blockchains.to_vec(),
+            account_type,
+        };
+        self.create_with(PATH_CREATE_WALLET, user_token, &body)
+            .await
+    }
+
+    /// `POST /v1/user/sign/message`: a SIGN_MESSAGE challenge (EIP-191 `personal_sign`; the
+    /// user reviews the message, then enters the PIN). Errors: 155819 unknown wallet (also
+    /// another user's), 155820 bad hex, 155824 too large, 155110 no PIN.
     pub async fn create_sign_message(
         &self,
         user_token: &str,
-        message: &str,
-        idempotency_key: &str,
+        request: &SignMessageRequest,
     ) -> Result<String, LatchkeyError> {
-        let body = SignMessageRequest {
-            idempotency_key: idempotency_key.to_owned(),
-            message: message.to_owned(),
-        };
+        self.create_with(PATH_SIGN_MESSAGE, user_token, request)
+            .await
+    }
+
+    /// `POST /v1/user/sign/typedData`: a SIGN_TYPEDDATA challenge (EIP-712). Errors: 155819,
+    /// 155821 not valid EIP-712, 155110.
+    pub async fn create_sign_typed_data(
+        &self,
+        user_token: &str,
+        request: &SignTypedDataRequest,
+    ) -> Result<String, LatchkeyError> {
+        self.create_with(PATH_SIGN_TYPED_DATA, user_token, request)
+            .await
+    }
+
+    /// `POST /v1/user/sign/transaction`: a SIGN_TRANSACTION challenge (EIP-1559, signed but
+    /// not broadcast). Errors: 155819, 155822 chain id not the wallet's, 155823 missing or
+    /// invalid field, 155820 bad hex, 155110.
+    pub async fn create_sign_transaction(
+        &self,
+        user_token: &str,
+        request: &SignTransactionRequest,
+    ) -> Result<String, LatchkeyError> {
+        self.create_with(PATH_SIGN_TRANSACTION, user_token, request)
+            .await
+    }
+
+    /// `GET /v1/users/{userId}/wallets`: a user's wallets (developer API).
+    pub async fn list_user_wallets(&self, user_id: &str) -> Result<Vec<Wallet>, LatchkeyError> {
+        let path = format!("/v1/users/{}/wallets", encode_segment(user_id));
+        let l: WalletList = self.send::<(), _>(Method::GET, &path, None, None).await?;
+        Ok(l.wallets)
+    }
+
+    async fn create_with<B: Serialize>(
+        &self,
+        path: &str,
+        user_token: &str,
+        body: &B,
+    ) -> Result<String, LatchkeyError> {
         let r: ChallengeIdResponse = self
-            .send(
-                Method::POST,
-                "/v1/user/sign/message",
-                Some(user_token),
-                Some(&body),
-            )
+            .send(Method::POST, path, Some(user_token), Some(body))
             .await?;
         Ok(r.challenge_id)
     }
@@ -166,6 +240,12 @@ impl AdminClient {
         outcome(out)
     }
 }
+
+const PATH_INITIALIZE: &str = "/v1/user/initialize";
+const PATH_CREATE_WALLET: &str = "/v1/user/wallets";
+const PATH_SIGN_MESSAGE: &str = "/v1/user/sign/message";
+const PATH_SIGN_TYPED_DATA: &str = "/v1/user/sign/typedData";
+const PATH_SIGN_TRANSACTION: &str = "/v1/user/sign/transaction";
 
 /// Percent-encodes a path segment (user ids may hold any printable character).
 fn encode_segment(s: &str) -> String {

@@ -195,7 +195,11 @@ impl From<FlowError> for LatchkeyError {
                 }
             }
             FlowError::NotActive(ChallengeStatus::Expired) => LatchkeyError::ChallengeExpired,
-            FlowError::InvalidDescriptor(_) | FlowError::NotActive(_) => LatchkeyError::Server {
+            // The server sent something this run cannot use (a descriptor or a signRequest it
+            // cannot show): report it with its code; nothing was sent.
+            FlowError::InvalidDescriptor(_)
+            | FlowError::NotActive(_)
+            | FlowError::InvalidSignRequest(_) => LatchkeyError::Server {
                 code: e.code(),
                 message: e.to_string(),
                 attempts_left: None,
@@ -264,5 +268,12 @@ mod tests {
             LatchkeyError::from(FlowError::UnsupportedProtocolVersion(9)),
             LatchkeyError::Unsupported { .. }
         ));
+        let e = LatchkeyError::from(FlowError::InvalidSignRequest(crate::ReviewError {
+            code: ErrorCode::InvalidTypedData,
+            reason: "types is missing".into(),
+        }));
+        assert!(matches!(e, LatchkeyError::Server { .. }), "{e}");
+        assert_eq!(e.code(), ErrorCode::InvalidTypedData);
+        assert!(e.to_string().contains("types is missing"), "{e}");
     }
 }

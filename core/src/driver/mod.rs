@@ -37,7 +37,9 @@ pub use error::LatchkeyError;
 pub use run::{ChallengeRun, Input};
 
 use http::{Auth, Outcome, Retry, Transport};
-use latchkey_protocol::{Challenge, ChallengeDescriptor, SessionKey};
+use latchkey_protocol::{
+    Challenge, ChallengeDescriptor, SessionKey, Wallet, WalletList, WalletReply,
+};
 use reqwest::Method;
 use serde::Deserialize;
 use std::fmt;
@@ -230,6 +232,20 @@ impl Session {
     pub async fn challenges(&self) -> Result<Vec<Challenge>, LatchkeyError> {
         let l: ChallengeList = self.get("/v1/user/challenges").await?;
         Ok(l.challenges)
+    }
+
+    /// The user's wallets (`GET /v1/wallets`), oldest first.
+    pub async fn wallets(&self) -> Result<Vec<Wallet>, LatchkeyError> {
+        let l: WalletList = self.get("/v1/wallets").await?;
+        Ok(l.wallets)
+    }
+
+    /// One of the user's wallets (`GET /v1/wallets/{id}`). Another user's wallet is 155819,
+    /// exactly like one that does not exist.
+    pub async fn wallet(&self, wallet_id: &str) -> Result<Wallet, LatchkeyError> {
+        let path = format!("/v1/wallets/{}", path_segment(wallet_id)?);
+        let r: WalletReply = self.get(&path).await?;
+        Ok(r.wallet)
     }
 
     pub(crate) fn key(&self) -> &SessionKey {

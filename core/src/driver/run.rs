@@ -5,8 +5,8 @@ use super::{now_unix, outcome, LatchkeyError, Session};
 use crate::flow::{Effect, Event, Flow};
 use crate::screen::Screen;
 use latchkey_protocol::{
-    Challenge, ChallengeDescriptor, ChallengeStatus, ChallengeType, ErrorCode, Secret, StepResult,
-    StepSubmission,
+    Blockchain, CancelChallengeRequest, CancelReason, Challenge, ChallengeDescriptor,
+    ChallengeStatus, ChallengeType, ErrorCode, Secret, StepResult, StepSubmission,
 };
 use reqwest::Method;
 use std::fmt;
@@ -29,9 +29,13 @@ pub enum Input {
         /// Optional hint (setup only); it must not contain the answer.
         hint: Option<String>,
     },
-    /// The warning on [`Screen::Review`] or the message on [`Screen::AuthorizeMessage`] was
-    /// acknowledged.
+    /// The warning on [`Screen::Review`] was acknowledged, or the signature request on
+    /// [`Screen::ReviewSignature`] was approved.
     Acknowledge,
+    /// The signature request on [`Screen::ReviewSignature`] was rejected: the server is told
+    /// (`POST .../cancel` with `{"reason":"USER_REJECTED"}`) and the run ends
+    /// [`Screen::Failed`] with 155826. Nothing is signed.
+    Reject,
 }
 
 impl Input {
@@ -41,6 +45,7 @@ impl Input {
             Input::ChooseQuestion(id) => Event::QuestionChosen(id),
             Input::Answer { answer, hint } => Event::AnswerGiven { answer, hint },
             Input::Acknowledge => Event::Acknowledged,
+            Input::Reject => Event::Rejected,
         }
     }
 }
@@ -61,6 +66,7 @@ pub struct ChallengeRun {
     session: Session,
     challenge_id: String,
     challenge_type: ChallengeType,
+    blockchains: Vec<Blockchain>,
     flow: Mutex<Flow>,
     screen: watch::Sender<Screen>,
     cancel_requested: AtomicBool,
@@ -116,6 +122,7 @@ impl ChallengeRun {
         Ok(ChallengeRun {
             challenge_id: flow.challenge_id().to_owned(),
             challenge_type: flow.challenge_type().clone(),
+            blockchains: flow.blockchains().to_vec(),
             session,
             flow: Mutex::new(flow),
             screen,
@@ -132,6 +139,12 @@ impl ChallengeRun {
     /// The challenge type.
     pub fn challenge_type(&self) -> ChallengeType {
         self.challenge_type.clone()
+    }
+
+    /// The blockchains wallets will be created on (CREATE_WALLET, INITIALIZE with wallets);
+    /// empty otherwise. Not secret: show them with the PIN screen.
+    pub fn blockchains(&self) -> Vec<Blockchain> {
+        self.blockchains.clone()
     }
 
     /// What to draw now.
@@ -244,6 +257,7 @@ impl ChallengeRun {
             match effect {
                 Effect::SubmitStep(sub) => self.send_step(flow, sub).await,
                 Effect::Cancel => self.notify_server_cancel().await,
+                Effect::CancelWithReason(r) => self.notify_server_cancel_with(Some(r)).await,
             }
         }
         Ok(flow.screen())
@@ -325,13 +339,21 @@ impl ChallengeRun {
 
     /// `POST .../cancel`, best effort, bounded by the request timeout.
     async fn notify_server_cancel(&self) {
+        self.notify_server_cancel_with(None).await
+    }
+
+    /// `POST .../cancel` with `{"reason": ...}` when given, best effort, bounded by the
+    /// request timeout.
+    async fn notify_server_cancel_with(&self, reason: Option<CancelReason>) {
         let t = self.session.transport();
         let path = format!("/v1/user/challenges/{}/cancel", self.challenge_id);
+        let body = reason
+            .and_then(|r| serde_json::to_vec(&CancelChallengeRequest { reason: Some(r) }).ok());
         let call = t.call::<Challenge>(
             Method::POST,
             &path,
             Auth::User(self.session.token()),
-            None,
+            body.as_deref(),
             Retry::Standard,
         );
         let _ = tokio::time::timeout(t.config.request_timeout, async { outcome(call.await) }).await;

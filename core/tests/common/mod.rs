@@ -4,9 +4,9 @@
 use latchkey_core::{Effect, Event, Flow, Screen};
 use latchkey_protocol::envelope::open_json;
 use latchkey_protocol::{
-    default_catalogue, ChallengeDescriptor, ChallengeStatus, ChallengeType, EnvelopeContext,
-    ErrorCode, PinPolicy, Question, QuestionKind, QuestionPolicy, Secret, SessionKey, Step,
-    StepPayload, StepResult, StepSubmission, PROTOCOL_VERSION,
+    default_catalogue, Blockchain, ChallengeDescriptor, ChallengeStatus, ChallengeType,
+    EnvelopeContext, ErrorCode, PinPolicy, Question, QuestionKind, QuestionPolicy, Secret,
+    SessionKey, Step, StepPayload, StepResult, StepSubmission, WalletRef, PROTOCOL_VERSION,
 };
 use ring::rand::SystemRandom;
 use std::collections::{BTreeMap, BTreeSet};
@@ -46,7 +46,39 @@ pub fn recovery_questions() -> Vec<Question> {
     ]
 }
 
+pub const WALLET_ADDRESS: &str = "0xCD2a3d9F938E13CD947Ec05AbC7FE734Df8DD826";
+
+/// SIGN_MESSAGE's request: a text message with a memo.
+pub const MESSAGE_REQUEST: &str =
+    r#"{"kind":"MESSAGE","message":"Send 5 USDC to 0xabc","encodedByHex":false,"memo":"login"}"#;
+
+/// SIGN_TYPEDDATA's request: the "Mail" example of the EIP-712 text.
+pub const TYPED_DATA_REQUEST: &str = r#"{"kind":"TYPED_DATA","data":{"types":{"EIP712Domain":[{"name":"name","type":"string"},{"name":"version","type":"string"},{"name":"chainId","type":"uint256"},{"name":"verifyingContract","type":"address"}],"Person":[{"name":"name","type":"string"},{"name":"wallet","type":"address"}],"Mail":[{"name":"from","type":"Person"},{"name":"to","type":"Person"},{"name":"contents","type":"string"}]},"primaryType":"Mail","domain":{"name":"Ether Mail","version":"1","chainId":1,"verifyingContract":"0xCcCCccccCCCCcCCCCCCcCcCccCcCCCcCcccccccC"},"message":{"from":{"name":"Cow","wallet":"0xCD2a3d9F938E13CD947Ec05AbC7FE734Df8DD826"},"to":{"name":"Bob","wallet":"0xbBbBBBBbbBBBbbbBbbBbbbbBBbBbbbbBbBbbBBbB"},"contents":"Hello, Bob!"}},"memo":null}"#;
+
+/// SIGN_TRANSACTION's request: 0.01 ETH on Sepolia.
+pub const TRANSACTION_REQUEST: &str = r#"{"kind":"TRANSACTION","transaction":{"chainId":11155111,"nonce":"0","to":"0xbBbBBBBbbBBBbbbBbbBbbbbBBbBbbbbBbBbbBBbB","value":"10000000000000000","data":"0x","gas":"21000","maxFeePerGas":"30000000000","maxPriorityFeePerGas":"1000000000","accessList":[]},"memo":null}"#;
+
+/// The signing request a descriptor of type `t` carries (`None` for non-signing types).
+pub fn sign_request(t: &ChallengeType) -> Option<&'static str> {
+    match t {
+        ChallengeType::SignMessage => Some(MESSAGE_REQUEST),
+        ChallengeType::SignTypedData => Some(TYPED_DATA_REQUEST),
+        ChallengeType::SignTransaction => Some(TRANSACTION_REQUEST),
+        _ => None,
+    }
+}
+
 pub fn descriptor(t: ChallengeType) -> ChallengeDescriptor {
+    let sign_request = sign_request(&t).map(str::to_owned);
+    let wallet = sign_request.as_ref().map(|_| WalletRef {
+        id: "w-1".into(),
+        address: WALLET_ADDRESS.into(),
+        blockchain: Blockchain::EthSepolia,
+    });
+    let blockchains = match t {
+        ChallengeType::CreateWallet => vec![Blockchain::Base, Blockchain::EvmTestnet],
+        _ => vec![],
+    };
     let (catalogue, questions, hints, message) = match t {
         ChallengeType::Initialize | ChallengeType::SetSecurityQuestions => {
             (default_catalogue(), vec![], vec![], None)
@@ -57,7 +89,6 @@ pub fn descriptor(t: ChallengeType) -> ChallengeDescriptor {
             vec![Some("furry".to_owned()), None],
             None,
         ),
-        ChallengeType::SignMessage => (vec![], vec![], vec![], Some("Send 5 USDC to 0xabc".into())),
         _ => (vec![], vec![], vec![], None),
     };
     ChallengeDescriptor {
@@ -72,6 +103,9 @@ pub fn descriptor(t: ChallengeType) -> ChallengeDescriptor {
         questions,
         hints,
         message,
+        wallet,
+        sign_request,
+        blockchains,
         pin_attempts_left: 5,
         answer_attempts_left: 3,
         verified_steps: vec![],
@@ -107,6 +141,7 @@ pub fn accepted(step: Step, status: ChallengeStatus) -> Event {
         step: step.clone(),
         status,
         verified_steps: vec![step],
+        result: None,
     })
 }
 

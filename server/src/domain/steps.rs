@@ -172,6 +172,7 @@ fn step_result(
         step: step.clone(),
         status,
         verified_steps: verified,
+        result: None,
     }
 }
 

@@ -286,6 +286,7 @@ mod tests {
             correlation_ids: vec![],
             error_code: None,
             error_message: None,
+            result: None,
         })
         .unwrap();
         for k in ch.as_object().unwrap().keys() {
@@ -303,6 +304,9 @@ mod tests {
             questions: vec![],
             hints: vec![],
             message: None,
+            wallet: None,
+            sign_request: None,
+            blockchains: vec![],
             pin_attempts_left: 3,
             answer_attempts_left: 3,
             verified_steps: vec![],

@@ -39,6 +39,7 @@ impl ChallengeRow {
             correlation_ids: vec![],
             error_code: self.error_code.map(|c| ErrorCode::from_code(c as u32)),
             error_message: self.error_message.clone(),
+            result: None,
         }
     }
 }

@@ -38,6 +38,7 @@ pub async fn enqueue(
                 correlation_ids: wire.correlation_ids,
                 error_code: wire.error_code,
                 error_message: wire.error_message,
+                result: wire.result,
             },
             timestamp: rfc3339(now),
             version: 1,
