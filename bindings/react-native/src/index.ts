@@ -12,8 +12,17 @@
  * const run = await session.runChallenge(challengeId);
  * for await (const screen of screens(run)) render(screen);   // elsewhere: submitPin(run, pin)
  * ```
+ *
+ * Signing challenges open on `Screen.ReviewSignature` (what will be signed, decoded by the SDK):
+ * `submitApprove(run)` goes on to the PIN, `submitReject(run)` refuses (nothing is signed).
  */
-import latchkey, { ChallengeRun, Input, LatchkeyError, Screen } from "./generated/latchkey";
+import latchkey, {
+  ChallengeResult,
+  ChallengeRun,
+  Input,
+  LatchkeyError,
+  Screen,
+} from "./generated/latchkey";
 
 export * from "./generated/latchkey";
 export { isTerminal, TERMINAL_SCREEN_TAGS } from "./screens";
@@ -33,6 +42,24 @@ export function submitPin(run: ChallengeRun, pin: string): Promise<Screen> {
 /** Submits an answer (and optional hint) on `Screen.AnswerQuestion`. */
 export function submitAnswer(run: ChallengeRun, answer: string, hint?: string): Promise<Screen> {
   return run.submit(Input.Answer.new({ answer, hint }));
+}
+
+/** Approves the request on `Screen.ReviewSignature`; the next screen asks for the PIN. */
+export function submitApprove(run: ChallengeRun): Promise<Screen> {
+  return run.submit(Input.Acknowledge.new());
+}
+
+/**
+ * Rejects the request on `Screen.ReviewSignature`: nothing is signed, the server is told, and
+ * the run ends `Screen.Failed` with code 155826.
+ */
+export function submitReject(run: ChallengeRun): Promise<Screen> {
+  return run.submit(Input.Reject.new());
+}
+
+/** What a `Screen.Done` produced (signature, signed transaction, wallet ids), else undefined. */
+export function resultOf(screen: Screen): ChallengeResult | undefined {
+  return Screen.Done.instanceOf(screen) ? screen.inner.result : undefined;
 }
 
 /** The 155xxx code of a thrown `LatchkeyError`, or undefined for any other error. */

@@ -1,9 +1,10 @@
 /**
  * The full story through the uniffi-bindgen-react-native bindings, run on Node (napi flavour of
  * the same crate and library; `cargo xtask test-bindings` generates `node/generated/`), against
- * a real `latchkey-server` process on loopback (LATCHKEY_SERVER_BIN): initialize with a PIN and
- * two questions, change the PIN, three wrong PINs lock it, recover with the answers, the new PIN
- * works. Plus errors and the `screens()` helper.
+ * a real `latchkey-server` process on loopback (LATCHKEY_SERVER_BIN): initialize with a PIN,
+ * two questions and a wallet, change the PIN, three wrong PINs lock it, recover with the answers,
+ * the new PIN signs a message with the wallet (review screen, signature result). Plus a rejected
+ * signature, errors and the `screens()` helper.
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
@@ -16,6 +17,7 @@ import { randomUUID } from "node:crypto";
 
 import {
   AdminClient,
+  Blockchain,
   ChallengeStatus,
   ChallengeType,
   Client,
@@ -27,6 +29,7 @@ import {
   PinPurpose,
   QuestionKind,
   Screen,
+  SignatureDetails,
   noop,
   sdkVersion,
   type ChallengeRun,
@@ -129,8 +132,11 @@ async function rejects(p: Promise<unknown>, code: number, variant: (e: unknown) 
 test("full scenario: initialize, change PIN, lock, recover, new PIN works", async () => {
   const a = await account("rn-story");
 
-  // INITIALIZE: an insecure PIN and a mismatch are screens; then PIN + 2 questions.
-  let run = await a.start(ChallengeType.Initialize);
+  // INITIALIZE with a wallet: an insecure PIN and a mismatch are screens; then PIN + 2 questions.
+  let run = await a.session.runChallenge(
+    await a.admin.createInitializeWithWallets(a.token, [Blockchain.EthSepolia], undefined, undefined),
+  );
+  assert.deepEqual(run.blockchains(), [Blockchain.EthSepolia]);
   let s = run.screen();
   assert.ok(Screen.EnterPin.instanceOf(s) && s.inner.purpose === PinPurpose.New, String(s.tag));
   s = await run.submit(pin("123456"));
@@ -139,8 +145,13 @@ test("full scenario: initialize, change PIN, lock, recover, new PIN works", asyn
   s = await run.submit(pin("246801"));
   assert.ok(Screen.EnterPin.instanceOf(s) && s.inner.error?.kind === InputErrorKind.PinMismatch);
   s = await initialize(run, "135790");
-  assert.equal(s.tag, "Done");
+  assert.ok(Screen.Done.instanceOf(s) && s.inner.result?.walletIds.length === 1, String(s.tag));
   assert.equal((await run.waitForResult(5000)).status, ChallengeStatus.Complete);
+  const wallets = await a.session.wallets();
+  assert.equal(wallets.length, 1);
+  const wallet = wallets[0]!;
+  assert.equal(wallet.blockchain, Blockchain.EthSepolia);
+  assert.match(wallet.address, /^0x[0-9a-fA-F]{40}$/);
   await rejects(run.submit(pin("135790")), 155804, (e) => LatchkeyError.InvalidInput.instanceOf(e));
   let u = await a.admin.getUser(a.userId);
   assert.equal(u.pinStatus, CredentialStatus.Enabled);
@@ -189,25 +200,43 @@ test("full scenario: initialize, change PIN, lock, recover, new PIN works", asyn
   assert.equal(u.pinStatus, CredentialStatus.Enabled);
   assert.equal(u.pinDetails.failedAttempts, 0);
 
-  // The new PIN works (watched through screens()); the old one is refused.
-  run = await a.session.runChallenge(await a.admin.createSignMessage(a.token, "Send 5 USDC", undefined));
+  // The new PIN signs with the wallet (watched through screens()); the old one is refused.
+  run = await a.session.runChallenge(
+    await a.admin.createSignMessage(a.token, wallet.id, "Send 5 USDC", false, "memo", undefined),
+  );
   const seen: Screen[] = [];
   const watcher = (async () => {
     for await (const screen of screens<Screen>(run)) seen.push(screen);
   })();
   s = run.screen();
-  assert.ok(Screen.AuthorizeMessage.instanceOf(s) && s.inner.message === "Send 5 USDC");
+  assert.ok(Screen.ReviewSignature.instanceOf(s), String(s.tag));
+  const review = s.inner.review;
+  assert.equal(review.wallet.address, wallet.address);
+  assert.equal(review.memo, "memo");
+  assert.ok(SignatureDetails.Message.instanceOf(review.details) && review.details.inner.text === "Send 5 USDC");
   await run.submit(Input.Acknowledge.new());
   s = await run.submit(pin("246801"));
   assert.ok(Screen.EnterPin.instanceOf(s) && s.inner.error?.kind === InputErrorKind.IncorrectPin && s.inner.attemptsLeft === 2);
-  assert.equal((await run.submit(pin("975310"))).tag, "Done");
+  s = await run.submit(pin("975310"));
+  assert.ok(Screen.Done.instanceOf(s) && /^0x[0-9a-f]{130}$/.test(s.inner.result?.signature ?? ""), String(s.tag));
   await watcher;
-  assert.equal(seen[0]!.tag, "AuthorizeMessage");
+  assert.equal(seen[0]!.tag, "ReviewSignature");
   assert.ok(isTerminal(seen[seen.length - 1]!));
   assert.ok(seen.some((x) => x.tag === "Working"));
   assert.equal((await run.waitForResult(5000)).status, ChallengeStatus.Complete);
   assert.deepEqual(await a.session.pendingChallenges(), []);
   assert.equal((await a.session.challenges()).length, 5);
+
+  // A rejected request signs nothing and fails with 155826.
+  run = await a.session.runChallenge(
+    await a.admin.createSignMessage(a.token, wallet.id, "Approve everything", false, undefined, undefined),
+  );
+  assert.equal(run.screen().tag, "ReviewSignature");
+  s = await run.submit(Input.Reject.new());
+  assert.ok(Screen.Failed.instanceOf(s) && s.inner.code === 155826, String(s.tag));
+  const rejected = await run.waitForResult(5000);
+  assert.equal(rejected.status, ChallengeStatus.Failed);
+  assert.equal(rejected.errorCode, 155826);
 });
 
 test("errors tell the caller what to do", async () => {

@@ -78,10 +78,23 @@ public extension ChallengeRun {
         try await submit(input: .answer(answer: answer, hint: hint))
     }
 
-    /// Acknowledges `.review` or `.authorizeMessage`.
+    /// Acknowledges the warning on `.review`.
     @discardableResult
     func acknowledge() async throws -> Screen {
         try await submit(input: .acknowledge)
+    }
+
+    /// Approves the request on `.reviewSignature`; the next screen asks for the PIN.
+    @discardableResult
+    func approve() async throws -> Screen {
+        try await submit(input: .acknowledge)
+    }
+
+    /// Rejects the request on `.reviewSignature`: nothing is signed, the server is told, and
+    /// the run ends `.failed` with code 155826.
+    @discardableResult
+    func reject() async throws -> Screen {
+        try await submit(input: .reject)
     }
 
     /// The server's final word on the challenge; throws `LatchkeyError.Timeout` after
@@ -89,6 +102,21 @@ public extension ChallengeRun {
     func result(timeout: TimeInterval = 10) async throws -> Challenge {
         let ms = max(0, min(timeout * 1000, Double(UInt32.max)))
         return try await waitForResult(timeoutMs: UInt32(ms))
+    }
+}
+
+public extension Screen {
+    /// What a `.done` screen produced (signature, signed transaction, wallet ids); nil
+    /// otherwise.
+    var challengeResult: ChallengeResult? {
+        if case let .done(_, result) = self { return result }
+        return nil
+    }
+
+    /// The review a `.reviewSignature` screen shows; nil on other screens.
+    var signatureReview: SignatureReview? {
+        if case let .reviewSignature(_, review) = self { return review }
+        return nil
     }
 }
 
