@@ -112,7 +112,8 @@ final class WalletModel {
         await call { run in
             do {
                 return try await run.back()
-            } catch LatchkeyError.InvalidInput {
+            } catch let LatchkeyError.InvalidInput(code, _, _, _) where code == 155_815 {
+                // 155815: no earlier screen; back leaves the challenge.
                 return try await run.cancel()
             }
         }

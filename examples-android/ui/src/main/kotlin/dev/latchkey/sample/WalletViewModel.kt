@@ -140,6 +140,7 @@ class WalletViewModel(
         try {
             f.back()
         } catch (e: LatchkeyException.InvalidInput) {
+            if (e.code != NO_EARLIER_SCREEN) throw e
             f.cancel()
         }
     }
@@ -203,6 +204,11 @@ class WalletViewModel(
 
     /** The screen a call returned (the listener delivers the same one; this avoids waiting for it). */
     private fun show(screen: Screen) = mutableState.update { it.copy(challenge = it.challenge?.copy(screen = screen)) }
+
+    private companion object {
+        /** 155815: the call does not fit the current screen (here: no earlier screen). */
+        const val NO_EARLIER_SCREEN = 155815u
+    }
 
     /** Shows a [LatchkeyException] as a banner: the SDK's code and detail; the variant says what to do. */
     private suspend fun guarded(block: suspend () -> Unit) {
