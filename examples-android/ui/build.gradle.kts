@@ -1,4 +1,6 @@
-// Android build of the `ui` module (the JVM build of the same sources is ui/pom.xml).
+// Android build of the `ui` module (the JVM build of the same sources is ui/pom.xml; its tests,
+// which need the host liblatchkey.so, a server binary and Skia for linux-x64, live in
+// src/jvmTest and run with Maven only).
 plugins {
     id("com.android.library")
     id("org.jetbrains.kotlin.android")
@@ -14,8 +16,6 @@ android {
         sourceCompatibility = JavaVersion.VERSION_17
         targetCompatibility = JavaVersion.VERSION_17
     }
-    // The JVM tests (real server + liblatchkey.so for the host, screenshots) run with Maven.
-    sourceSets["test"].kotlin.srcDirs(emptyList<String>())
 }
 
 kotlin { jvmToolchain(17) }
