@@ -523,7 +523,7 @@ impl Ctx {
                 ))
                 .env("LATCHKEY_SERVER_BIN", &server),
         )?;
-        timer.lap("kotlin: mvn test");
+        timer.lap("kotlin: mvn install (tests + jar)");
 
         // Swift (no toolchain here): checker self-tests, then the checks.
         step("swift: checker self-tests");
