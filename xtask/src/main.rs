@@ -157,7 +157,7 @@ fn run(args: &[String]) -> Result {
         "test-bindings" => ctx.test_bindings(),
         "sample-apps" => {
             let mut timer = Timer::new();
-            let lib = ctx.bindings()?;
+            let lib = ctx.bindings(Features::Admin)?;
             let server = ctx.build_server()?;
             ctx.install_kotlin(&lib)?;
             ctx.react_native(&lib)?;
@@ -169,7 +169,7 @@ fn run(args: &[String]) -> Result {
             Ok(())
         }
         "sample-screenshots" => {
-            let lib = ctx.bindings()?;
+            let lib = ctx.bindings(Features::Admin)?;
             ctx.install_kotlin(&lib)?;
             let out = ctx.root.join(ANDROID_SCREENSHOTS);
             recreate_dir(&out)?;
