@@ -100,6 +100,11 @@ def main():
                 ["server verifications/s (saturated, CURRENT_PIN steps)", f"{sat:.2f}/s",
                  f"{sat / exp:.3f} (>= 0.85)", verdict(sat / exp >= 0.85)],
                 ["  errors / non-200", v.get(f"verify_sat_{db}.errors", "?"), "", ""]]
+        sign = num(v, f"sign_sat_{db}.rps")
+        if sign is not None:
+            rows += [["PIN-gated EIP-191 signatures/s (saturated, SIGN_MESSAGE COMPLETE steps)",
+                      f"{sign:.2f}/s", f"{sign / sat:.3f} of verifications/s", ""],
+                     ["  errors / non-200", v.get(f"sign_sat_{db}.errors", "?"), "", ""]]
         par = num(v, "argon2_parallel_rps")
         if par:
             rows.insert(2, [f"raw Argon2id on {v.get('argon2_parallel_threads')} threads at once (no server)",

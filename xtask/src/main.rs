@@ -54,6 +54,8 @@ const IOS_TARGETS: [&str; 5] = [
     "aarch64-apple-darwin",
     "x86_64-apple-darwin",
 ];
+/// Where `cargo xtask sample-screenshots` writes the Android sample's screenshots.
+const ANDROID_SCREENSHOTS: &str = "docs/screenshots/android";
 /// Android ABIs for the jniLibs.
 const ANDROID_ABIS: [&str; 4] = ["arm64-v8a", "armeabi-v7a", "x86_64", "x86"];
 
@@ -80,8 +82,15 @@ Commands:
                                pip requirements, then pytest (Python scenario), `mvn test`
                                (Kotlin scenario on the JVM), swift-check + checker self-tests,
                                react-native (npm ci, ubrn), strict `tsc --noEmit`,
-                               `g++ -fsyntax-only`, and the scenario on Node (napi, tsx --test).
-                               Each suite starts its own server on 127.0.0.1:0. Prints timings.
+                               `g++ -fsyntax-only`, the scenario on Node (napi, tsx --test), then
+                               sample-apps. Each suite starts its own server on 127.0.0.1:0. Prints timings.
+  sample-apps                  The sample apps' checks (also run by test-bindings): the Android
+                               `ui` module on the JVM (`mvn test`: view-model story against a real
+                               server + screenshots of every screen), the React Native app (strict
+                               `tsc`, `useChallenge` on Node against a real server), the iOS app
+                               (tree-sitter-swift parse).
+  sample-screenshots           Re-render every Android sample screen (light + dark) into
+                               docs/screenshots/android/.
   xcframework                  (macOS + Xcode) build the iOS (device, simulator) and macOS
                                static libraries and bindings/swift/LatchkeyFFI.xcframework.
   android                      (Android NDK + cargo-ndk) build jniLibs for every ABI into
@@ -146,6 +155,28 @@ fn run(args: &[String]) -> Result {
             ctx.swift_check(&lib, &python)
         }
         "test-bindings" => ctx.test_bindings(),
+        "sample-apps" => {
+            let mut timer = Timer::new();
+            let lib = ctx.bindings(Features::Admin)?;
+            let server = ctx.build_server()?;
+            ctx.install_kotlin(&lib)?;
+            ctx.react_native(&lib)?;
+            ctx.react_native_node(&lib)?;
+            let python = ctx.venv()?;
+            timer.lap("library, bindings, server, Kotlin jar, React Native generation, venv");
+            ctx.sample_apps(&lib, &server, &python, &mut timer)?;
+            timer.report();
+            Ok(())
+        }
+        "sample-screenshots" => {
+            let lib = ctx.bindings(Features::Admin)?;
+            ctx.install_kotlin(&lib)?;
+            let out = ctx.root.join(ANDROID_SCREENSHOTS);
+            recreate_dir(&out)?;
+            ctx.android_sample(&lib, None, Some(&out))?;
+            println!("xtask: screenshots written to {}", out.display());
+            Ok(())
+        }
         "xcframework" => ctx.xcframework(),
         "android" => ctx.android(),
         other => Err(format!("unknown command `{other}`; see `cargo xtask help`")),
@@ -580,10 +611,12 @@ impl Ctx {
         timer.lap("python: pytest");
 
         // Kotlin on the JVM (no -q: surefire's "Tests run:" lines stay visible).
-        step("kotlin: mvn test (JVM, host library)");
+        // `install` = the tests + the jar into the local Maven repository (the Android sample's
+        // `ui` module depends on it).
+        step("kotlin: mvn install (JVM tests with the host library, then the jar)");
         run_cmd(
             Command::new("mvn")
-                .args(["-B", "test", "-f"])
+                .args(["-B", "install", "-f"])
                 .arg(self.root.join("bindings/kotlin/pom.xml"))
                 .arg(format!("-Dlatchkey.lib.dir={}", lib_dir.display()))
                 .arg(format!(
@@ -592,7 +625,7 @@ impl Ctx {
                 ))
                 .env("LATCHKEY_SERVER_BIN", &server),
         )?;
-        timer.lap("kotlin: mvn test");
+        timer.lap("kotlin: mvn install (tests + jar)");
 
         // Swift (no toolchain here): checker self-tests, then the checks.
         step("swift: checker self-tests");
@@ -643,8 +676,113 @@ impl Ctx {
         )?;
         timer.lap("react-native: Node scenario");
 
+        self.sample_apps(&lib, &server, &python, &mut timer)?;
+
         timer.report();
         println!("xtask: test-bindings: all checks passed");
+        Ok(())
+    }
+
+    /// `mvn install -DskipTests` of bindings/kotlin (the jar the Android sample depends on).
+    /// Skipped when the installed jar is newer than the library, the hand-written layer and the
+    /// pom (kotlinc on the generated file takes about a minute).
+    fn install_kotlin(&self, lib: &Path) -> Result {
+        let modified = |p: &Path| fs::metadata(p).and_then(|m| m.modified()).ok();
+        let jar = env::var_os("HOME").map(|h| {
+            PathBuf::from(h)
+                .join(".m2/repository/dev/latchkey/latchkey-kotlin/0.1.0/latchkey-kotlin-0.1.0.jar")
+        });
+        let sources = [
+            // The generated file is rewritten on every run; it changes only with the library.
+            lib.to_path_buf(),
+            self.root
+                .join("bindings/kotlin/src/main/kotlin/dev/latchkey/ChallengeFlow.kt"),
+            self.root.join("bindings/kotlin/pom.xml"),
+        ];
+        if let Some(installed) = jar.as_deref().and_then(modified) {
+            if sources
+                .iter()
+                .all(|s| modified(s).is_some_and(|t| t < installed))
+            {
+                step("kotlin: installed jar is up to date");
+                return Ok(());
+            }
+        }
+        step("kotlin: mvn install -DskipTests (jar for the Android sample)");
+        run_cmd(
+            Command::new("mvn")
+                .args(["-B", "-q", "install", "-DskipTests", "-f"])
+                .arg(self.root.join("bindings/kotlin/pom.xml"))
+                .arg(format!(
+                    "-Dlatchkey.lib.dir={}",
+                    lib.parent().ok_or("library has no parent dir")?.display()
+                ))
+                .arg(format!(
+                    "-Dlatchkey.generated.dir={}",
+                    self.root.join("bindings/kotlin/generated").display()
+                )),
+        )
+    }
+
+    /// The Android sample's `ui` module on the JVM: the view-model story against a real server
+    /// and the screenshot test (PNGs into `screenshots`, default its target dir).
+    fn android_sample(
+        &self,
+        lib: &Path,
+        server: Option<&Path>,
+        screenshots: Option<&Path>,
+    ) -> Result {
+        step("android sample: mvn test of examples-android/ui (view model + screenshots)");
+        let mut cmd = Command::new("mvn");
+        cmd.args(["-B", "test", "-f"])
+            .arg(self.root.join("examples-android/ui/pom.xml"))
+            .arg(format!(
+                "-Dlatchkey.lib.dir={}",
+                lib.parent().ok_or("library has no parent dir")?.display()
+            ));
+        if let Some(server) = server {
+            cmd.env("LATCHKEY_SERVER_BIN", server);
+        }
+        if let Some(dir) = screenshots {
+            cmd.arg(format!("-Dlatchkey.screenshots.dir={}", dir.display()))
+                .arg("-Dtest=ScreenshotTest");
+        }
+        run_cmd(&mut cmd)
+    }
+
+    /// The sample apps' checks. Expects what test-bindings builds: the library, the server, the
+    /// Kotlin jar in the local Maven repository, the JSI and napi React Native bindings.
+    fn sample_apps(&self, lib: &Path, server: &Path, python: &Path, timer: &mut Timer) -> Result {
+        self.android_sample(lib, Some(server), None)?;
+        timer.lap("samples: android ui (mvn test)");
+        let rn = self.root.join("examples-react-native");
+        npm_install(&rn)?;
+        step("react-native sample: strict tsc (app, tests)");
+        for project in ["tsconfig.json", "tsconfig.test.json"] {
+            run_cmd(Command::new("npx").current_dir(&rn).args([
+                "--no-install",
+                "tsc",
+                "--noEmit",
+                "-p",
+                project,
+            ]))?;
+        }
+        step("react-native sample: useChallenge on Node (napi) against a real server");
+        run_cmd(
+            Command::new("npx")
+                .current_dir(&rn)
+                .args(["--no-install", "tsx", "--test"])
+                .args(list_files(&rn.join("test"), "ts")?)
+                .env("LATCHKEY_SERVER_BIN", server),
+        )?;
+        timer.lap("samples: react-native (npm, tsc, Node)");
+        step("ios sample: tree-sitter-swift parse of examples-ios");
+        run_cmd(
+            Command::new(python)
+                .arg(self.root.join("bindings/swift/tools/check_swift.py"))
+                .arg(self.root.join("examples-ios")),
+        )?;
+        timer.lap("samples: ios (tree-sitter)");
         Ok(())
     }
 
