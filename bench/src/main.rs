@@ -262,7 +262,7 @@ async fn walk(
                     hint: None,
                 }
             }
-            Screen::Review { .. } | Screen::AuthorizeMessage { .. } => Input::Acknowledge,
+            Screen::Review { .. } | Screen::ReviewSignature { .. } => Input::Acknowledge,
             other => return Err(format!("unexpected screen {other:?}")),
         };
         run.submit(input).await.map_err(err)?;

@@ -8,7 +8,7 @@ use arbitrary::Arbitrary;
 use latchkey_core::{Effect, Event, Flow};
 use latchkey_protocol::envelope::{open_json, EnvelopeContext};
 use latchkey_protocol::{
-    default_catalogue, ChallengeDescriptor, ChallengeStatus, ChallengeType, ErrorCode, PinPolicy,
+    default_catalogue, Blockchain, ChallengeDescriptor, ChallengeResult, WalletRef, ChallengeStatus, ChallengeType, ErrorCode, PinPolicy,
     QuestionPolicy, Secret, SessionKey, Step, StepPayload, StepResult,
 };
 use libfuzzer_sys::fuzz_target;
@@ -37,6 +37,7 @@ enum Ev {
         hint: Option<u8>,
     },
     Ack,
+    Reject,
     Back,
     Cancel,
     Retry,
@@ -44,6 +45,7 @@ enum Ev {
         status: u8,
         step: u8,
         verified: Vec<u8>,
+        result: bool,
     },
     Rejected {
         code: u16,
@@ -72,6 +74,22 @@ fn step(i: u8) -> Step {
     }
 }
 
+/// The `signRequest` the server stores for a signing challenge type.
+fn sign_request(ty: &ChallengeType) -> Option<&'static str> {
+    Some(match ty {
+        ChallengeType::SignMessage => {
+            r#"{"kind":"MESSAGE","message":"Send 5 USDC","encodedByHex":false,"memo":null}"#
+        }
+        ChallengeType::SignTypedData => {
+            r#"{"kind":"TYPED_DATA","data":{"types":{"EIP712Domain":[{"name":"name","type":"string"},{"name":"chainId","type":"uint256"}],"Mail":[{"name":"to","type":"address"},{"name":"contents","type":"string"}]},"primaryType":"Mail","domain":{"name":"Ether Mail","chainId":1},"message":{"to":"0xbBbBBBBbbBBBbbbBbbBbbbbBBbBbbbbBbBbbBBbB","contents":"Hello, Bob!"}},"memo":"m"}"#
+        }
+        ChallengeType::SignTransaction => {
+            r#"{"kind":"TRANSACTION","transaction":{"chainId":11155111,"nonce":"0","to":"0x3535353535353535353535353535353535353535","value":"1000000000000000","data":"0x","gas":"21000","maxFeePerGas":"2000000000","maxPriorityFeePerGas":"1000000000","accessList":[]},"memo":null}"#
+        }
+        _ => return None,
+    })
+}
+
 fn code(n: u16) -> ErrorCode {
     const CODES: &[u32] = &[
         155112, 155115, 155119, 155120, 155121, 155104, 155103, 155105, 155804, 155805, 155806,
@@ -93,6 +111,9 @@ fuzz_target!(|input: Input| {
         ChallengeType::SetSecurityQuestions,
         ChallengeType::RestorePin,
         ChallengeType::SignMessage,
+        ChallengeType::CreateWallet,
+        ChallengeType::SignTypedData,
+        ChallengeType::SignTransaction,
     ];
     let ty = types[usize::from(input.kind) % types.len()].clone();
     let cat = default_catalogue();
@@ -122,7 +143,18 @@ fuzz_target!(|input: Input| {
         } else {
             vec![]
         },
-        message: (ty == ChallengeType::SignMessage).then(|| "Send 5 USDC".into()),
+        message: None,
+        wallet: sign_request(&ty).map(|_| WalletRef {
+            id: "w-1".into(),
+            address: "0xCD2a3d9F938E13CD947Ec05AbC7FE734Df8DD826".into(),
+            blockchain: Blockchain::EthSepolia,
+        }),
+        sign_request: sign_request(&ty).map(str::to_owned),
+        blockchains: if ty == ChallengeType::CreateWallet {
+            vec![Blockchain::EthSepolia, Blockchain::Base]
+        } else {
+            vec![]
+        },
         pin_attempts_left: u32::from(input.attempts.0 % 5),
         answer_attempts_left: u32::from(input.attempts.1 % 5),
         verified_steps: input.verified.iter().take(3).map(|&v| step(v)).collect(),
@@ -156,6 +188,7 @@ fuzz_target!(|input: Input| {
                 }
             }
             Ev::Ack => Event::Acknowledged,
+            Ev::Reject => Event::Rejected,
             Ev::Back => Event::Back,
             Ev::Cancel => Event::Cancel,
             Ev::Retry => Event::Retry,
@@ -163,6 +196,7 @@ fuzz_target!(|input: Input| {
                 status,
                 step: s,
                 verified,
+                result,
             } => {
                 let statuses = [
                     ChallengeStatus::InProgress,
@@ -186,6 +220,10 @@ fuzz_target!(|input: Input| {
                     },
                     status: statuses[usize::from(status) % statuses.len()].clone(),
                     verified_steps: verified.iter().take(3).map(|&v| step(v)).collect(),
+                    result: result.then(|| ChallengeResult {
+                        signature: Some(format!("0x{}1b", "ab".repeat(64))),
+                        ..Default::default()
+                    }),
                 })
             }
             Ev::Rejected {

@@ -30,7 +30,7 @@ fuzz_target!(|data: &[u8]| {
     let Some((&which, json)) = data.split_first() else {
         return;
     };
-    match which % 28 {
+    match which % 38 {
         0 => roundtrip::<User>(json),
         1 => roundtrip::<Challenge>(json),
         2 => roundtrip::<ErrorBody>(json),
@@ -67,6 +67,21 @@ fuzz_target!(|data: &[u8]| {
             roundtrip::<DataEnvelope<ChallengeDescriptor>>(json);
             roundtrip::<DataEnvelope<StepResult>>(json);
             roundtrip::<DataEnvelope<Challenge>>(json);
+        }
+        27 => roundtrip::<Wallet>(json),
+        28 => roundtrip::<WalletRef>(json),
+        29 => roundtrip::<WalletList>(json),
+        30 => roundtrip::<ChallengeResult>(json),
+        31 => roundtrip::<InitializeRequest>(json),
+        32 => roundtrip::<CreateWalletRequest>(json),
+        33 => roundtrip::<SignTypedDataRequest>(json),
+        34 => roundtrip::<SignTransactionRequest>(json),
+        35 => roundtrip::<CancelChallengeRequest>(json),
+        36 => {
+            roundtrip::<Blockchain>(json);
+            roundtrip::<AccountType>(json);
+            roundtrip::<WalletState>(json);
+            roundtrip::<CancelReason>(json);
         }
         _ => decode_only::<Secret>(json),
     }

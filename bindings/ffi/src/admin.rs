@@ -5,8 +5,9 @@
 //! `udl/latchkey.udl`.
 
 use crate::runtime::{on_runtime, runtime};
-use crate::{ChallengeType, ClientConfig, LatchkeyError};
+use crate::{AccountType, Blockchain, ChallengeType, ClientConfig, LatchkeyError, Wallet};
 use latchkey_core as lk;
+use latchkey_protocol as proto;
 use tokio::runtime::Runtime;
 use zeroize::Zeroizing;
 
@@ -155,7 +156,8 @@ impl AdminClient {
         .await
     }
 
-    /// Creates a challenge of `challenge_type` (not SIGN_MESSAGE) for the user of `user_token`
+    /// Creates a challenge of `challenge_type` (INITIALIZE without wallets, SET_PIN,
+    /// CHANGE_PIN, SET_SECURITY_QUESTIONS, RESTORE_PIN; the others have their own calls) for the user of `user_token`
     /// and returns its id. The same `idempotency_key` returns the same challenge; null picks a
     /// new random key.
     pub async fn create_challenge(
@@ -181,20 +183,165 @@ impl AdminClient {
         .await
     }
 
-    /// Creates a SIGN_MESSAGE challenge (the user authorises `message` with the PIN) and returns
-    /// its id.
+    /// Creates an INITIALIZE challenge that, when it completes, also creates one wallet per
+    /// blockchain (one key, the same address on every EVM chain) and returns its id.
+    /// `account_type` null means EOA. Throws `Server` with 155106 (already initialized), 155817
+    /// (unknown blockchain) or 155818 (account type not EOA).
+    pub async fn create_initialize_with_wallets(
+        &self,
+        user_token: String,
+        blockchains: Vec<Blockchain>,
+        account_type: Option<AccountType>,
+        idempotency_key: Option<String>,
+    ) -> Result<String, LatchkeyError> {
+        let a = self.inner.clone();
+        let chains = blockchains_to_core(blockchains)?;
+        let account_type = account_type_to_core(account_type)?;
+        let token = Zeroizing::new(user_token);
+        on_runtime(self.rt, async move {
+            let key = idempotency_key.unwrap_or_else(lk::new_idempotency_key);
+            Ok(
+                a.create_initialize_with_wallets(&token, &chains, account_type, &key)
+                    .await?,
+            )
+        })
+        .await
+    }
+
+    /// Creates a CREATE_WALLET challenge (the user enters the PIN; then one wallet per
+    /// blockchain is created with the user's key) and returns its id. Throws `Server` with
+    /// 155110 (no PIN), 155817 or 155818.
+    pub async fn create_wallet_challenge(
+        &self,
+        user_token: String,
+        blockchains: Vec<Blockchain>,
+        account_type: Option<AccountType>,
+        idempotency_key: Option<String>,
+    ) -> Result<String, LatchkeyError> {
+        let a = self.inner.clone();
+        let chains = blockchains_to_core(blockchains)?;
+        let account_type = account_type_to_core(account_type)?;
+        let token = Zeroizing::new(user_token);
+        on_runtime(self.rt, async move {
+            let key = idempotency_key.unwrap_or_else(lk::new_idempotency_key);
+            Ok(
+                a.create_wallet_challenge(&token, &chains, account_type, &key)
+                    .await?,
+            )
+        })
+        .await
+    }
+
+    /// Creates a SIGN_MESSAGE challenge (EIP-191 `personal_sign` by `wallet_id`; the user
+    /// reviews the message, then enters the PIN) and returns its id. With `encoded_by_hex`,
+    /// `message` is `0x`-hex bytes. `memo` is shown, not signed. Throws `Server` with 155819
+    /// (unknown wallet), 155820 (bad hex), 155824 (too large) or 155110 (no PIN).
     pub async fn create_sign_message(
         &self,
         user_token: String,
+        wallet_id: String,
         message: String,
+        encoded_by_hex: bool,
+        memo: Option<String>,
         idempotency_key: Option<String>,
     ) -> Result<String, LatchkeyError> {
         let a = self.inner.clone();
         let token = Zeroizing::new(user_token);
         on_runtime(self.rt, async move {
-            let key = idempotency_key.unwrap_or_else(lk::new_idempotency_key);
-            Ok(a.create_sign_message(&token, &message, &key).await?)
+            let req = proto::SignMessageRequest {
+                idempotency_key: idempotency_key.unwrap_or_else(lk::new_idempotency_key),
+                wallet_id,
+                message,
+                encoded_by_hex,
+                memo,
+            };
+            Ok(a.create_sign_message(&token, &req).await?)
         })
         .await
     }
+
+    /// Creates a SIGN_TYPEDDATA challenge (EIP-712; `data` is the typed data as a JSON string)
+    /// and returns its id. Throws `Server` with 155819 or 155821 (not valid EIP-712).
+    pub async fn create_sign_typed_data(
+        &self,
+        user_token: String,
+        wallet_id: String,
+        data: String,
+        memo: Option<String>,
+        idempotency_key: Option<String>,
+    ) -> Result<String, LatchkeyError> {
+        let a = self.inner.clone();
+        let token = Zeroizing::new(user_token);
+        on_runtime(self.rt, async move {
+            let req = proto::SignTypedDataRequest {
+                idempotency_key: idempotency_key.unwrap_or_else(lk::new_idempotency_key),
+                wallet_id,
+                data,
+                memo,
+            };
+            Ok(a.create_sign_typed_data(&token, &req).await?)
+        })
+        .await
+    }
+
+    /// Creates a SIGN_TRANSACTION challenge (EIP-1559, signed but not broadcast) and returns
+    /// its id. `transaction` is a JSON string with chainId, nonce, to, value, data, gas,
+    /// maxFeePerGas, maxPriorityFeePerGas, accessList (numbers as JSON numbers, decimal or
+    /// `0x`-hex strings). Throws `Server` with 155819, 155822 (chain id not the wallet's),
+    /// 155823 (missing or invalid field) or 155820.
+    pub async fn create_sign_transaction(
+        &self,
+        user_token: String,
+        wallet_id: String,
+        transaction: String,
+        memo: Option<String>,
+        idempotency_key: Option<String>,
+    ) -> Result<String, LatchkeyError> {
+        let a = self.inner.clone();
+        let token = Zeroizing::new(user_token);
+        on_runtime(self.rt, async move {
+            let req = proto::SignTransactionRequest {
+                idempotency_key: idempotency_key.unwrap_or_else(lk::new_idempotency_key),
+                wallet_id,
+                transaction: proto::TransactionInput::Json(transaction),
+                memo,
+            };
+            Ok(a.create_sign_transaction(&token, &req).await?)
+        })
+        .await
+    }
+
+    /// A user's wallets (developer API `GET /v1/users/{userId}/wallets`), oldest first.
+    pub async fn list_user_wallets(&self, user_id: String) -> Result<Vec<Wallet>, LatchkeyError> {
+        let a = self.inner.clone();
+        on_runtime(self.rt, async move {
+            Ok(a.list_user_wallets(&user_id)
+                .await?
+                .into_iter()
+                .map(Wallet::from)
+                .collect())
+        })
+        .await
+    }
+}
+
+fn unknown_input(what: &str) -> LatchkeyError {
+    LatchkeyError::InvalidInput {
+        code: lk::ErrorCode::InvalidRequest.code(),
+        detail: format!("an Unknown {what} cannot be sent"),
+        attempts_left: None,
+        lock_expiry: None,
+    }
+}
+
+fn blockchains_to_core(chains: Vec<Blockchain>) -> Result<Vec<lk::Blockchain>, LatchkeyError> {
+    chains
+        .into_iter()
+        .map(|b| b.to_core().ok_or_else(|| unknown_input("blockchain")))
+        .collect()
+}
+
+fn account_type_to_core(t: Option<AccountType>) -> Result<Option<lk::AccountType>, LatchkeyError> {
+    t.map(|t| t.to_core().ok_or_else(|| unknown_input("account type")))
+        .transpose()
 }

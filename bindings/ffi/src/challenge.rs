@@ -1,5 +1,6 @@
 //! Challenges as the server reports them (`Challenge`, `ChallengeType`, `ChallengeStatus`).
 
+use crate::wallet::ChallengeResult;
 use latchkey_core as lk;
 
 /// The kind of a challenge.
@@ -17,6 +18,12 @@ pub enum ChallengeType {
     RestorePin,
     /// SIGN_MESSAGE.
     SignMessage,
+    /// CREATE_WALLET.
+    CreateWallet,
+    /// SIGN_TYPEDDATA.
+    SignTypedData,
+    /// SIGN_TRANSACTION.
+    SignTransaction,
     /// Unknown to this build.
     Unknown,
 }
@@ -30,6 +37,9 @@ impl From<lk::ChallengeType> for ChallengeType {
             lk::ChallengeType::SetSecurityQuestions => ChallengeType::SetSecurityQuestions,
             lk::ChallengeType::RestorePin => ChallengeType::RestorePin,
             lk::ChallengeType::SignMessage => ChallengeType::SignMessage,
+            lk::ChallengeType::CreateWallet => ChallengeType::CreateWallet,
+            lk::ChallengeType::SignTypedData => ChallengeType::SignTypedData,
+            lk::ChallengeType::SignTransaction => ChallengeType::SignTransaction,
             _ => ChallengeType::Unknown,
         }
     }
@@ -45,6 +55,9 @@ impl ChallengeType {
             ChallengeType::SetSecurityQuestions => lk::ChallengeType::SetSecurityQuestions,
             ChallengeType::RestorePin => lk::ChallengeType::RestorePin,
             ChallengeType::SignMessage => lk::ChallengeType::SignMessage,
+            ChallengeType::CreateWallet => lk::ChallengeType::CreateWallet,
+            ChallengeType::SignTypedData => lk::ChallengeType::SignTypedData,
+            ChallengeType::SignTransaction => lk::ChallengeType::SignTransaction,
             ChallengeType::Unknown => return None,
         })
     }
@@ -95,6 +108,8 @@ pub struct Challenge {
     pub error_code: Option<u32>,
     /// Error text when FAILED or EXPIRED.
     pub error_message: Option<String>,
+    /// What it produced, when COMPLETE.
+    pub result: Option<ChallengeResult>,
 }
 
 impl From<lk::Challenge> for Challenge {
@@ -106,6 +121,7 @@ impl From<lk::Challenge> for Challenge {
             correlation_ids: c.correlation_ids,
             error_code: c.error_code.map(|e| e.code()),
             error_message: c.error_message,
+            result: c.result.map(ChallengeResult::from),
         }
     }
 }

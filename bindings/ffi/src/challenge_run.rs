@@ -7,7 +7,7 @@
 //! asks for a request is the rest ([`lk::driver::PendingIo`]) spawned onto the runtime.
 
 use crate::runtime::on_runtime;
-use crate::{Challenge, ChallengeType, Input, LatchkeyError, Screen};
+use crate::{Blockchain, Challenge, ChallengeType, Input, LatchkeyError, Screen};
 use latchkey_core as lk;
 use lk::driver::Begun;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -51,6 +51,15 @@ impl ChallengeRun {
     /// The challenge type.
     pub fn challenge_type(&self) -> ChallengeType {
         self.inner.challenge_type().into()
+    }
+
+    /// The blockchains whose wallets the challenge creates.
+    pub fn blockchains(&self) -> Vec<Blockchain> {
+        self.inner
+            .blockchains()
+            .into_iter()
+            .map(Blockchain::from)
+            .collect()
     }
 
     /// What to draw now.

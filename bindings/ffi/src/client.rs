@@ -1,7 +1,7 @@
 //! `ClientConfig`, `Client` and `Session`: conversions and calls into [`latchkey_core`].
 
 use crate::runtime::{on_runtime, runtime};
-use crate::{Challenge, ChallengeRun, LatchkeyError};
+use crate::{Challenge, ChallengeRun, LatchkeyError, Wallet};
 use latchkey_core as lk;
 use std::sync::Arc;
 use std::time::Duration;
@@ -134,6 +134,25 @@ impl Session {
                 .map(Challenge::from)
                 .collect())
         })
+        .await
+    }
+
+    /// The user's wallets.
+    pub async fn wallets(&self) -> Result<Vec<Wallet>, LatchkeyError> {
+        let s = self.inner.clone();
+        on_runtime(self.rt, async move {
+            Ok(s.wallets().await?.into_iter().map(Wallet::from).collect())
+        })
+        .await
+    }
+
+    /// One of the user's wallets.
+    pub async fn wallet(&self, wallet_id: String) -> Result<Wallet, LatchkeyError> {
+        let s = self.inner.clone();
+        on_runtime(
+            self.rt,
+            async move { Ok(s.wallet(&wallet_id).await?.into()) },
+        )
         .await
     }
 }

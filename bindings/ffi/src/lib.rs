@@ -11,6 +11,8 @@
 //! * `challenge_run`: [`ChallengeRun`], the [`ScreenListener`] callback and [`ListenerHandle`].
 //! * `screens`: [`Screen`], [`Input`] and the records they carry, converted from/into the core.
 //! * `challenge`: [`Challenge`], [`ChallengeType`], [`ChallengeStatus`].
+//! * `wallet`: [`Wallet`], [`Blockchain`], the review screen's [`SignatureReview`] and the
+//!   [`ChallengeResult`] of a completed challenge.
 //! * `error`: [`LatchkeyError`].
 //! * `admin` (cargo feature `admin`, off by default): the developer API, `AdminClient`. It
 //!   needs the developer API key, so the device library is built without it. The UDL cannot
@@ -36,6 +38,7 @@ mod client;
 mod error;
 mod runtime;
 mod screens;
+mod wallet;
 
 #[cfg(feature = "admin")]
 pub use admin::{AdminClient, CredentialDetails, CredentialStatus, User, UserToken};
@@ -46,6 +49,10 @@ pub use error::LatchkeyError;
 pub use screens::{
     Input, InputError, InputErrorKind, PinPurpose, Progress, Question, QuestionKind, ReviewEntry,
     Screen, SecretString, Slot,
+};
+pub use wallet::{
+    AccountType, Blockchain, ChallengeResult, SignatureDetails, SignatureReview, TransactionReview,
+    TypedDataDomain, TypedDataRow, Wallet, WalletRef, WalletState,
 };
 
 use latchkey_core as lk;

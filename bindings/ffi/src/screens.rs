@@ -1,6 +1,7 @@
 //! Screens and inputs: the foreign-facing records and enums, converted from and into the core
 //! types.
 
+use crate::wallet::{ChallengeResult, SignatureReview};
 use latchkey_core as lk;
 use latchkey_protocol::Secret;
 
@@ -213,12 +214,12 @@ pub enum Screen {
         /// The warning to acknowledge.
         acknowledgement: String,
     },
-    /// Authorise a message.
-    AuthorizeMessage {
+    /// Review what will be signed.
+    ReviewSignature {
         /// Where in the flow.
         progress: Progress,
-        /// The message.
-        message: String,
+        /// What will be signed, by which wallet.
+        review: SignatureReview,
     },
     /// A request is in flight.
     Working {
@@ -240,6 +241,8 @@ pub enum Screen {
     Done {
         /// Where in the flow.
         progress: Progress,
+        /// What it produced.
+        result: Option<ChallengeResult>,
     },
     /// Failed.
     Failed {
@@ -319,10 +322,15 @@ impl From<lk::Screen> for Screen {
                 entries: entries.into_iter().map(ReviewEntry::from).collect(),
                 acknowledgement: acknowledgement.to_owned(),
             },
-            lk::Screen::AuthorizeMessage { progress, message } => Screen::AuthorizeMessage {
-                progress: progress.into(),
-                message,
-            },
+            lk::Screen::ReviewSignature { progress, review } => {
+                match SignatureReview::from_core(review) {
+                    Some(review) => Screen::ReviewSignature {
+                        progress: progress.into(),
+                        review,
+                    },
+                    None => unsupported(progress),
+                }
+            }
             lk::Screen::Working { progress, step } => Screen::Working {
                 progress: progress.into(),
                 step: step.as_str().to_owned(),
@@ -332,8 +340,9 @@ impl From<lk::Screen> for Screen {
                 code: error.code(),
                 detail: error.description().to_owned(),
             },
-            lk::Screen::Done { progress } => Screen::Done {
+            lk::Screen::Done { progress, result } => Screen::Done {
                 progress: progress.into(),
+                result: result.map(ChallengeResult::from),
             },
             lk::Screen::Failed { progress, error } => Screen::Failed {
                 progress: progress.into(),
@@ -354,12 +363,17 @@ impl From<lk::Screen> for Screen {
             lk::Screen::Cancelled { progress } => Screen::Cancelled {
                 progress: progress.into(),
             },
-            other => Screen::Failed {
-                progress: other.progress().into(),
-                code: lk::ErrorCode::UnsupportedProtocolVersion.code(),
-                detail: "this screen is not supported by this SDK build; update the SDK".into(),
-            },
+            other => unsupported(other.progress()),
         }
+    }
+}
+
+/// What a screen this build cannot show becomes: a failure that says to update the SDK.
+fn unsupported(progress: lk::Progress) -> Screen {
+    Screen::Failed {
+        progress: progress.into(),
+        code: lk::ErrorCode::UnsupportedProtocolVersion.code(),
+        detail: "this screen is not supported by this SDK build; update the SDK".into(),
     }
 }
 
@@ -402,8 +416,10 @@ pub enum Input {
         /// The hint.
         hint: Option<String>,
     },
-    /// Acknowledged.
+    /// Acknowledged (or approved, on the signature review).
     Acknowledge,
+    /// The signature request was rejected.
+    Reject,
 }
 
 impl Input {
@@ -417,6 +433,7 @@ impl Input {
                 hint,
             },
             Input::Acknowledge => lk::Input::Acknowledge,
+            Input::Reject => lk::Input::Reject,
         }
     }
 }

@@ -144,7 +144,7 @@ fn strip_0x(s: &str) -> Option<&str> {
 /// Hex bytes with an optional `0x` prefix; an even number of hex digits.
 fn hex_bytes(s: &str, field: &str) -> Result<Vec<u8>, EthError> {
     let h = strip_0x(s).unwrap_or(s);
-    if h.len() % 2 != 0 || !is_hex_digits(h) {
+    if !h.len().is_multiple_of(2) || !is_hex_digits(h) {
         return Err(EthError::hex(field));
     }
     hex::decode(h).map_err(|_| EthError::hex(field))
