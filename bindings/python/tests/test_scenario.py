@@ -1,13 +1,18 @@
-"""The full story through the Python bindings against a real server: initialize with a PIN
-and two questions, change the PIN, three wrong PINs lock it, recover with the answers, and
-the new PIN works. Plus errors, listeners and the namespace functions."""
+"""The full story through the Python bindings against a real server: initialize with a PIN,
+two questions and a wallet, sign a message (eth-account recovers the wallet's address), change
+the PIN, three wrong PINs lock it, recover with the answers, and the new PIN signs with the same
+wallet. Plus a rejected signature, an EIP-1559 transaction run on an in-process EVM
+(eth-tester + py-evm), errors, listeners and the namespace functions."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 
 import pytest
+from eth_account import Account
+from eth_account.messages import encode_defunct
 
 import latchkey
 from conftest import API_KEY, fast_config, new_user_id
@@ -62,9 +67,13 @@ def test_full_scenario(server):
         w = World(server.base_url)
         user_id, token, session = await w.new_session("py-story")
 
-        # ---- INITIALIZE: an insecure PIN and a mismatch are screens, then PIN + 2 questions.
-        run = await w.run(session, token, latchkey.ChallengeType.INITIALIZE)
+        # ---- INITIALIZE with wallets: an insecure PIN and a mismatch are screens, then PIN +
+        # 2 questions; the wallets are created when it completes.
+        chains = [latchkey.Blockchain.ETH_SEPOLIA, latchkey.Blockchain.EVM_TESTNET]
+        cid = await w.admin.create_initialize_with_wallets(token, chains, None, None)
+        run = await session.run_challenge(cid)
         assert run.challenge_type() == latchkey.ChallengeType.INITIALIZE
+        assert run.blockchains() == chains
         s = await run.submit(Input.PIN("123456"))
         assert s.is_enter_pin() and s.error is not None, s
         assert s.error.kind == latchkey.InputErrorKind.INSECURE_PIN and s.error.code == 155704
@@ -75,6 +84,19 @@ def test_full_scenario(server):
         assert s.is_done(), s
         c = await run.wait_for_result(5000)
         assert c.status == latchkey.ChallengeStatus.COMPLETE
+        wallets = await session.wallets()
+        assert [x.blockchain for x in wallets] == chains
+        assert sorted(s.result.wallet_ids) == sorted(x.id for x in wallets)
+        assert wallets[0].address == wallets[1].address  # one key, every EVM chain
+        assert wallets[0].account_type == latchkey.AccountType.EOA
+        assert wallets[0].state == latchkey.WalletState.LIVE
+        wallet = await session.wallet(wallets[0].id)
+        assert wallet == wallets[0]
+        assert await w.admin.list_user_wallets(user_id) == wallets
+
+        # ---- SIGN_MESSAGE: review, PIN, and the signature recovers the wallet's address.
+        sig = await sign_message(w, session, token, wallet, "Hello from Latchkey", PIN1)
+        assert recover(sig, b"Hello from Latchkey") == wallet.address
         u = await w.admin.get_user(user_id)
         assert u.pin_status == latchkey.CredentialStatus.ENABLED
         assert u.security_question_status == latchkey.CredentialStatus.ENABLED
@@ -131,22 +153,139 @@ def test_full_scenario(server):
         assert u.pin_status == latchkey.CredentialStatus.ENABLED
         assert u.pin_details.failed_attempts == 0
 
-        # ---- the new PIN works (SIGN_MESSAGE); the old one is refused.
-        cid = await w.admin.create_sign_message(token, "Send 5 USDC", None)
+        # ---- the new PIN signs with the same wallet (SIGN_MESSAGE); the old one is refused.
+        cid = await w.admin.create_sign_message(token, wallet.id, "Send 5 USDC", False, "memo", None)
         run = await session.run_challenge(cid)
+        assert run.challenge_type() == latchkey.ChallengeType.SIGN_MESSAGE
         s = run.screen()
-        assert s.is_authorize_message() and s.message == "Send 5 USDC", s
-        await run.submit(Input.ACKNOWLEDGE())
+        assert s.is_review_signature(), s
+        assert s.review.wallet.address == wallet.address and s.review.memo == "memo"
+        assert s.review.details.is_message() and s.review.details.text == "Send 5 USDC"
+        s = await latchkey.approve(run)
+        assert s.is_enter_pin() and s.purpose == latchkey.PinPurpose.CURRENT, s
         s = await run.submit(Input.PIN(PIN2))
         assert s.is_enter_pin() and s.error.kind == latchkey.InputErrorKind.INCORRECT_PIN, s
         assert s.attempts_left == 2
         s = await run.submit(Input.PIN(PIN3))
         assert s.is_done(), s
-        assert (await run.wait_for_result(5000)).status == latchkey.ChallengeStatus.COMPLETE
+        sig = latchkey.result_of(s).signature
+        assert recover(sig, b"Send 5 USDC") == wallet.address
+        c = await run.wait_for_result(5000)
+        assert c.status == latchkey.ChallengeStatus.COMPLETE and c.result.signature == sig
         assert await session.pending_challenges() == []
-        assert len(await session.challenges()) == 5
+        assert len(await session.challenges()) == 6
 
     asyncio.run(story())
+
+
+def recover(signature: str, text: bytes) -> str:
+    """The EIP-191 signer of ``text`` (eth-account, independent of the server)."""
+    return Account.recover_message(encode_defunct(primitive=text), signature=signature)
+
+
+async def sign_message(w, session, token, wallet, text: str, pin: str) -> str:
+    cid = await w.admin.create_sign_message(token, wallet.id, text, False, None, None)
+    run = await session.run_challenge(cid)
+    s = run.screen()
+    assert s.is_review_signature() and s.review.details.text == text, s
+    s = await latchkey.approve(run)
+    s = await run.submit(Input.PIN(pin))
+    assert s.is_done() and s.result.signature, s
+    return s.result.signature
+
+
+async def set_up_wallet(w, prefix: str, chains):
+    user_id, token, session = await w.new_session(prefix)
+    cid = await w.admin.create_initialize_with_wallets(token, chains, None, None)
+    run = await session.run_challenge(cid)
+    assert (await initialize(run, PIN1)).is_done()
+    wallets = await session.wallets()
+    return user_id, token, session, wallets[0]
+
+
+def test_rejected_signature_signs_nothing(server):
+    async def main():
+        w = World(server.base_url)
+        _, token, session, wallet = await set_up_wallet(
+            w, "py-reject", [latchkey.Blockchain.ETH_SEPOLIA]
+        )
+        cid = await w.admin.create_sign_message(token, wallet.id, "0x00ff10", True, None, None)
+        run = await session.run_challenge(cid)
+        s = run.screen()
+        assert s.is_review_signature(), s
+        d = s.review.details
+        assert d.is_message() and d.text is None and d.hex == "0x00ff10" and d.byte_length == 3
+        # Back from the PIN returns to the review; then reject.
+        assert (await latchkey.approve(run)).is_enter_pin()
+        assert (await run.back()).is_review_signature()
+        s = await latchkey.reject(run)
+        assert s.is_failed() and s.code == 155826, s
+        c = await run.wait_for_result(5000)
+        assert c.status == latchkey.ChallengeStatus.FAILED and c.error_code == 155826
+        assert c.result is None
+        with pytest.raises(latchkey.LatchkeyError.InvalidInput) as ei:
+            await run.submit(Input.PIN(PIN1))
+        assert ei.value.code == 155804
+        # Someone else's or an unknown wallet: 155819, nothing created.
+        with pytest.raises(latchkey.LatchkeyError.Server) as ei:
+            await session.wallet("00000000-0000-4000-8000-000000000000")
+        assert ei.value.code == 155819
+
+    asyncio.run(main())
+
+
+def test_signed_transaction_runs_on_an_evm(server):
+    """EIP-1559 through the SDK: review shows the decoded fields, the signed raw transaction is
+    accepted by py-evm (eth-tester) from the wallet's address, after funding it."""
+    from eth_tester import EthereumTester, PyEVMBackend
+
+    tester = EthereumTester(PyEVMBackend())
+    chain_id = tester.backend.chain.chain_id
+    funder = tester.get_accounts()[0]
+    to = "0x3535353535353535353535353535353535353535"
+
+    async def main():
+        w = World(server.base_url)
+        _, token, session, wallet = await set_up_wallet(
+            w, "py-evm", [latchkey.Blockchain.EVM_TESTNET]
+        )
+        tester.send_transaction(
+            {"from": funder, "to": wallet.address, "value": 10**18, "gas": 21000}
+        )
+        base_fee = tester.get_block_by_number("latest")["base_fee_per_gas"]
+        tx = {
+            "chainId": chain_id,
+            "nonce": 0,
+            "to": to,
+            "value": str(10**16),
+            "data": "0x",
+            "gas": 21000,
+            "maxFeePerGas": str(base_fee * 2 + 10**9),
+            "maxPriorityFeePerGas": str(10**9),
+        }
+        cid = await w.admin.create_sign_transaction(
+            token, wallet.id, json.dumps(tx), "pay Bob", None
+        )
+        run = await session.run_challenge(cid)
+        s = run.screen()
+        assert s.is_review_signature() and s.review.details.is_transaction(), s
+        t = s.review.details.transaction
+        assert t.chain_id == chain_id and t.to.lower() == to and t.value_wei == str(10**16)
+        assert t.value == "0.01 native units" and t.gas_limit == "21000" and t.selector is None
+        assert (await latchkey.approve(run)).is_enter_pin()
+        s = await run.submit(Input.PIN(PIN1))
+        assert s.is_done(), s
+        return s.result, wallet.address
+
+    result, address = asyncio.run(main())
+    assert Account.recover_transaction(result.signed_transaction) == address
+    sent = tester.send_raw_transaction(result.signed_transaction)
+    assert sent == result.tx_hash
+    receipt = tester.get_transaction_receipt(sent)
+    assert receipt["status"] == 1, receipt
+    mined = tester.get_transaction_by_hash(sent)
+    assert mined["from"].lower() == address.lower() and mined["chain_id"] == chain_id
+    assert tester.get_balance(to) == 10**16
 
 
 def test_errors_tell_the_caller_what_to_do(server):

@@ -8,6 +8,10 @@ plus :func:`screens`, an async iterator over a run's screens.
     session = client.session(user_token, encryption_key)
     run = await session.run_challenge(challenge_id)
     screen = await run.submit(latchkey.Input.PIN("135790"))
+
+Signing challenges open on ``Screen.REVIEW_SIGNATURE`` (what will be signed, decoded by the
+SDK): :func:`approve` goes on to the PIN, :func:`reject` refuses (nothing is signed). The final
+``Screen.DONE`` carries ``result`` (``signature`` or ``signed_transaction`` + ``tx_hash``).
 """
 
 from __future__ import annotations
@@ -16,14 +20,32 @@ import asyncio
 import typing
 
 from .latchkey import *  # noqa: F401,F403  (the generated module defines __all__)
-from .latchkey import ChallengeRun, Screen, ScreenListener, __all__ as _generated_all
+from .latchkey import ChallengeResult, ChallengeRun, Input, Screen, ScreenListener
+from .latchkey import __all__ as _generated_all
 
-__all__ = list(_generated_all) + ["screens", "is_terminal"]
+__all__ = list(_generated_all) + ["screens", "is_terminal", "approve", "reject", "result_of"]
 
 
 def is_terminal(screen: Screen) -> bool:
     """Whether ``screen`` ends the run (Done, Failed, Locked or Cancelled)."""
     return screen.is_done() or screen.is_failed() or screen.is_locked() or screen.is_cancelled()
+
+
+async def approve(run: ChallengeRun) -> Screen:
+    """Approves the request on ``Screen.REVIEW_SIGNATURE``; the next screen asks for the PIN."""
+    return await run.submit(Input.ACKNOWLEDGE())
+
+
+async def reject(run: ChallengeRun) -> Screen:
+    """Rejects the request on ``Screen.REVIEW_SIGNATURE``: nothing is signed, the server is
+    told, and the run ends ``Screen.FAILED`` with code 155826."""
+    return await run.submit(Input.REJECT())
+
+
+def result_of(screen: Screen) -> typing.Optional[ChallengeResult]:
+    """The result a ``Screen.DONE`` carries (signature, signed transaction, wallet ids), else
+    ``None``."""
+    return screen.result if screen.is_done() else None
 
 
 async def screens(run: ChallengeRun) -> typing.AsyncIterator[Screen]:
