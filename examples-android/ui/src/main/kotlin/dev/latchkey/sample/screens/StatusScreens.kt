@@ -1,6 +1,12 @@
 package dev.latchkey.sample.screens
 
+import androidx.compose.foundation.layout.Column
 import androidx.compose.foundation.layout.Spacer
+import androidx.compose.foundation.layout.padding
+import androidx.compose.foundation.text.selection.SelectionContainer
+import androidx.compose.material3.Card
+import androidx.compose.ui.text.font.FontFamily
+import androidx.compose.ui.text.style.TextOverflow
 import androidx.compose.foundation.layout.fillMaxWidth
 import androidx.compose.foundation.layout.height
 import androidx.compose.material.icons.Icons
@@ -22,6 +28,7 @@ import androidx.compose.runtime.remember
 import androidx.compose.runtime.setValue
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.unit.dp
+import dev.latchkey.ChallengeResult
 import dev.latchkey.ChallengeType
 import dev.latchkey.Screen
 import dev.latchkey.sample.LocalNowUnix
@@ -56,24 +63,45 @@ fun InterruptedScreen(screen: Screen.Interrupted, enabled: Boolean, onRetry: () 
     }
 }
 
-/** `Screen.Done`: the challenge completed. */
+/** `Screen.Done`: the challenge completed; what it produced (signature, signed transaction), if anything. */
 @Composable
-fun DoneScreen(type: ChallengeType, onClose: () -> Unit) {
+fun DoneScreen(type: ChallengeType, result: ChallengeResult?, onClose: () -> Unit) {
     StatusBody(
         Icons.Filled.CheckCircle,
         MaterialTheme.colorScheme.primary,
         "Done",
         when (type) {
-            ChallengeType.INITIALIZE -> "Your PIN and security questions are set."
+            ChallengeType.INITIALIZE ->
+                if (result?.walletIds.isNullOrEmpty()) "Your PIN and security questions are set." else "Your PIN, security questions and wallet are set."
             ChallengeType.SET_PIN -> "Your PIN is set."
             ChallengeType.CHANGE_PIN -> "Your PIN was changed."
             ChallengeType.SET_SECURITY_QUESTIONS -> "Your security questions are set."
-            ChallengeType.RESTORE_PIN -> "Your new PIN is set."
+            ChallengeType.RESTORE_PIN -> "Your new PIN is set. Your wallets and addresses are unchanged."
             ChallengeType.SIGN_MESSAGE -> "The message was signed."
+            ChallengeType.SIGN_TYPED_DATA -> "The data was signed."
+            ChallengeType.SIGN_TRANSACTION -> "The transaction was signed. It was not sent."
+            ChallengeType.CREATE_WALLET -> "Your wallet was created."
             ChallengeType.UNKNOWN -> "Finished."
         },
     ) {
+        result?.signature?.let { ResultCard("Signature", it) }
+        result?.signedTransaction?.let { ResultCard("Signed transaction", it) }
+        result?.txHash?.let { ResultCard("Transaction hash", it) }
+        Spacer(Modifier.height(16.dp))
         Button(onClick = onClose, modifier = Modifier.fillMaxWidth()) { Text("Back to wallet") }
+    }
+}
+
+/** A produced value (signature, raw transaction, hash), selectable for copying. */
+@Composable
+private fun ResultCard(label: String, value: String) {
+    Card(Modifier.fillMaxWidth().padding(vertical = 4.dp)) {
+        Column(Modifier.padding(12.dp)) {
+            Text(label, style = MaterialTheme.typography.labelMedium)
+            SelectionContainer {
+                Text(value, fontFamily = FontFamily.Monospace, style = MaterialTheme.typography.bodySmall, maxLines = 6, overflow = TextOverflow.Ellipsis)
+            }
+        }
     }
 }
 
