@@ -3,16 +3,19 @@
 //! `latchkey-terminal`: the Latchkey sample app for a terminal.
 //!
 //! With no `--server` it starts the reference server in-process on loopback (SQLite in a data
-//! directory), creates a demo user and a session, and offers: set up a PIN and security
-//! questions, change the PIN, recover a forgotten PIN with the answers, a sign-in check, and
-//! the account status. With `--server URL --api-key KEY` it uses a running server instead.
+//! directory), creates a demo user and a session, and offers: set up a PIN, security questions
+//! and a wallet, change the PIN, recover a forgotten PIN with the answers, show the wallet, sign
+//! a message or a transfer with the PIN (review screen first; the result is checked locally),
+//! and the account status. With `--server URL --api-key KEY` it uses a running server instead.
 
 mod ui;
+mod wallet;
 
 use clap::Parser;
 use latchkey_core::{
-    AdminClient, ChallengeType, Client, ClientConfig, ErrorCode, LatchkeyError, Session,
+    AdminClient, Blockchain, ChallengeType, Client, ClientConfig, ErrorCode, LatchkeyError, Session,
 };
+use latchkey_protocol::{SignMessageRequest, SignTransactionRequest, TransactionInput};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -40,6 +43,10 @@ struct Args {
     /// How long a PIN or answer lock lasts on the in-process server, in seconds.
     #[arg(long, default_value_t = 120)]
     lock_seconds: u64,
+    /// The blockchain of the wallet created at set-up (e.g. ETH-SEPOLIA, BASE-SEPOLIA,
+    /// EVM-TESTNET).
+    #[arg(long, default_value = "ETH-SEPOLIA")]
+    blockchain: String,
     /// Show the in-process server's logs here instead of writing them to `server.log` in the
     /// data directory.
     #[arg(long, short)]
@@ -53,6 +60,31 @@ pub struct App {
     user: String,
     session: Session,
     user_token: String,
+    blockchain: Blockchain,
+    /// Transfers signed in this run: the next transfer's nonce (there is no node to ask; a
+    /// real app asks its chain for the account's nonce).
+    transfers: u64,
+}
+
+/// What the app backend asks the server to create.
+#[derive(Clone, Debug)]
+pub enum Request {
+    /// A PIN challenge (set-up creates the wallet too).
+    Pin(ChallengeType),
+    /// Sign `text` (EIP-191) with the wallet.
+    SignMessage {
+        /// The wallet.
+        wallet_id: String,
+        /// What the user typed.
+        text: String,
+    },
+    /// Sign an EIP-1559 transaction (JSON) with the wallet.
+    SignTransaction {
+        /// The wallet.
+        wallet_id: String,
+        /// The transaction as JSON.
+        transaction: String,
+    },
 }
 
 impl App {
@@ -65,20 +97,39 @@ impl App {
     }
 
     /// Creates a challenge for the demo user, renewing the session once if it has expired.
-    async fn create(&mut self, kind: ChallengeType) -> Result<String, LatchkeyError> {
+    async fn create(&mut self, request: &Request) -> Result<String, LatchkeyError> {
         for attempt in 0..2 {
             let key = latchkey_core::new_idempotency_key();
-            let r = match kind {
-                ChallengeType::SignMessage => {
-                    let msg = format!("Sign in to the Latchkey demo as {}", self.user);
+            let t = &self.user_token;
+            let r = match request {
+                Request::Pin(ChallengeType::Initialize) => {
+                    let chains = [self.blockchain.clone()];
                     self.admin
-                        .create_sign_message(&self.user_token, &msg, &key)
+                        .create_initialize_with_wallets(t, &chains, None, &key)
                         .await
                 }
-                ref k => {
-                    self.admin
-                        .create_challenge(&self.user_token, k.clone(), &key)
-                        .await
+                Request::Pin(k) => self.admin.create_challenge(t, k.clone(), &key).await,
+                Request::SignMessage { wallet_id, text } => {
+                    let req = SignMessageRequest {
+                        idempotency_key: key,
+                        wallet_id: wallet_id.clone(),
+                        message: text.clone(),
+                        encoded_by_hex: false,
+                        memo: Some("Latchkey terminal demo".into()),
+                    };
+                    self.admin.create_sign_message(t, &req).await
+                }
+                Request::SignTransaction {
+                    wallet_id,
+                    transaction,
+                } => {
+                    let req = SignTransactionRequest {
+                        idempotency_key: key,
+                        wallet_id: wallet_id.clone(),
+                        transaction: TransactionInput::Json(transaction.clone()),
+                        memo: Some("Transfer from the Latchkey terminal demo".into()),
+                    };
+                    self.admin.create_sign_transaction(t, &req).await
                 }
             };
             match r {
@@ -185,6 +236,15 @@ async fn setup_and_menu(
     base_url: String,
     api_key: String,
 ) -> Result<(), LatchkeyError> {
+    let blockchain = Blockchain::parse(&args.blockchain);
+    if let Blockchain::Unknown(b) = &blockchain {
+        return Err(LatchkeyError::InvalidInput {
+            code: ErrorCode::UnknownBlockchain,
+            reason: format!(
+                "unknown blockchain {b:?}: use ETH-SEPOLIA, BASE-SEPOLIA, EVM-TESTNET, ..."
+            ),
+        });
+    }
     let client = Client::new(ClientConfig::new(base_url))?;
     let admin = client.admin(&api_key);
     match admin.create_user(&args.user).await {
@@ -202,6 +262,8 @@ async fn setup_and_menu(
         user: args.user.clone(),
         session,
         user_token: t.user_token,
+        blockchain,
+        transfers: 0,
     };
     println!("Opened a session (user token + encryption key). Esc or Ctrl-C cancels a step.\n");
     ui::menu(&mut app).await;

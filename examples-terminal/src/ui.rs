@@ -1,23 +1,36 @@
 //! The menu and one drawing per [`Screen`], with `inquire` prompts.
 
-use crate::App;
+use crate::wallet;
+use crate::{App, Request};
 use inquire::error::InquireError;
 use inquire::validator::Validation;
 use inquire::{Confirm, Password, PasswordDisplayMode, Select, Text};
 use latchkey_core::{
     ChallengeRun, ChallengeStatus, ChallengeType, CredentialStatus, ErrorCode, Input, InputError,
-    LatchkeyError, PinPurpose, QuestionKind, Screen, Secret,
+    LatchkeyError, PinPurpose, QuestionKind, Screen, Secret, Wallet,
 };
 use latchkey_protocol::questions::is_valid_date;
 use std::fmt;
 use std::time::Duration;
 
-const SETUP: &str = "Set up PIN and security questions";
+const SETUP: &str = "Set up PIN, security questions and wallet";
 const CHANGE: &str = "Change PIN";
 const FORGOT: &str = "Forgot PIN: recover with security answers";
-const SIGN_IN: &str = "Sign-in check: enter PIN";
+const WALLET: &str = "Show wallet";
+const SIGN_MESSAGE: &str = "Sign a message";
+const SIGN_TRANSFER: &str = "Sign a transfer";
 const STATUS: &str = "Show account status";
 const QUIT: &str = "Quit";
+const MENU: [&str; 8] = [
+    SETUP,
+    CHANGE,
+    FORGOT,
+    WALLET,
+    SIGN_MESSAGE,
+    SIGN_TRANSFER,
+    STATUS,
+    QUIT,
+];
 
 /// Why a prompt did not give an answer.
 enum Stop {
@@ -46,26 +59,33 @@ async fn ask<T: Send + 'static>(
 pub async fn menu(app: &mut App) {
     let mut cursor = 0;
     loop {
-        let options = vec![SETUP, CHANGE, FORGOT, SIGN_IN, STATUS, QUIT];
         let choice = ask(move || {
-            Select::new("What would you like to do?", options)
+            Select::new("What would you like to do?", MENU.to_vec())
                 .with_help_message("↑↓ to move, type to filter, Enter to choose, Esc to quit")
-                .with_page_size(6)
+                .with_page_size(MENU.len())
                 .with_starting_cursor(cursor)
                 .prompt()
         })
         .await;
         if let Ok(c) = &choice {
-            cursor = [SETUP, CHANGE, FORGOT, SIGN_IN, STATUS, QUIT]
-                .iter()
-                .position(|o| o == c)
-                .unwrap_or(0);
+            cursor = MENU.iter().position(|o| o == c).unwrap_or(0);
         }
-        let kind = match choice {
-            Ok(SETUP) => ChallengeType::Initialize,
-            Ok(CHANGE) => ChallengeType::ChangePin,
-            Ok(FORGOT) => ChallengeType::RestorePin,
-            Ok(SIGN_IN) => ChallengeType::SignMessage,
+        let request = match choice {
+            Ok(SETUP) => Request::Pin(ChallengeType::Initialize),
+            Ok(CHANGE) => Request::Pin(ChallengeType::ChangePin),
+            Ok(FORGOT) => Request::Pin(ChallengeType::RestorePin),
+            Ok(WALLET) => {
+                show_wallets(app).await;
+                continue;
+            }
+            Ok(SIGN_MESSAGE) => match message_request(app).await {
+                Some(r) => r,
+                None => continue,
+            },
+            Ok(SIGN_TRANSFER) => match transfer_request(app).await {
+                Some(r) => r,
+                None => continue,
+            },
             Ok(STATUS) => {
                 show_status(app).await;
                 continue;
@@ -79,14 +99,116 @@ pub async fn menu(app: &mut App) {
                 return;
             }
         };
-        run_challenge(app, kind).await;
+        run_challenge(app, &request).await;
         println!();
     }
 }
 
-async fn run_challenge(app: &mut App, kind: ChallengeType) {
+/// The user's first wallet, or a note that there is none yet.
+async fn first_wallet(app: &App) -> Option<Wallet> {
+    match app.session.wallets().await {
+        Ok(w) if !w.is_empty() => w.into_iter().next(),
+        Ok(_) => {
+            println!("✗ There is no wallet yet: choose “{SETUP}” first.");
+            None
+        }
+        Err(e) => {
+            println!("✗ {}", error_text(&e));
+            None
+        }
+    }
+}
+
+async fn show_wallets(app: &App) {
+    match app.session.wallets().await {
+        Ok(ws) if ws.is_empty() => println!("No wallet yet: choose “{SETUP}” first."),
+        Ok(ws) => {
+            println!("Your wallets (one key, the same address on every EVM chain):");
+            for w in ws {
+                println!(
+                    "  {}  {}  {} {}  (id {})",
+                    w.address, w.blockchain, w.account_type, w.state, w.id
+                );
+            }
+        }
+        Err(e) => println!("✗ {}", error_text(&e)),
+    }
+    println!();
+}
+
+async fn message_request(app: &App) -> Option<Request> {
+    let w = first_wallet(app).await?;
+    let text = ask(|| {
+        Text::new("Message to sign:")
+            .with_help_message("any text; Esc to go back")
+            .with_validator(|s: &str| {
+                Ok(if s.is_empty() {
+                    Validation::Invalid("Type a message".into())
+                } else {
+                    Validation::Valid
+                })
+            })
+            .prompt()
+    })
+    .await
+    .ok()?;
+    Some(Request::SignMessage {
+        wallet_id: w.id,
+        text,
+    })
+}
+
+async fn transfer_request(app: &App) -> Option<Request> {
+    let w = first_wallet(app).await?;
+    let to = ask(|| {
+        Text::new("Send to (address):")
+            .with_help_message("0x and 40 hex digits; Esc to go back")
+            .with_validator(|s: &str| {
+                Ok(match wallet::parse_address(s) {
+                    Ok(_) => Validation::Valid,
+                    Err(e) => Validation::Invalid(capitalize(&e).into()),
+                })
+            })
+            .prompt()
+    })
+    .await
+    .ok()?;
+    let unit = w.blockchain.native_unit().to_owned();
+    let msg = format!("Amount ({unit}):");
+    let amount = ask(move || {
+        Text::new(&msg)
+            .with_help_message("e.g. 0.01")
+            .with_validator(|s: &str| {
+                Ok(match wallet::parse_amount(s) {
+                    Ok(_) => Validation::Valid,
+                    Err(e) => Validation::Invalid(capitalize(&e).into()),
+                })
+            })
+            .prompt()
+    })
+    .await
+    .ok()?;
+    let (Ok(to), Ok(value_wei)) = (wallet::parse_address(&to), wallet::parse_amount(&amount))
+    else {
+        return None;
+    };
+    // The wallet's own chain; a generic EVM wallet signs for the Sepolia id in this demo.
+    let chain_id = w.blockchain.chain_id().unwrap_or(11_155_111);
+    let transaction = wallet::transfer_json(chain_id, app.transfers, &to, &value_wei);
+    Some(Request::SignTransaction {
+        wallet_id: w.id,
+        transaction,
+    })
+}
+
+async fn run_challenge(app: &mut App, request: &Request) {
+    let kind = match request {
+        Request::Pin(k) => k.clone(),
+        Request::SignMessage { .. } => ChallengeType::SignMessage,
+        Request::SignTransaction { .. } => ChallengeType::SignTransaction,
+    };
     println!("· Asking the server for a {} challenge…", kind_name(&kind));
-    let id = match app.create(kind.clone()).await {
+    let id = match app.create(request).await {
         Ok(id) => id,
         Err(e) => {
             println!("✗ {}", error_text(&e));
@@ -102,6 +224,60 @@ async fn run_challenge(app: &mut App, kind: ChallengeType) {
     };
     println!("· Challenge {id} started. Esc goes back, Ctrl-C cancels.");
     drive(&run).await;
+    if let Screen::Done { result, .. } = run.screen() {
+        show_result(app, request, result).await;
+    }
+}
+
+/// Prints what a finished challenge produced and checks signatures locally.
+async fn show_result(
+    app: &mut App,
+    request: &Request,
+    result: Option<latchkey_core::ChallengeResult>,
+) {
+    let result = result.unwrap_or_default();
+    match request {
+        Request::Pin(ChallengeType::Initialize) => show_wallets(app).await,
+        Request::SignMessage { wallet_id, text } => {
+            let Some(sig) = result.signature else {
+                println!("✗ The server returned no signature.");
+                return;
+            };
+            println!("Signature: {sig}");
+            match app.session.wallet(wallet_id).await {
+                Ok(w) => match wallet::check_message(&sig, text, &w.address) {
+                    Ok(a) => println!("✔ Verified locally: the signer is your wallet {a}."),
+                    Err(e) => println!("✗ Local check failed: {e}"),
+                },
+                Err(e) => println!("✗ {}", error_text(&e)),
+            }
+        }
+        Request::SignTransaction { wallet_id, .. } => {
+            let (Some(raw), Some(hash)) = (result.signed_transaction, result.tx_hash) else {
+                println!("✗ The server returned no signed transaction.");
+                return;
+            };
+            println!("Signed transaction: {raw}");
+            println!("Transaction hash:   {hash}");
+            println!(
+                "· Not broadcast: send it with any node of its chain (eth_sendRawTransaction)."
+            );
+            match app.session.wallet(wallet_id).await {
+                Ok(w) => match wallet::check_transaction(&raw, &hash, &w.address) {
+                    Ok(summary) => {
+                        app.transfers += 1;
+                        println!(
+                            "✔ Verified locally: sent by your wallet {}; {summary}.",
+                            w.address
+                        )
+                    }
+                    Err(e) => println!("✗ Local check failed: {e}"),
+                },
+                Err(e) => println!("✗ {}", error_text(&e)),
+            }
+        }
+        Request::Pin(_) => {}
+    }
 }
 
 /// What the user chose on a screen.
@@ -218,7 +394,10 @@ fn kind_name(kind: &ChallengeType) -> &'static str {
         ChallengeType::ChangePin => "change-PIN",
         ChallengeType::RestorePin => "PIN recovery",
         ChallengeType::SetSecurityQuestions => "security-question",
-        ChallengeType::SignMessage => "sign-in",
+        ChallengeType::SignMessage => "sign-message",
+        ChallengeType::SignTransaction => "sign-transaction",
+        ChallengeType::SignTypedData => "sign-typed-data",
+        ChallengeType::CreateWallet => "create-wallet",
         _ => "new",
     }
 }
@@ -383,14 +562,22 @@ async fn prompt_for(screen: &Screen) -> Result<Action, Stop> {
                 Action::Back
             })
         }
-        Screen::AuthorizeMessage { message, .. } => {
-            println!("{step} The app asks you to authorise: \"{message}\"");
-            let ok = ask(|| Confirm::new("Authorise it with your PIN?").prompt()).await?;
-            Ok(if ok {
-                Action::Input(Input::Acknowledge)
-            } else {
-                Action::Cancel
+        Screen::ReviewSignature { review, .. } => {
+            println!("{step} Review what you are asked to sign:");
+            for line in wallet::review_lines(&review) {
+                println!("  {line}");
+            }
+            let ok = ask(|| {
+                Confirm::new("Sign it with your PIN?")
+                    .with_help_message("y to continue to the PIN, n to reject (nothing is signed)")
+                    .prompt()
             })
+            .await?;
+            Ok(Action::Input(if ok {
+                Input::Acknowledge
+            } else {
+                Input::Reject
+            }))
         }
         Screen::Interrupted { error, .. } => {
             let t = format!(
@@ -433,7 +620,8 @@ async fn outcome(run: &ChallengeRun, screen: &Screen) {
                 ChallengeType::Initialize => "Your PIN and security questions are set up.",
                 ChallengeType::ChangePin => "Your PIN is changed.",
                 ChallengeType::RestorePin => "Your new PIN is set; any PIN lock is cleared.",
-                ChallengeType::SignMessage => "PIN accepted: you are signed in.",
+                ChallengeType::SignMessage => "The message is signed.",
+                ChallengeType::SignTransaction => "The transfer is signed.",
                 _ => "Finished.",
             };
             println!("✔ Done. {what}");
@@ -548,6 +736,7 @@ pub fn code_text(code: ErrorCode) -> String {
         ErrorCode::ChallengeNotActive => "This challenge is already finished.",
         ErrorCode::StepOutOfOrder => "The server expected another step; start again.",
         ErrorCode::Unauthorized => "The API key is wrong (check --api-key).",
+        ErrorCode::UserRejected => "Rejected: nothing was signed.",
         other => other.description(),
     };
     format!("{text} [{}]", code.code())

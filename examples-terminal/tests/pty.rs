@@ -1,6 +1,8 @@
-//! Drives the real `latchkey-terminal` binary through a pseudo-terminal: set up a PIN and
-//! security questions, change the PIN (one wrong PIN first), lock the PIN with wrong guesses,
-//! recover it with the answers, and sign in with the new PIN, asserting what the screen shows.
+//! Drives the real `latchkey-terminal` binary through a pseudo-terminal: set up a PIN, security
+//! questions and a wallet, sign a message (review, PIN, signature checked locally), reject one,
+//! change the PIN (one wrong PIN first), lock the PIN with wrong guesses on a signature, recover
+//! it with the answers, and sign a transfer with the new PIN and the same wallet, asserting what
+//! the screen shows.
 //!
 //! Keys are sent as a terminal sends them (`\r` for Enter). Menu entries and questions are
 //! picked by typing a filter, so nothing depends on the terminal's width or arrow keys.
@@ -95,6 +97,33 @@ fn setup_change_wrong_pin_lock_and_recover() {
     t.enter("y");
     t.see("Done. Your PIN and security questions are set up.");
     t.see("The server confirms the challenge is COMPLETE.");
+    t.see("Your wallets (one key, the same address on every EVM chain):");
+    t.see("ETH-SEPOLIA  EOA LIVE");
+
+    // ---- sign a message: review, PIN, signature checked locally.
+    t.menu("Sign a message");
+    t.see("Message to sign:");
+    t.enter("Hello, Latchkey!");
+    t.see("Review what you are asked to sign:");
+    t.see("on ETH-SEPOLIA");
+    t.see("Message:   \"Hello, Latchkey!\"");
+    t.see("(16 bytes)");
+    t.see("Memo:      Latchkey terminal demo");
+    t.see("Sign it with your PIN?");
+    t.enter("y");
+    t.see("Enter your current PIN");
+    t.enter("135790");
+    t.see("Done. The message is signed.");
+    t.see("Signature: 0x");
+    t.see("Verified locally: the signer is your wallet 0x");
+
+    // ---- reject one: nothing is signed.
+    t.menu("Sign a message");
+    t.see("Message to sign:");
+    t.enter("Give away everything");
+    t.see("Sign it with your PIN?");
+    t.enter("n");
+    t.see("Rejected: nothing was signed. [155826]");
 
     // ---- change PIN: a wrong current PIN first.
     t.menu("Change PIN");
@@ -109,10 +138,11 @@ fn setup_change_wrong_pin_lock_and_recover() {
     t.enter("246801");
     t.see("Done. Your PIN is changed.");
 
-    // ---- three wrong PINs lock it (the counter was reset by the success).
-    t.menu("Sign-in");
-    t.see("The app asks you to authorise");
-    t.see("Authorise it with your PIN?");
+    // ---- three wrong PINs on a signature lock it (the counter was reset by the success).
+    t.menu("Sign a message");
+    t.see("Message to sign:");
+    t.enter("locked out");
+    t.see("Sign it with your PIN?");
     t.enter("y");
     for left in ["2 attempts left", "1 attempt left"] {
         t.see("Enter your current PIN");
@@ -139,13 +169,30 @@ fn setup_change_wrong_pin_lock_and_recover() {
     t.enter("975310");
     t.see("Done. Your new PIN is set; any PIN lock is cleared.");
 
-    // ---- the new PIN works.
-    t.menu("Sign-in");
-    t.see("Authorise it with your PIN?");
+    // ---- the new PIN signs a transfer with the same wallet.
+    t.menu("Show wallet");
+    t.see("ETH-SEPOLIA  EOA LIVE");
+    t.menu("Sign a transfer");
+    t.see("Send to (address):");
+    t.enter("0x3535353535353535353535353535353535353535");
+    t.see("Amount (ETH):");
+    t.enter("0.01");
+    t.see("Review what you are asked to sign:");
+    t.see("Chain:     ETH-SEPOLIA (chain id 11155111)");
+    t.see("To:        0x3535353535353535353535353535353535353535");
+    t.see("Value:     0.01 ETH (10000000000000000 wei)");
+    t.see("Nonce:     0");
+    t.see("Gas limit: 21000");
+    t.see("Max fee:   0.00063 ETH (630000000000000 wei)");
+    t.see("Sign it with your PIN?");
     t.enter("y");
     t.see("Enter your current PIN");
     t.enter("975310");
-    t.see("Done. PIN accepted: you are signed in.");
+    t.see("Done. The transfer is signed.");
+    t.see("Signed transaction: 0x02");
+    t.see("Transaction hash:   0x");
+    t.see("Verified locally: sent by your wallet 0x");
+    t.see("chain 11155111, nonce 0, to 0x3535353535353535353535353535353535353535, value 10000000000000000 wei");
 
     // ---- Ctrl-C at a prompt cancels the challenge, not the app.
     t.menu("Change PIN");
