@@ -79,7 +79,12 @@ struct ChallengeView: View {
                 Button("Back to wallet") { Task { await model.closeChallenge() } }.buttonStyle(.borderedProminent)
             }
         case let .failed(_, code, detail):
-            StatusView(systemImage: "exclamationmark.triangle", title: "Something went wrong", text: "\(detail)\n(error \(code))") {
+            // 155826: the user rejected the signature request (their choice, not an error).
+            StatusView(
+                systemImage: code == 155_826 ? "xmark.circle" : "exclamationmark.triangle",
+                title: code == 155_826 ? "Not signed" : "Something went wrong",
+                text: "\(detail)\n(error \(code))"
+            ) {
                 Button("Close") { Task { await model.closeChallenge() } }.buttonStyle(.borderedProminent)
             }
         case let .locked(_, code, _, lockExpiryUnix):

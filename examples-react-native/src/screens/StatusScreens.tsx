@@ -75,11 +75,15 @@ export function DoneScreen(props: { type: ChallengeType; result?: ChallengeResul
   );
 }
 
-/** `Screen.Failed`: the SDK's explanation and code. */
+/** 155826: the user rejected the signature request on the review screen; nothing was signed. */
+const USER_REJECTED = 155826;
+
+/** `Screen.Failed`: the SDK's explanation and code (a rejected signature is the user's choice, not an error). */
 export function FailedScreen(props: { screen: Failed; onClose: () => void }) {
   const s = props.screen.inner;
+  const rejected = s.code === USER_REJECTED;
   return (
-    <StatusView icon="⚠" title="Something went wrong" text={`${s.detail}\n(error ${s.code})`}>
+    <StatusView icon={rejected ? "✕" : "⚠"} title={rejected ? "Not signed" : "Something went wrong"} text={`${s.detail}\n(error ${s.code})`}>
       <Button label="Close" onPress={props.onClose} />
     </StatusView>
   );

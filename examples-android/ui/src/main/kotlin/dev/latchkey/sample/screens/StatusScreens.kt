@@ -105,10 +105,16 @@ private fun ResultCard(label: String, value: String) {
     }
 }
 
-/** `Screen.Failed`: the SDK's explanation and code. */
+/** `Screen.Failed`: the SDK's explanation and code (a rejected signature is the user's choice, not an error). */
 @Composable
 fun FailedScreen(screen: Screen.Failed, onClose: () -> Unit) {
-    StatusBody(Icons.Filled.Warning, MaterialTheme.colorScheme.error, "Something went wrong", "${screen.detail}\n(error ${screen.code})") {
+    val rejected = screen.code == USER_REJECTED
+    StatusBody(
+        if (rejected) Icons.Filled.Close else Icons.Filled.Warning,
+        if (rejected) MaterialTheme.colorScheme.onSurfaceVariant else MaterialTheme.colorScheme.error,
+        if (rejected) "Not signed" else "Something went wrong",
+        "${screen.detail}\n(error ${screen.code})",
+    ) {
         Button(onClick = onClose, modifier = Modifier.fillMaxWidth()) { Text("Close") }
     }
 }
@@ -134,6 +140,9 @@ fun LockedScreen(screen: Screen.Locked, onClose: () -> Unit) {
         Button(onClick = onClose, modifier = Modifier.fillMaxWidth()) { Text("Close") }
     }
 }
+
+/** 155826: the user rejected the signature request on the review screen; nothing was signed. */
+private const val USER_REJECTED = 155826u
 
 /** 155119: the PIN is locked (155120: the answers are). The Locked screen carries no text yet. */
 private const val PIN_LOCKED = 155119u
