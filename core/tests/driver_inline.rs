@@ -27,7 +27,7 @@ async fn set_pin_run(world: &World, proxy: &Proxy, user: &str) -> Arc<ChallengeR
 
 fn ready(b: Result<Begun, LatchkeyError>) -> Screen {
     match b.expect("begun") {
-        Begun::Ready(s) => s,
+        Begun::Ready(s) => *s,
         Begun::NeedsIo(io) => panic!("expected no IO, got {io:?}"),
     }
 }

@@ -36,7 +36,7 @@ impl ChallengeRun {
         begun: Result<Begun, lk::LatchkeyError>,
     ) -> Result<Screen, LatchkeyError> {
         match begun? {
-            Begun::Ready(screen) => Ok(screen.into()),
+            Begun::Ready(screen) => Ok((*screen).into()),
             Begun::NeedsIo(io) => {
                 on_runtime(self.rt, async move { Ok(io.finish().await?.into()) }).await
             }

@@ -164,6 +164,9 @@ impl From<lk::InputError> for InputError {
 }
 
 /// What the app shows now (UDL `Screen`).
+// It mirrors the UDL enum and is lowered by value across the FFI (uniffi cannot box a variant's
+// field), so `ReviewSignature` stays inline.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Screen {
     /// Ask for a PIN.

@@ -112,8 +112,9 @@ impl Drop for InFlight<'_> {
 #[derive(Debug)]
 #[must_use = "a NeedsIo must be finished (or dropped, which interrupts the step)"]
 pub enum Begun {
-    /// No IO was needed: the screen to draw now.
-    Ready(Screen),
+    /// No IO was needed: the screen to draw now (boxed: a `Screen` with a signature review is
+    /// much larger than a [`PendingIo`]).
+    Ready(Box<Screen>),
     /// The flow moved on and asks for requests; [`PendingIo::finish`] makes them.
     NeedsIo(PendingIo),
 }
@@ -362,7 +363,7 @@ impl ChallengeRun {
             .map_err(|_| LatchkeyError::Busy)?;
         let effects = self.apply_local(&mut flow, event)?;
         if effects.is_empty() {
-            return Ok(Begun::Ready(flow.screen()));
+            return Ok(Begun::Ready(Box::new(flow.screen())));
         }
         Ok(Begun::NeedsIo(PendingIo {
             run: self.clone(),

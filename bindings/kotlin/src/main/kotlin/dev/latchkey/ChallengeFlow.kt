@@ -51,8 +51,23 @@ class ChallengeFlow(val run: ChallengeRun) : Closeable {
     /** An answer (and optional hint) for [Screen.AnswerQuestion]. */
     suspend fun answer(answer: String, hint: String? = null): Screen = submit(Input.Answer(answer, hint))
 
-    /** Acknowledges [Screen.Review] or [Screen.AuthorizeMessage]. */
+    /** Acknowledges the warning on [Screen.Review]. */
     suspend fun acknowledge(): Screen = submit(Input.Acknowledge)
+
+    /**
+     * Approves the request shown on [Screen.ReviewSignature]; the next screen asks for the PIN
+     * ([Screen.EnterPin], [PinPurpose.CURRENT]).
+     */
+    suspend fun approve(): Screen = submit(Input.Acknowledge)
+
+    /**
+     * Rejects the request shown on [Screen.ReviewSignature]: nothing is signed, the server is
+     * told, and the run ends [Screen.Failed] with code 155826.
+     */
+    suspend fun reject(): Screen = submit(Input.Reject)
+
+    /** The blockchains whose wallets this challenge creates (INITIALIZE with wallets, CREATE_WALLET). */
+    val blockchains: List<Blockchain> get() = run.blockchains()
 
     /** The previous screen. */
     suspend fun back(): Screen = run.back()
@@ -81,6 +96,14 @@ suspend fun Session.start(challengeId: String): ChallengeFlow = ChallengeFlow(ru
 /** Whether the screen ends the run (Done, Failed, Locked or Cancelled). */
 val Screen.isTerminal: Boolean
     get() = this is Screen.Done || this is Screen.Failed || this is Screen.Locked || this is Screen.Cancelled
+
+/** What a [Screen.Done] produced (signature, signed transaction, wallet ids); null otherwise. */
+val Screen.result: ChallengeResult?
+    get() = (this as? Screen.Done)?.result
+
+/** The review a [Screen.ReviewSignature] shows; null on other screens. */
+val Screen.signatureReview: SignatureReview?
+    get() = (this as? Screen.ReviewSignature)?.review
 
 /** The 155xxx code of any [LatchkeyException] variant. */
 val LatchkeyException.errorCode: UInt

@@ -17,12 +17,16 @@ import org.junit.jupiter.api.BeforeAll
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.TestInstance
 import org.junit.jupiter.api.assertThrows
+import org.web3j.crypto.Keys
+import org.web3j.crypto.Sign
+import org.web3j.utils.Numeric
 
 /**
  * The full story through the Kotlin bindings against a real `latchkey-server` process on
- * loopback (started here; `LATCHKEY_SERVER_BIN` names the binary): initialize with a PIN and two
- * questions, change the PIN, three wrong PINs lock it, recover with the answers, the new PIN
- * works. Plus errors and the StateFlow layer.
+ * loopback (started here; `LATCHKEY_SERVER_BIN` names the binary): initialize with a PIN, two
+ * questions and a wallet, sign a message (web3j recovers the wallet's address from the
+ * signature), change the PIN, three wrong PINs lock it, recover with the answers, the new PIN
+ * signs with the same wallet. Plus a rejected signature, errors and the StateFlow layer.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ScenarioTest {
@@ -110,8 +114,11 @@ class ScenarioTest {
     fun fullScenario() = runBlocking {
         val acct = newAccount("kt-story")
 
-        // ---- INITIALIZE: insecure PIN and mismatch are screens, then PIN + 2 questions.
-        acct.start(ChallengeType.INITIALIZE).use { flow ->
+        // ---- INITIALIZE with a wallet: insecure PIN and mismatch are screens, then PIN + 2
+        // questions; the wallet is created when it completes.
+        val chains = listOf(Blockchain.ETH_SEPOLIA)
+        acct.session.start(admin.createInitializeWithWallets(acct.token, chains, null, null)).use { flow ->
+            assertEquals(chains, flow.blockchains)
             val first = flow.screen.value
             assertTrue(first is Screen.EnterPin && first.purpose == PinPurpose.NEW, "$first")
             val insecure = flow.submitPin("123456")
@@ -121,6 +128,7 @@ class ScenarioTest {
             assertTrue(mismatch is Screen.EnterPin && mismatch.error?.kind == InputErrorKind.PIN_MISMATCH, "$mismatch")
             val done = initialize(flow, "135790")
             assertTrue(done is Screen.Done, "$done")
+            assertEquals(1, done.result?.walletIds?.size, "$done")
             // The StateFlow reaches the same final screen.
             assertEquals(done, withTimeout(5.seconds) { flow.screen.first { it.isTerminal } })
             assertEquals(ChallengeStatus.COMPLETE, flow.awaitResult().status)
@@ -130,6 +138,14 @@ class ScenarioTest {
         val u = admin.getUser(acct.userId)
         assertEquals(CredentialStatus.ENABLED, u.pinStatus)
         assertEquals(CredentialStatus.ENABLED, u.securityQuestionStatus)
+        val wallet = acct.session.wallets().single()
+        assertEquals(Blockchain.ETH_SEPOLIA, wallet.blockchain)
+        assertEquals(AccountType.EOA, wallet.accountType)
+        assertEquals(wallet, acct.session.wallet(wallet.id))
+
+        // ---- SIGN_MESSAGE: review, approve, PIN; the signature recovers the wallet's address.
+        val sig = signMessage(acct, wallet, "Hello from Kotlin", "135790")
+        assertEquals(wallet.address.lowercase(), signer("Hello from Kotlin", sig))
 
         // ---- CHANGE_PIN 135790 -> 246801.
         acct.start(ChallengeType.CHANGE_PIN).use { flow ->
@@ -179,18 +195,74 @@ class ScenarioTest {
         assertEquals(CredentialStatus.ENABLED, restored.pinStatus)
         assertEquals(0u, restored.pinDetails.failedAttempts)
 
-        // ---- the new PIN works; the old one is refused.
-        acct.session.start(admin.createSignMessage(acct.token, "Send 5 USDC", null)).use { flow ->
-            val s = flow.screen.value
-            assertTrue(s is Screen.AuthorizeMessage && s.message == "Send 5 USDC", "$s")
-            flow.acknowledge()
+        // ---- the new PIN signs with the same wallet; the old one is refused.
+        val cid = admin.createSignMessage(acct.token, wallet.id, "Send 5 USDC", false, "memo", null)
+        acct.session.start(cid).use { flow ->
+            val review = flow.screen.value.signatureReview
+            assertNotNull(review, "${flow.screen.value}")
+            review!!
+            assertEquals(wallet.address, review.wallet.address)
+            assertEquals("memo", review.memo)
+            val details = review.details
+            assertTrue(details is SignatureDetails.Message && details.text == "Send 5 USDC", "$details")
+            flow.approve()
             val old = flow.submitPin("246801")
             assertTrue(old is Screen.EnterPin && old.error?.kind == InputErrorKind.INCORRECT_PIN && old.attemptsLeft == 2u, "$old")
-            assertTrue(flow.submitPin("975310") is Screen.Done)
-            assertEquals(ChallengeStatus.COMPLETE, flow.awaitResult().status)
+            val done = flow.submitPin("975310")
+            val signature = done.result?.signature
+            assertNotNull(signature, "$done")
+            assertEquals(wallet.address.lowercase(), signer("Send 5 USDC", signature!!))
+            val c = flow.awaitResult()
+            assertEquals(ChallengeStatus.COMPLETE, c.status)
+            assertEquals(signature, c.result?.signature)
         }
         assertTrue(acct.session.pendingChallenges().isEmpty())
-        assertEquals(5, acct.session.challenges().size)
+        assertEquals(6, acct.session.challenges().size)
+    }
+
+    private suspend fun signMessage(acct: Account, wallet: Wallet, text: String, pin: String): String {
+        acct.session.start(admin.createSignMessage(acct.token, wallet.id, text, false, null, null)).use { flow ->
+            val s = flow.screen.value
+            assertTrue(s is Screen.ReviewSignature && (s.review.details as? SignatureDetails.Message)?.text == text, "$s")
+            val pinScreen = flow.approve()
+            assertTrue(pinScreen is Screen.EnterPin && pinScreen.purpose == PinPurpose.CURRENT, "$pinScreen")
+            val done = flow.submitPin(pin)
+            return done.result?.signature ?: error("no signature: $done")
+        }
+    }
+
+    /** The EIP-191 signer of [text] (web3j, independent of the server), lowercase `0x` address. */
+    private fun signer(text: String, signature: String): String {
+        val b = Numeric.hexStringToByteArray(signature)
+        assertEquals(65, b.size)
+        val data = Sign.SignatureData(b[64], b.copyOfRange(0, 32), b.copyOfRange(32, 64))
+        val key = Sign.signedPrefixedMessageToKey(text.toByteArray(Charsets.UTF_8), data)
+        return "0x" + Keys.getAddress(key)
+    }
+
+    @Test
+    fun rejectedSignatureSignsNothing() = runBlocking {
+        val acct = newAccount("kt-reject")
+        acct.session.start(admin.createInitializeWithWallets(acct.token, listOf(Blockchain.EVM_TESTNET), null, null)).use { flow ->
+            assertTrue(initialize(flow, "135790") is Screen.Done)
+        }
+        val wallet = acct.session.wallets().single()
+        acct.session.start(admin.createSignMessage(acct.token, wallet.id, "Approve everything", false, null, null)).use { flow ->
+            assertTrue(flow.screen.value is Screen.ReviewSignature)
+            // Back from the PIN returns to the review; then reject.
+            assertTrue(flow.approve() is Screen.EnterPin)
+            assertTrue(flow.back() is Screen.ReviewSignature)
+            val s = flow.reject()
+            assertTrue(s is Screen.Failed && s.code == 155826u, "$s")
+            val c = flow.awaitResult()
+            assertEquals(ChallengeStatus.FAILED, c.status)
+            assertEquals(155826u, c.errorCode)
+            assertEquals(null, c.result)
+        }
+        val e = assertThrows<LatchkeyException.Server> {
+            runBlocking { acct.session.wallet("00000000-0000-4000-8000-000000000000") }
+        }
+        assertEquals(155819u, e.code)
     }
 
     @Test
