@@ -4,7 +4,7 @@
  */
 import { useCallback, useEffect, useRef, useState } from "react";
 import { SafeAreaView, Text } from "react-native";
-import { ChallengeType, Client, ClientConfig, LatchkeyError, type ChallengeRunLike, type SessionLike } from "@latchkey/react-native";
+import { Blockchain, ChallengeType, Client, ClientConfig, LatchkeyError, type ChallengeRunLike, type SessionLike, type Wallet } from "@latchkey/react-native";
 import { demoBackend, type AccountStatus, type BackendSettings, type DeviceSession, type WalletBackend } from "./src/backend";
 import { BackendScreen } from "./src/BackendScreen";
 import { HomeScreen, type WalletAction } from "./src/HomeScreen";
@@ -12,8 +12,10 @@ import { ChallengeView } from "./src/screens/ChallengeView";
 import { challengeError } from "./src/useChallenge";
 import { styles } from "./src/styles";
 
-const TYPE: Record<Exclude<WalletAction, "signMessage">, ChallengeType> = {
-  setUp: ChallengeType.Initialize,
+/** The blockchains set-up (and "create wallet") creates wallets on. */
+const BLOCKCHAINS = [Blockchain.EthSepolia];
+
+const TYPE: Record<Exclude<WalletAction, "setUp" | "createWallet" | "signMessage">, ChallengeType> = {
   setQuestions: ChallengeType.SetSecurityQuestions,
   changePin: ChallengeType.ChangePin,
   forgotPin: ChallengeType.RestorePin,
@@ -28,6 +30,7 @@ interface Connection {
 export default function App() {
   const [settings, setSettings] = useState<BackendSettings>({ serverUrl: "http://localhost:8080", apiKey: "", userId: "demo-user-1" });
   const [account, setAccount] = useState<AccountStatus | undefined>(undefined);
+  const [wallets, setWallets] = useState<Wallet[]>([]);
   const [run, setRun] = useState<ChallengeRunLike | undefined>(undefined);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | undefined>(undefined);
@@ -53,19 +56,30 @@ export default function App() {
       const backend = demoBackend(settings);
       const device = await backend.signIn(settings.userId);
       const client = new Client(ClientConfig.create({ baseUrl: settings.serverUrl }));
-      conn.current = { backend, device, session: client.session(device.userToken, device.encryptionKey) };
+      const session = client.session(device.userToken, device.encryptionKey);
+      conn.current = { backend, device, session };
       setAccount(await backend.status(settings.userId));
+      setWallets(await session.wallets());
     });
 
-  const refresh = () => work(async () => setAccount(await conn.current!.backend.status(settings.userId)));
+  const refresh = () =>
+    work(async () => {
+      const c = conn.current!;
+      setAccount(await c.backend.status(settings.userId));
+      setWallets(await c.session.wallets());
+    });
 
   const start = (action: WalletAction) =>
     work(async () => {
       const c = conn.current!;
       const id =
-        action === "signMessage"
-          ? await c.backend.createSignMessage(c.device, "Sign in to Latchkey Demo")
-          : await c.backend.createChallenge(c.device, TYPE[action]);
+        action === "setUp"
+          ? await c.backend.createSetUp(c.device, BLOCKCHAINS)
+          : action === "createWallet"
+            ? await c.backend.createWallet(c.device, BLOCKCHAINS)
+            : action === "signMessage"
+              ? await c.backend.createSignMessage(c.device, wallets[0]!.id, "Sign in to Latchkey Demo", "Latchkey Demo asks you to prove you own this wallet.")
+              : await c.backend.createChallenge(c.device, TYPE[action]);
       setRun(await c.session.runChallenge(id));
     });
 
@@ -81,7 +95,7 @@ export default function App() {
       {run !== undefined ? (
         <ChallengeView run={run} onClose={close} />
       ) : account !== undefined ? (
-        <HomeScreen account={account} busy={busy} onAction={(a) => void start(a)} onRefresh={() => void refresh()} onSignOut={() => setAccount(undefined)} />
+        <HomeScreen account={account} wallets={wallets} busy={busy} onAction={(a) => void start(a)} onRefresh={() => void refresh()} onSignOut={() => setAccount(undefined)} />
       ) : (
         <BackendScreen settings={settings} busy={busy} onEdit={setSettings} onSignIn={() => void signIn()} />
       )}

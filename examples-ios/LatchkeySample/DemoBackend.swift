@@ -41,8 +41,14 @@ struct AccountStatus: Equatable {
 protocol WalletBackend: Sendable {
     func signIn(userID: String) async throws -> DeviceSession
     func status(userID: String) async throws -> AccountStatus
+    /// A PIN challenge (SET_SECURITY_QUESTIONS, CHANGE_PIN, RESTORE_PIN).
     func createChallenge(session: DeviceSession, type: ChallengeType) async throws -> String
-    func createSignMessage(session: DeviceSession, message: String) async throws -> String
+    /// INITIALIZE (PIN + questions) that also creates the user's wallets on `blockchains`.
+    func createSetUp(session: DeviceSession, blockchains: [Blockchain]) async throws -> String
+    /// CREATE_WALLET: the PIN, then wallets on `blockchains`.
+    func createWallet(session: DeviceSession, blockchains: [Blockchain]) async throws -> String
+    /// SIGN_MESSAGE (EIP-191) by the wallet `walletID`; `memo` is shown to the user, not signed.
+    func createSignMessage(session: DeviceSession, walletID: String, message: String, memo: String?) async throws -> String
 }
 
 /// The demo backend: the developer API called from the device (DEMO ONLY, see above).
@@ -86,7 +92,22 @@ final class DemoBackend: WalletBackend, @unchecked Sendable {
         try await admin.createChallenge(userToken: session.userToken, challengeType: type, idempotencyKey: nil)
     }
 
-    func createSignMessage(session: DeviceSession, message: String) async throws -> String {
-        try await admin.createSignMessage(userToken: session.userToken, message: message, idempotencyKey: nil)
+    func createSetUp(session: DeviceSession, blockchains: [Blockchain]) async throws -> String {
+        try await admin.createInitializeWithWallets(
+            userToken: session.userToken, blockchains: blockchains, accountType: nil, idempotencyKey: nil
+        )
+    }
+
+    func createWallet(session: DeviceSession, blockchains: [Blockchain]) async throws -> String {
+        try await admin.createWalletChallenge(
+            userToken: session.userToken, blockchains: blockchains, accountType: nil, idempotencyKey: nil
+        )
+    }
+
+    func createSignMessage(session: DeviceSession, walletID: String, message: String, memo: String?) async throws -> String {
+        try await admin.createSignMessage(
+            userToken: session.userToken, walletId: walletID, message: message, encodedByHex: false,
+            memo: memo, idempotencyKey: nil
+        )
     }
 }

@@ -4,11 +4,12 @@ import Observation
 
 /// What the wallet home offers; each starts one challenge.
 enum WalletAction: CaseIterable {
-    case setUp, setQuestions, changePin, forgotPin, signMessage
+    case setUp, createWallet, setQuestions, changePin, forgotPin, signMessage
 
     var challengeType: ChallengeType {
         switch self {
         case .setUp: return .initialize
+        case .createWallet: return .createWallet
         case .setQuestions: return .setSecurityQuestions
         case .changePin: return .changePin
         case .forgotPin: return .restorePin
@@ -33,12 +34,16 @@ final class WalletModel {
     var settings = BackendSettings()
     private(set) var loading = false
     private(set) var account: AccountStatus?
+    /// The user's wallets (`Session.wallets()`), oldest first; empty before set-up.
+    private(set) var wallets: [Wallet] = []
     private(set) var challengeType: ChallengeType?
     private(set) var screen: Screen?
     private(set) var busy = false
     var error: ErrorBanner?
 
     @ObservationIgnored private let makeConfig: (String) -> ClientConfig
+    /// The blockchains set-up (and "create wallet") creates wallets on.
+    @ObservationIgnored private let blockchains: [Blockchain] = [.ethSepolia]
     @ObservationIgnored private var backend: WalletBackend?
     @ObservationIgnored private var device: DeviceSession?
     @ObservationIgnored private var session: Session?
@@ -61,17 +66,22 @@ final class WalletModel {
             let backend = try DemoBackend(settings: self.settings, config: config)
             let device = try await backend.signIn(userID: self.settings.userID)
             let client = try Client(config: config)
-            self.session = try client.session(userToken: device.userToken, encryptionKey: device.encryptionKey)
+            let session = try client.session(userToken: device.userToken, encryptionKey: device.encryptionKey)
+            self.session = session
             self.backend = backend
             self.device = device
             self.account = try await backend.status(userID: self.settings.userID)
+            self.wallets = try await session.wallets()
         }
     }
 
-    /// Reloads the PIN and question status.
+    /// Reloads the PIN and question status and the wallets.
     func refresh() async {
-        guard let backend else { return }
-        await work { self.account = try await backend.status(userID: self.settings.userID) }
+        guard let backend, let session else { return }
+        await work {
+            self.account = try await backend.status(userID: self.settings.userID)
+            self.wallets = try await session.wallets()
+        }
     }
 
     /// Back to the backend screen.
@@ -81,15 +91,31 @@ final class WalletModel {
         device = nil
         session = nil
         account = nil
+        wallets = []
     }
 
-    /// Starts `action` (for `.signMessage`, `message` is what the user authorises).
-    func start(_ action: WalletAction, message: String = "Sign in to Latchkey Demo") async {
+    /// Starts `action`. For `.signMessage` the backend asks for a signature of `message` by the
+    /// user's first wallet, with `memo` shown next to it; the SDK shows what will be signed.
+    func start(
+        _ action: WalletAction,
+        message: String = "Sign in to Latchkey Demo",
+        memo: String? = "Latchkey Demo asks you to prove you own this wallet."
+    ) async {
         guard let backend, let device, let session else { return }
         await work {
-            let id = action == .signMessage
-                ? try await backend.createSignMessage(session: device, message: message)
-                : try await backend.createChallenge(session: device, type: action.challengeType)
+            let id: String
+            switch action {
+            case .setUp:
+                id = try await backend.createSetUp(session: device, blockchains: self.blockchains)
+            case .createWallet:
+                id = try await backend.createWallet(session: device, blockchains: self.blockchains)
+            case .signMessage:
+                // The home offers it only with a wallet.
+                guard let wallet = self.wallets.first else { return }
+                id = try await backend.createSignMessage(session: device, walletID: wallet.id, message: message, memo: memo)
+            case .setQuestions, .changePin, .forgotPin:
+                id = try await backend.createChallenge(session: device, type: action.challengeType)
+            }
             let run = try await session.runChallenge(challengeId: id)
             self.run = run
             self.challengeType = run.challengeType()

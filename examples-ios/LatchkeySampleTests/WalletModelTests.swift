@@ -1,7 +1,8 @@
 // The sample's view model, UI-free, through the real library (XCFramework) against a real
 // latchkey-server that CI starts on the Mac (the simulator shares the host's loopback):
-// LATCHKEY_TEST_SERVER_URL and LATCHKEY_TEST_API_KEY name it. Set-up, change PIN, three wrong
-// PINs lock it, recover with the answers, sign in again and sign a message with the new PIN.
+// LATCHKEY_TEST_SERVER_URL and LATCHKEY_TEST_API_KEY name it. Set-up with a wallet, sign a
+// message (review, approve, PIN), reject one, change PIN, three wrong PINs lock it, recover with
+// the answers, sign in again and sign with the new PIN and the same address.
 import Latchkey
 import XCTest
 @testable import LatchkeySample
@@ -83,10 +84,30 @@ final class WalletModelTests: XCTestCase {
             s = try await screen("next") { $0 != prev }
         }
         await model.submit(.acknowledge)
-        _ = try await screen("done") { if case .done = $0 { return true }; return false }
+        let setUp = try await screen("done") { if case .done = $0 { return true }; return false }
+        guard case let .done(_, result) = setUp, let walletIDs = result?.walletIds else {
+            return XCTFail("set-up produced no result: \(setUp)")
+        }
+        XCTAssertEqual(walletIDs.count, 1)
         await model.closeChallenge()
         XCTAssertEqual(model.account?.pin.status, .enabled)
         XCTAssertEqual(model.account?.questions.status, .enabled)
+
+        // The home's wallet (Session.wallets()).
+        XCTAssertEqual(model.wallets.map(\.id), walletIDs)
+        let wallet = try XCTUnwrap(model.wallets.first)
+        XCTAssertEqual(wallet.blockchain, .ethSepolia)
+
+        // Sign a message: the review names the wallet and the text; approve, PIN, signature.
+        try await signMessage("Hello from the story", address: wallet.address, pin: "135790")
+
+        // One rejection: nothing signed, the run fails with 155826.
+        await model.start(.signMessage, message: "Send everything to 0xdead")
+        _ = try await screen("review to reject") { if case .reviewSignature = $0 { return true }; return false }
+        await model.submit(.reject)
+        let rejected = try await screen("rejected") { if case .failed = $0 { return true }; return false }
+        if case let .failed(_, code, _) = rejected { XCTAssertEqual(code, 155_826) }
+        await model.closeChallenge()
 
         // Change PIN 135790 -> 246801.
         await model.start(.changePin)
@@ -131,20 +152,42 @@ final class WalletModelTests: XCTestCase {
         await model.closeChallenge()
         XCTAssertEqual(model.account?.pin.status, .enabled)
 
-        // Sign in again and sign a message: the old PIN is refused, the new one works.
+        // Sign in again: the same wallet and address; the old PIN is refused, the new one signs.
         model.signOut()
         await model.signIn()
-        await model.start(.signMessage, message: "Send 5 USDC")
-        _ = try await screen("message") { if case .authorizeMessage = $0 { return true }; return false }
+        XCTAssertEqual(model.wallets.map(\.address), [wallet.address])
+        try await signMessage("Send 5 USDC", address: wallet.address, pin: "975310", wrongPinFirst: "246801")
+        XCTAssertNil(model.error)
+    }
+
+    /// Signs `message` with the home's wallet: checks the SDK's review, approves, enters `pin`
+    /// (after `wrongPinFirst`, refused, if given) and checks the signature on Done.
+    private func signMessage(_ message: String, address: String, pin goodPin: String, wrongPinFirst: String? = nil) async throws {
+        await model.start(.signMessage, message: message, memo: "story")
+        let review = try await screen("review") { if case .reviewSignature = $0 { return true }; return false }
+        guard case let .reviewSignature(_, r) = review, case let .message(text, _, byteLength) = r.details else {
+            return XCTFail("not a message review: \(review)")
+        }
+        XCTAssertEqual(r.wallet.address, address)
+        XCTAssertEqual(r.memo, "story")
+        XCTAssertEqual(text, message)
+        XCTAssertEqual(byteLength, UInt64(message.utf8.count))
         await model.submit(.acknowledge)
         _ = try await screen("PIN") { isPin($0, .current) }
-        await pin("246801")
-        _ = try await screen("refused") {
-            if case let .enterPin(_, _, error, attempts) = $0 { return error?.kind == .incorrectPin && attempts == 2 }
-            return false
+        if let wrong = wrongPinFirst {
+            await pin(wrong)
+            _ = try await screen("refused") {
+                if case let .enterPin(_, _, error, attempts) = $0 { return error?.kind == .incorrectPin && attempts == 2 }
+                return false
+            }
         }
-        await pin("975310")
-        _ = try await screen("signed") { if case .done = $0 { return true }; return false }
-        XCTAssertNil(model.error)
+        await pin(goodPin)
+        let done = try await screen("signed") { if case .done = $0 { return true }; return false }
+        guard case let .done(_, result) = done, let signature = result?.signature else {
+            return XCTFail("no signature: \(done)")
+        }
+        XCTAssertEqual(signature.count, 132)
+        XCTAssertTrue(signature.hasPrefix("0x"))
+        await model.closeChallenge()
     }
 }

@@ -1,11 +1,32 @@
 import { Text, View } from "react-native";
-import { CredentialStatus } from "@latchkey/react-native";
+import { CredentialStatus, WalletState, type Wallet } from "@latchkey/react-native";
 import type { AccountStatus, CredentialState } from "./backend";
 import { Button } from "./screens/common";
+import { blockchainLabel } from "./screens/SignatureScreen";
 import { styles } from "./styles";
 
 /** What the home offers; each starts one challenge. */
-export type WalletAction = "setUp" | "setQuestions" | "changePin" | "forgotPin" | "signMessage";
+export type WalletAction = "setUp" | "createWallet" | "setQuestions" | "changePin" | "forgotPin" | "signMessage";
+
+/** The user's wallets: blockchain and address (one key: the same address on every EVM chain). */
+function WalletsCard(props: { wallets: Wallet[] }) {
+  return (
+    <View style={styles.card}>
+      <Text style={{ fontSize: 16, fontWeight: "600" }}>{props.wallets.length === 1 ? "Wallet" : `Wallets (${props.wallets.length})`}</Text>
+      {props.wallets.map((w) => (
+        <View key={w.id}>
+          <Text style={{ fontWeight: "600" }}>
+            {blockchainLabel(w.blockchain)}
+            {w.state === WalletState.Frozen ? " (frozen)" : ""}
+          </Text>
+          <Text selectable style={{ fontFamily: "monospace", fontSize: 13 }}>
+            {w.address}
+          </Text>
+        </View>
+      ))}
+    </View>
+  );
+}
 
 function StatusCard(props: { name: string; state: CredentialState }) {
   const { status, failedAttempts, lockedUntil } = props.state;
@@ -23,8 +44,8 @@ function StatusCard(props: { name: string; state: CredentialState }) {
   );
 }
 
-/** The wallet home: PIN and security-question status and the actions they allow. */
-export function HomeScreen(props: { account: AccountStatus; busy: boolean; onAction: (a: WalletAction) => void; onRefresh: () => void; onSignOut: () => void }) {
+/** The wallet home: the wallets, PIN and security-question status, and the actions they allow. */
+export function HomeScreen(props: { account: AccountStatus; wallets: Wallet[]; busy: boolean; onAction: (a: WalletAction) => void; onRefresh: () => void; onSignOut: () => void }) {
   const { account, busy, onAction } = props;
   const pin = account.pin.status;
   const questions = account.questions.status;
@@ -32,13 +53,15 @@ export function HomeScreen(props: { account: AccountStatus; busy: boolean; onAct
     <View style={styles.screen}>
       <Text style={styles.title}>Wallet</Text>
       <Text style={styles.body}>Signed in as {account.userId}</Text>
+      {props.wallets.length > 0 && <WalletsCard wallets={props.wallets} />}
       <StatusCard name="PIN" state={account.pin} />
       <StatusCard name="Security questions" state={account.questions} />
-      {pin === CredentialStatus.Unset && <Button label="Set up PIN and security questions" disabled={busy} onPress={() => onAction("setUp")} />}
+      {pin === CredentialStatus.Unset && <Button label="Create your wallet: PIN and security questions" disabled={busy} onPress={() => onAction("setUp")} />}
       {pin !== CredentialStatus.Unset && questions === CredentialStatus.Unset && (
         <Button label="Set up security questions" disabled={busy} onPress={() => onAction("setQuestions")} />
       )}
-      {pin === CredentialStatus.Enabled && <Button label="Sign a message" disabled={busy} onPress={() => onAction("signMessage")} />}
+      {pin === CredentialStatus.Enabled && props.wallets.length > 0 && <Button label="Sign a message" disabled={busy} onPress={() => onAction("signMessage")} />}
+      {pin === CredentialStatus.Enabled && props.wallets.length === 0 && <Button label="Create a wallet" disabled={busy} onPress={() => onAction("createWallet")} />}
       {pin === CredentialStatus.Enabled && <Button label="Change PIN" outline disabled={busy} onPress={() => onAction("changePin")} />}
       {pin !== CredentialStatus.Unset && questions !== CredentialStatus.Unset && (
         <Button label="Forgot PIN" outline disabled={busy} onPress={() => onAction("forgotPin")} />

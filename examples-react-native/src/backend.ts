@@ -5,7 +5,7 @@
 //  developer API from the device through the SDK's AdminClient so it runs without a backend.
 //  Replace these functions with fetch() calls to your backend; nothing else in the app changes.
 // =================================================================================================
-import { AdminClient, ChallengeType, ClientConfig, CredentialStatus, LatchkeyError } from "@latchkey/react-native";
+import { AdminClient, Blockchain, ChallengeType, ClientConfig, CredentialStatus, LatchkeyError } from "@latchkey/react-native";
 
 /** What the backend settings screen asks for. */
 export interface BackendSettings {
@@ -39,8 +39,14 @@ export interface AccountStatus {
 export interface WalletBackend {
   signIn(userId: string): Promise<DeviceSession>;
   status(userId: string): Promise<AccountStatus>;
+  /** A PIN challenge (SET_SECURITY_QUESTIONS, CHANGE_PIN, RESTORE_PIN). */
   createChallenge(session: DeviceSession, type: ChallengeType): Promise<string>;
-  createSignMessage(session: DeviceSession, message: string): Promise<string>;
+  /** INITIALIZE (PIN + questions) that also creates the user's wallets on `blockchains`. */
+  createSetUp(session: DeviceSession, blockchains: Blockchain[]): Promise<string>;
+  /** CREATE_WALLET: the PIN, then wallets on `blockchains`. */
+  createWallet(session: DeviceSession, blockchains: Blockchain[]): Promise<string>;
+  /** SIGN_MESSAGE (EIP-191) by the wallet `walletId`; `memo` is shown to the user, not signed. */
+  createSignMessage(session: DeviceSession, walletId: string, message: string, memo?: string): Promise<string>;
 }
 
 /** 155101: the user id exists already (a returning user). */
@@ -72,6 +78,8 @@ export function demoBackend(settings: BackendSettings): WalletBackend {
       };
     },
     createChallenge: (s, type) => admin.createChallenge(s.userToken, type, undefined),
-    createSignMessage: (s, message) => admin.createSignMessage(s.userToken, message, undefined),
+    createSetUp: (s, blockchains) => admin.createInitializeWithWallets(s.userToken, blockchains, undefined, undefined),
+    createWallet: (s, blockchains) => admin.createWalletChallenge(s.userToken, blockchains, undefined, undefined),
+    createSignMessage: (s, walletId, message, memo) => admin.createSignMessage(s.userToken, walletId, message, false, memo, undefined),
   };
 }

@@ -2,8 +2,9 @@
  * `useChallenge(run)` rendered by React (react-test-renderer) on Node, over the Node (napi) flavour
  * of the SDK, the same bindings the package's own tests use, against a real `latchkey-server` on
  * loopback (LATCHKEY_SERVER_BIN). The hook walks the story the app's buttons walk: set up PIN +
- * questions (insecure PIN, back, mismatch), change PIN, three wrong PINs lock it, recover with the
- * answers, sign in again and sign a message with the new PIN (the old one is refused).
+ * questions + a wallet (insecure PIN, back, mismatch), sign a message (review, approve, PIN), reject
+ * one, change PIN, three wrong PINs lock it, recover with the answers, sign in again and sign with
+ * the new PIN (the old one is refused) and the same address.
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
@@ -18,6 +19,7 @@ import { create, type ReactTestRenderer } from "react-test-renderer";
 
 import {
   AdminClient,
+  Blockchain,
   ChallengeStatus,
   ChallengeType,
   Client,
@@ -27,6 +29,7 @@ import {
   PinPurpose,
   QuestionKind,
   Screen,
+  SignatureDetails,
   type ChallengeRunLike,
   type Question,
 } from "../../bindings/react-native/node/generated/index";
@@ -118,9 +121,52 @@ async function signIn(admin: AdminClient, userId: string) {
   const session = new Client(config()).session(t.userToken, t.encryptionKey);
   return {
     token: t.userToken,
+    wallets: () => session.wallets(),
+    setUp: async () => session.runChallenge(await admin.createInitializeWithWallets(t.userToken, [Blockchain.EthSepolia], undefined, undefined)),
     start: async (type: ChallengeType) => session.runChallenge(await admin.createChallenge(t.userToken, type, undefined)),
-    sign: async (message: string) => session.runChallenge(await admin.createSignMessage(t.userToken, message, undefined)),
+    sign: async (walletId: string, message: string) =>
+      session.runChallenge(await admin.createSignMessage(t.userToken, walletId, message, false, "story", undefined)),
   };
+}
+
+/**
+ * Signs `message` through the hook: the SDK's review names the wallet, the text and its bytes;
+ * approve, (a refused `wrongPin` first, if given), the PIN; returns the signature on Done.
+ */
+async function signMessage(
+  me: Awaited<ReturnType<typeof signIn>>,
+  wallet: { id: string; address: string },
+  message: string,
+  goodPin: string,
+  wrongPin?: string,
+): Promise<string> {
+  const run = await me.sign(wallet.id, message);
+  const h = mount(run);
+  const s = await until(h, "review", (x) => Screen.ReviewSignature.instanceOf(x));
+  assert.ok(Screen.ReviewSignature.instanceOf(s));
+  const review = s.inner.review;
+  assert.equal(review.wallet.address, wallet.address);
+  assert.equal(review.wallet.blockchain, Blockchain.EthSepolia);
+  assert.equal(review.memo, "story");
+  assert.ok(SignatureDetails.Message.instanceOf(review.details));
+  assert.equal(review.details.inner.text, message);
+  assert.equal(review.details.inner.hex.toLowerCase(), "0x" + Buffer.from(message, "utf8").toString("hex"));
+  assert.equal(Number(review.details.inner.byteLength), Buffer.byteLength(message, "utf8"));
+  await h.get().submit(Input.Acknowledge.new());
+  await until(h, "PIN", (x) => isPin(x, PinPurpose.Current));
+  if (wrongPin !== undefined) {
+    await h.get().submit(pin(wrongPin));
+    await until(h, "wrong PIN refused", (x) => Screen.EnterPin.instanceOf(x) && x.inner.error?.kind === InputErrorKind.IncorrectPin && x.inner.attemptsLeft === 2);
+  }
+  await h.get().submit(pin(goodPin));
+  const done = await until(h, "signed", (x) => x.tag === "Done");
+  assert.ok(Screen.Done.instanceOf(done));
+  const signature = done.inner.result?.signature;
+  assert.ok(signature !== undefined && /^0x[0-9a-fA-F]{130}$/.test(signature), `signature ${signature}`);
+  assert.ok(/(1b|1c)$/i.test(signature), `v is 27 or 28: ${signature}`);
+  assert.equal((await run.waitForResult(5000)).status, ChallengeStatus.Complete);
+  h.unmount();
+  return signature;
 }
 
 test("the hook walks set-up, change PIN, lock, recovery and signing against a real server", async () => {
@@ -129,8 +175,8 @@ test("the hook walks set-up, change PIN, lock, recovery and signing against a re
   await admin.createUser(userId);
   let me = await signIn(admin, userId);
 
-  // ---- set up: insecure PIN, back, mismatch, then PIN + two questions + review.
-  let run = await me.start(ChallengeType.Initialize);
+  // ---- set up with a wallet: insecure PIN, back, mismatch, then PIN + two questions + review.
+  let run = await me.setUp();
   let h = mount(run);
   await until(h, "new PIN", (s) => isPin(s, PinPurpose.New));
   await h.get().submit(pin("123456"));
@@ -154,8 +200,11 @@ test("the hook walks set-up, change PIN, lock, recovery and signing against a re
   }
   assert.equal(s.inner.entries.length, 2);
   await h.get().submit(Input.Acknowledge.new());
-  await until(h, "done", (x) => x.tag === "Done");
+  const setUp = await until(h, "done", (x) => x.tag === "Done");
   assert.ok(h.get().finished);
+  assert.ok(Screen.Done.instanceOf(setUp));
+  const walletIds = setUp.inner.result?.walletIds ?? [];
+  assert.equal(walletIds.length, 1, `one wallet: ${JSON.stringify(walletIds)}`);
   // A call on a finished run is refused: the hook shows the SDK's error instead of throwing.
   await h.get().submit(pin("135790"));
   await eventually("the refused call's error", () => h.rendered() && h.get().error !== undefined);
@@ -163,6 +212,27 @@ test("the hook walks set-up, change PIN, lock, recovery and signing against a re
   assert.equal(h.get().error?.variant, "InvalidInput");
   assert.equal(h.get().screen?.tag, "Done");
   assert.equal((await run.waitForResult(5000)).status, ChallengeStatus.Complete);
+  h.unmount();
+
+  // ---- the home's wallet list (Session.wallets()).
+  const wallets = await me.wallets();
+  assert.equal(wallets.length, 1);
+  const wallet = wallets[0]!;
+  assert.equal(wallet.id, walletIds[0]);
+  assert.equal(wallet.blockchain, Blockchain.EthSepolia);
+  assert.match(wallet.address, /^0x[0-9a-fA-F]{40}$/);
+
+  // ---- sign a message: review, approve, PIN, signature.
+  await signMessage(me, wallet, "Hello from the story", "135790");
+
+  // ---- one rejection: nothing signed, the run fails with 155826.
+  run = await me.sign(wallet.id, "Send everything to 0xdead");
+  h = mount(run);
+  await until(h, "review to reject", (x) => Screen.ReviewSignature.instanceOf(x));
+  await h.get().submit(Input.Reject.new());
+  const rejected = await until(h, "rejected", (x) => Screen.Failed.instanceOf(x));
+  assert.ok(Screen.Failed.instanceOf(rejected));
+  assert.equal(rejected.inner.code, 155826);
   h.unmount();
 
   // ---- change PIN 135790 -> 246801.
@@ -207,20 +277,13 @@ test("the hook walks set-up, change PIN, lock, recovery and signing against a re
   await until(h, "done", (x) => x.tag === "Done");
   h.unmount();
 
-  // ---- sign in again (new session) and sign a message: old PIN refused, new PIN works.
+  // ---- sign in again (new session): same wallet and address; old PIN refused, new PIN signs.
   me = await signIn(admin, userId);
-  run = await me.sign("Send 5 USDC");
-  h = mount(run);
-  s = await until(h, "message", (x) => Screen.AuthorizeMessage.instanceOf(x));
-  assert.ok(Screen.AuthorizeMessage.instanceOf(s) && s.inner.message === "Send 5 USDC");
-  await h.get().submit(Input.Acknowledge.new());
-  await until(h, "PIN", (x) => isPin(x, PinPurpose.Current));
-  await h.get().submit(pin("246801"));
-  await until(h, "old PIN refused", (x) => Screen.EnterPin.instanceOf(x) && x.inner.error?.kind === InputErrorKind.IncorrectPin && x.inner.attemptsLeft === 2);
-  await h.get().submit(pin("975310"));
-  await until(h, "signed", (x) => x.tag === "Done");
-  assert.equal((await run.waitForResult(5000)).status, ChallengeStatus.Complete);
-  h.unmount();
+  assert.deepEqual(
+    (await me.wallets()).map((w) => [w.id, w.address]),
+    [[wallet.id, wallet.address]],
+  );
+  await signMessage(me, wallet, "Send 5 USDC", "975310", "246801");
 });
 
 test("back on the first screen and cancel leave the challenge", async () => {

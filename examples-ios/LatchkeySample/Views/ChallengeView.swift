@@ -58,11 +58,11 @@ struct ChallengeView: View {
             ReviewView(entries: entries, acknowledgement: acknowledgement, enabled: enabled) {
                 Task { await model.submit(.acknowledge) }
             }
-        case let .authorizeMessage(_, message):
-            AuthorizeMessageView(message: message, enabled: enabled, approve: {
+        case let .reviewSignature(_, review):
+            ReviewSignatureView(review: review, enabled: enabled, approve: {
                 Task { await model.submit(.acknowledge) }
             }, reject: {
-                Task { await model.cancel() }
+                Task { await model.submit(.reject) }
             })
         case let .working(_, step):
             WorkingView(step: step)
@@ -71,12 +71,20 @@ struct ChallengeView: View {
                 Button("Try again") { Task { await model.retry() } }.buttonStyle(.borderedProminent).disabled(!enabled)
                 Button("Cancel") { Task { await model.cancel() } }
             }
-        case .done:
-            StatusView(systemImage: "checkmark.circle", title: "Done", text: doneText) {
+        case let .done(_, result):
+            StatusView(systemImage: "checkmark.circle", title: "Done", text: doneText(result)) {
+                if let signature = result?.signature { ResultRow(label: "Signature", value: signature) }
+                if let raw = result?.signedTransaction { ResultRow(label: "Signed transaction", value: raw) }
+                if let hash = result?.txHash { ResultRow(label: "Transaction hash", value: hash) }
                 Button("Back to wallet") { Task { await model.closeChallenge() } }.buttonStyle(.borderedProminent)
             }
         case let .failed(_, code, detail):
-            StatusView(systemImage: "exclamationmark.triangle", title: "Something went wrong", text: "\(detail)\n(error \(code))") {
+            // 155826: the user rejected the signature request (their choice, not an error).
+            StatusView(
+                systemImage: code == 155_826 ? "xmark.circle" : "exclamationmark.triangle",
+                title: code == 155_826 ? "Not signed" : "Something went wrong",
+                text: "\(detail)\n(error \(code))"
+            ) {
                 Button("Close") { Task { await model.closeChallenge() } }.buttonStyle(.borderedProminent)
             }
         case let .locked(_, code, _, lockExpiryUnix):
@@ -98,18 +106,27 @@ struct ChallengeView: View {
         case .setSecurityQuestions: return "Security questions"
         case .restorePin: return "Forgot PIN"
         case .signMessage: return "Sign message"
+        case .signTypedData: return "Sign typed data"
+        case .signTransaction: return "Sign transaction"
+        case .createWallet: return "Create wallet"
         case .unknown: return "Latchkey"
         }
     }
 
-    private var doneText: String {
+    private func doneText(_ result: ChallengeResult?) -> String {
         switch type {
-        case .initialize: return "Your PIN and security questions are set."
+        case .initialize:
+            return (result?.walletIds.isEmpty ?? true)
+                ? "Your PIN and security questions are set."
+                : "Your PIN, security questions and wallet are set."
         case .setPin: return "Your PIN is set."
         case .changePin: return "Your PIN was changed."
         case .setSecurityQuestions: return "Your security questions are set."
-        case .restorePin: return "Your new PIN is set."
+        case .restorePin: return "Your new PIN is set. Your wallets and addresses are unchanged."
         case .signMessage: return "The message was signed."
+        case .signTypedData: return "The data was signed."
+        case .signTransaction: return "The transaction was signed. It was not sent."
+        case .createWallet: return "Your wallet was created."
         case .unknown: return "Finished."
         }
     }
@@ -123,10 +140,10 @@ extension Screen {
         case let .chooseQuestion(progress, _, _, _): return progress
         case let .answerQuestion(progress, _, _, _, _, _, _): return progress
         case let .review(progress, _, _): return progress
-        case let .authorizeMessage(progress, _): return progress
+        case let .reviewSignature(progress, _): return progress
         case let .working(progress, _): return progress
         case let .interrupted(progress, _, _): return progress
-        case let .done(progress): return progress
+        case let .done(progress, _): return progress
         case let .failed(progress, _, _): return progress
         case let .locked(progress, _, _, _): return progress
         case let .cancelled(progress): return progress

@@ -1,26 +1,41 @@
 import Latchkey
 import SwiftUI
 
-/// The wallet home: PIN and security-question status and the actions they allow.
+/// The wallet home: the wallets, PIN and security-question status, and the actions they allow.
 struct HomeView: View {
     let model: WalletModel
     let account: AccountStatus
 
     var body: some View {
         List {
+            if !model.wallets.isEmpty {
+                Section(model.wallets.count == 1 ? "Wallet" : "Wallets (\(model.wallets.count))") {
+                    ForEach(model.wallets, id: \.id) { wallet in
+                        VStack(alignment: .leading) {
+                            Text(wallet.blockchain.label + (wallet.state == .frozen ? " (frozen)" : "")).font(.headline)
+                            Text(wallet.address).font(.caption.monospaced()).textSelection(.enabled)
+                        }
+                    }
+                }
+            }
             Section("Signed in as \(account.userID)") {
                 StatusRow(name: "PIN", state: account.pin)
                 StatusRow(name: "Security questions", state: account.questions)
             }
             Section("Actions") {
                 if account.pin.status == .unset {
-                    action("Set up PIN and security questions", .setUp)
+                    action("Create your wallet: PIN and security questions", .setUp)
                 }
                 if account.pin.status != .unset && account.questions.status == .unset {
                     action("Set up security questions", .setQuestions)
                 }
-                if account.pin.status == .enabled {
+                if account.pin.status == .enabled && !model.wallets.isEmpty {
                     action("Sign a message", .signMessage)
+                }
+                if account.pin.status == .enabled && model.wallets.isEmpty {
+                    action("Create a wallet", .createWallet)
+                }
+                if account.pin.status == .enabled {
                     action("Change PIN", .changePin)
                 }
                 if account.pin.status != .unset && account.questions.status != .unset {

@@ -29,22 +29,3 @@ struct ReviewView: View {
         }
     }
 }
-
-/// `.authorizeMessage`: the message to approve with the PIN.
-struct AuthorizeMessageView: View {
-    let message: String
-    let enabled: Bool
-    let approve: () -> Void
-    let reject: () -> Void
-
-    var body: some View {
-        VStack(alignment: .leading, spacing: 12) {
-            Text("Sign this message?").font(.title2.bold())
-            Text("Approve only if you started this request.")
-            Text(message).font(.body.monospaced()).padding().background(.quaternary, in: RoundedRectangle(cornerRadius: 8))
-            Spacer()
-            Button("Approve with PIN", action: approve).buttonStyle(.borderedProminent).disabled(!enabled)
-            Button("Reject", action: reject).disabled(!enabled)
-        }
-    }
-}

@@ -4,7 +4,8 @@ import { styles } from "../styles";
 import { useChallenge } from "../useChallenge";
 import { PinScreen } from "./PinScreen";
 import { AnswerQuestionScreen, ChooseQuestionScreen } from "./QuestionScreens";
-import { AuthorizeMessageScreen, ReviewScreen } from "./ReviewScreens";
+import { ReviewScreen } from "./ReviewScreens";
+import { ReviewSignatureScreen } from "./SignatureScreen";
 import { CancelledScreen, DoneScreen, FailedScreen, InterruptedScreen, LockedScreen, WorkingScreen } from "./StatusScreens";
 
 const TITLE: Record<ChallengeType, string> = {
@@ -14,6 +15,9 @@ const TITLE: Record<ChallengeType, string> = {
   [ChallengeType.SetSecurityQuestions]: "Security questions",
   [ChallengeType.RestorePin]: "Forgot PIN",
   [ChallengeType.SignMessage]: "Sign message",
+  [ChallengeType.SignTypedData]: "Sign typed data",
+  [ChallengeType.SignTransaction]: "Sign transaction",
+  [ChallengeType.CreateWallet]: "Create wallet",
   [ChallengeType.Unknown]: "Latchkey",
 };
 
@@ -63,11 +67,11 @@ function ScreenView(props: { screen: Screen; type: ChallengeType; disabled: bool
   if (Screen.AnswerQuestion.instanceOf(s))
     return <AnswerQuestionScreen screen={s} disabled={disabled} onAnswer={(answer, hint) => void c.submit(Input.Answer.new({ answer, hint }))} />;
   if (Screen.Review.instanceOf(s)) return <ReviewScreen screen={s} disabled={disabled} onAcknowledge={() => void c.submit(Input.Acknowledge.new())} />;
-  if (Screen.AuthorizeMessage.instanceOf(s))
-    return <AuthorizeMessageScreen screen={s} disabled={disabled} onApprove={() => void c.submit(Input.Acknowledge.new())} onReject={() => void c.cancel()} />;
+  if (Screen.ReviewSignature.instanceOf(s))
+    return <ReviewSignatureScreen screen={s} disabled={disabled} onApprove={() => void c.submit(Input.Acknowledge.new())} onReject={() => void c.submit(Input.Reject.new())} />;
   if (Screen.Working.instanceOf(s)) return <WorkingScreen screen={s} />;
   if (Screen.Interrupted.instanceOf(s)) return <InterruptedScreen screen={s} disabled={disabled} onRetry={() => void c.retry()} onCancel={() => void c.cancel()} />;
-  if (Screen.Done.instanceOf(s)) return <DoneScreen type={props.type} onClose={onClose} />;
+  if (Screen.Done.instanceOf(s)) return <DoneScreen type={props.type} result={s.inner.result} onClose={onClose} />;
   if (Screen.Failed.instanceOf(s)) return <FailedScreen screen={s} onClose={onClose} />;
   if (Screen.Locked.instanceOf(s)) return <LockedScreen screen={s} onClose={onClose} />;
   if (Screen.Cancelled.instanceOf(s)) return <CancelledScreen onClose={onClose} />;

@@ -5,7 +5,6 @@ import { styles } from "../styles";
 import { Button } from "./common";
 
 type Review = InstanceType<typeof Screen.Review>;
-type AuthorizeMessage = InstanceType<typeof Screen.AuthorizeMessage>;
 
 /** `Screen.Review`: chosen questions, hints, and the SDK's warning to acknowledge. */
 export function ReviewScreen(props: { screen: Review; disabled: boolean; onAcknowledge: () => void }) {
@@ -27,23 +26,6 @@ export function ReviewScreen(props: { screen: Review; disabled: boolean; onAckno
       </View>
       <View style={{ marginTop: "auto" }}>
         <Button label="Save" disabled={props.disabled || !agreed} onPress={props.onAcknowledge} />
-      </View>
-    </View>
-  );
-}
-
-/** `Screen.AuthorizeMessage`: the message to approve with the PIN. */
-export function AuthorizeMessageScreen(props: { screen: AuthorizeMessage; disabled: boolean; onApprove: () => void; onReject: () => void }) {
-  return (
-    <View style={styles.screen}>
-      <Text style={styles.title}>Sign this message?</Text>
-      <Text style={styles.body}>Approve only if you started this request.</Text>
-      <View style={styles.card}>
-        <Text style={{ fontFamily: "monospace", fontSize: 16 }}>{props.screen.inner.message}</Text>
-      </View>
-      <View style={{ marginTop: "auto", gap: 8 }}>
-        <Button label="Approve with PIN" disabled={props.disabled} onPress={props.onApprove} />
-        <Button label="Reject" outline disabled={props.disabled} onPress={props.onReject} />
       </View>
     </View>
   );

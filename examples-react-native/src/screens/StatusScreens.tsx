@@ -1,6 +1,6 @@
 import { useEffect, useState } from "react";
 import { ActivityIndicator, Text, View } from "react-native";
-import { ChallengeType, type Screen } from "@latchkey/react-native";
+import { ChallengeType, type ChallengeResult, type Screen } from "@latchkey/react-native";
 import { styles } from "../styles";
 import { Button, StatusView } from "./common";
 
@@ -38,25 +38,52 @@ const DONE_TEXT: Record<ChallengeType, string> = {
   [ChallengeType.SetPin]: "Your PIN is set.",
   [ChallengeType.ChangePin]: "Your PIN was changed.",
   [ChallengeType.SetSecurityQuestions]: "Your security questions are set.",
-  [ChallengeType.RestorePin]: "Your new PIN is set.",
+  [ChallengeType.RestorePin]: "Your new PIN is set. Your wallets and addresses are unchanged.",
   [ChallengeType.SignMessage]: "The message was signed.",
+  [ChallengeType.SignTypedData]: "The data was signed.",
+  [ChallengeType.SignTransaction]: "The transaction was signed. It was not sent.",
+  [ChallengeType.CreateWallet]: "Your wallet was created.",
   [ChallengeType.Unknown]: "Finished.",
 };
 
-/** `Screen.Done`. */
-export function DoneScreen(props: { type: ChallengeType; onClose: () => void }) {
+/** A produced value (signature, raw transaction, hash), selectable for copying. */
+function ResultCard(props: { label: string; value: string }) {
   return (
-    <StatusView icon="✓" title="Done" text={DONE_TEXT[props.type]}>
+    <View style={styles.card}>
+      <Text style={styles.small}>{props.label}</Text>
+      <Text selectable numberOfLines={6} style={{ fontFamily: "monospace", fontSize: 13 }}>
+        {props.value}
+      </Text>
+    </View>
+  );
+}
+
+/** `Screen.Done`: what the challenge produced (signature, signed transaction), if anything. */
+export function DoneScreen(props: { type: ChallengeType; result?: ChallengeResult; onClose: () => void }) {
+  const r = props.result;
+  const text =
+    props.type === ChallengeType.Initialize && (r?.walletIds.length ?? 0) > 0
+      ? "Your PIN, security questions and wallet are set."
+      : DONE_TEXT[props.type];
+  return (
+    <StatusView icon="✓" title="Done" text={text}>
+      {r?.signature !== undefined && <ResultCard label="Signature" value={r.signature} />}
+      {r?.signedTransaction !== undefined && <ResultCard label="Signed transaction" value={r.signedTransaction} />}
+      {r?.txHash !== undefined && <ResultCard label="Transaction hash" value={r.txHash} />}
       <Button label="Back to wallet" onPress={props.onClose} />
     </StatusView>
   );
 }
 
-/** `Screen.Failed`: the SDK's explanation and code. */
+/** 155826: the user rejected the signature request on the review screen; nothing was signed. */
+const USER_REJECTED = 155826;
+
+/** `Screen.Failed`: the SDK's explanation and code (a rejected signature is the user's choice, not an error). */
 export function FailedScreen(props: { screen: Failed; onClose: () => void }) {
   const s = props.screen.inner;
+  const rejected = s.code === USER_REJECTED;
   return (
-    <StatusView icon="⚠" title="Something went wrong" text={`${s.detail}\n(error ${s.code})`}>
+    <StatusView icon={rejected ? "✕" : "⚠"} title={rejected ? "Not signed" : "Something went wrong"} text={`${s.detail}\n(error ${s.code})`}>
       <Button label="Close" onPress={props.onClose} />
     </StatusView>
   );

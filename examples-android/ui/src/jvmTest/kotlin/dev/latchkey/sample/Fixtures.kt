@@ -1,5 +1,8 @@
 package dev.latchkey.sample
 
+import dev.latchkey.AccountType
+import dev.latchkey.Blockchain
+import dev.latchkey.ChallengeResult
 import dev.latchkey.ChallengeType
 import dev.latchkey.CredentialStatus
 import dev.latchkey.InputError
@@ -10,7 +13,15 @@ import dev.latchkey.Question
 import dev.latchkey.QuestionKind
 import dev.latchkey.ReviewEntry
 import dev.latchkey.Screen
+import dev.latchkey.SignatureDetails
+import dev.latchkey.SignatureReview
 import dev.latchkey.Slot
+import dev.latchkey.TransactionReview
+import dev.latchkey.TypedDataDomain
+import dev.latchkey.TypedDataRow
+import dev.latchkey.Wallet
+import dev.latchkey.WalletRef
+import dev.latchkey.WalletState
 import dev.latchkey.acknowledgementText
 import dev.latchkey.sample.backend.AccountStatus
 import dev.latchkey.sample.backend.BackendSettings
@@ -44,6 +55,58 @@ object Fixtures {
 
     private val setup = ChallengeType.INITIALIZE
 
+    /** The user's wallet (the EIP-55 example address). */
+    const val ADDRESS = "0x52908400098527886E0F7030069857D2E4169EE7"
+    private val walletRef = WalletRef("7d0a1d5e-3c52-4b8e-9a51-2f0c8e6b1a40", ADDRESS, Blockchain.ETH_SEPOLIA)
+
+    /** EIP-191: readable text (the SDK also gives the exact bytes as hex). */
+    private val message = SignatureDetails.Message(
+        "Sign in to Latchkey Demo\nNonce: 8f3a61c2",
+        "0x5369676e20696e20746f204c617463686b65792044656d6f0a4e6f6e63653a203866336136316332",
+        40uL,
+    )
+
+    /** EIP-712: the "Mail" example of the EIP, as the SDK flattens it (pre-order, with depth). */
+    private val typedData = SignatureDetails.TypedData(
+        TypedDataDomain("Ether Mail", "1", "11155111", "0xCcCCccccCCCCcCCCCCCcCcCccCcCCCcCcccccccC", null),
+        "Mail",
+        listOf(
+            TypedDataRow("from", 0u, "from", "Person", null),
+            TypedDataRow("from.name", 1u, "name", "string", "Cow"),
+            TypedDataRow("from.wallet", 1u, "wallet", "address", "0xCD2a3d9F938E13CD947Ec05AbC7FE734Df8DD826"),
+            TypedDataRow("to", 0u, "to", "Person", null),
+            TypedDataRow("to.name", 1u, "name", "string", "Bob"),
+            TypedDataRow("to.wallet", 1u, "wallet", "address", "0xbBbBBBBbbBBBbbbBbbBbbbbBBbBbbbbBbBbbBBbB"),
+            TypedDataRow("contents", 0u, "contents", "string", "Hello, Bob!"),
+        ),
+    )
+
+    /** EIP-1559: 0.01 ETH into WETH's `deposit()` on Sepolia. */
+    private val transaction = SignatureDetails.Transaction(
+        TransactionReview(
+            blockchain = Blockchain.ETH_SEPOLIA,
+            chainId = 11_155_111uL,
+            to = "0xfFf9976782d46CC05630D1f6eBAb18b2324d6B14",
+            valueWei = "10000000000000000",
+            value = "0.01 ETH",
+            nonce = "7",
+            gasLimit = "45000",
+            maxFeePerGasWei = "30000000000",
+            maxPriorityFeePerGasWei = "1500000000",
+            maxFeeWei = "1350000000000000",
+            maxFee = "0.00135 ETH",
+            data = "0xd0e30db0",
+            dataLength = 4uL,
+            selector = "0xd0e30db0",
+            accessListEntries = 0u,
+        ),
+    )
+
+    private fun review(details: SignatureDetails, memo: String?) = Screen.ReviewSignature(p(1, 2), SignatureReview(walletRef, memo, details))
+
+    private const val SIGNATURE =
+        "0x0519f5c781ccde5f0e25670b42ca4201938633b2c1178f94938b78fc5975eee5c4d03d4582c748cabecb6c8c287770ea2857725a2aa9fe67863c8462f428e4b91c"
+
     /** name -> (challenge type, screen). */
     val screens: List<Triple<String, ChallengeType, Screen>> = listOf(
         Triple("pin-new", setup, Screen.EnterPin(PinPurpose.NEW, p(1, 7), null, null)),
@@ -57,16 +120,25 @@ object Fixtures {
         Triple("answer-invalid", setup, Screen.AnswerQuestion(p(4, 7), Slot(1u, 2u), catalogue[0], true, null, err(InputErrorKind.INVALID_ANSWER, 155705, "The hint must not contain the answer."), null)),
         Triple("answer-recovery-wrong", ChallengeType.RESTORE_PIN, Screen.AnswerQuestion(p(1, 4), Slot(1u, 2u), catalogue[0], false, "think of home", err(InputErrorKind.INCORRECT_ANSWERS, 155115, "The security answers are incorrect."), 4u)),
         Triple("review", setup, Screen.Review(p(7, 7), listOf(ReviewEntry(catalogue[0], "think of home"), ReviewEntry(catalogue[7], null)), acknowledgementText())),
-        Triple("authorize-message", ChallengeType.SIGN_MESSAGE, Screen.AuthorizeMessage(p(1, 2), "Send 5 USDC to 0x52908400098527886E0F7030069857D2E4169EE7")),
+        Triple("review-message", ChallengeType.SIGN_MESSAGE, review(message, "Latchkey Demo asks you to prove you own this wallet.")),
+        Triple("review-typed-data", ChallengeType.SIGN_TYPED_DATA, review(typedData, null)),
+        Triple("review-transaction", ChallengeType.SIGN_TRANSACTION, review(transaction, "Wrap 0.01 ETH")),
         Triple("working", ChallengeType.CHANGE_PIN, Screen.Working(p(1, 3), "CURRENT_PIN")),
         Triple("interrupted", ChallengeType.CHANGE_PIN, Screen.Interrupted(p(3, 3), 155706u, "Network error; try again.")),
-        Triple("done", setup, Screen.Done(p(7, 7))),
+        Triple("done", setup, Screen.Done(p(7, 7), ChallengeResult(null, null, null, listOf(walletRef.id)))),
+        Triple("done-signature", ChallengeType.SIGN_MESSAGE, Screen.Done(p(2, 2), ChallengeResult(SIGNATURE, null, null, emptyList()))),
+        Triple("failed-rejected", ChallengeType.SIGN_MESSAGE, Screen.Failed(p(1, 2), 155826u, "The user rejected the signature request.")),
         Triple("failed", ChallengeType.CHANGE_PIN, Screen.Failed(p(1, 3), 155104u, "User token has expired; start a new session.")),
         Triple("locked", ChallengeType.CHANGE_PIN, Screen.Locked(p(1, 3), 155119u, "2026-12-02T10:26:40Z", LOCK_EXPIRY)),
         Triple("cancelled", setup, Screen.Cancelled(p(1, 7))),
     )
 
     val settings = BackendSettings(serverUrl = "https://wallet.example", apiKey = "lk_demo_key", userId = "alice-0001")
+
+    private fun wallet(id: String, chain: Blockchain) = Wallet(
+        id, ADDRESS, chain, AccountType.EOA, "ENDUSER", WalletState.LIVE, "0b5e7f3a-9d21-4c68-b4e0-6a1f2c3d4e5f", "alice-0001",
+        "2026-12-02T10:00:00Z", "2026-12-02T10:00:00Z",
+    )
 
     private fun cred(status: CredentialStatus, failed: UInt = 0u, until: String? = null) = CredentialState(status, failed, until)
 
@@ -76,6 +148,11 @@ object Fixtures {
         "home-new-user" to WalletUiState(settings = settings, account = AccountStatus("alice-0001", cred(CredentialStatus.UNSET), cred(CredentialStatus.UNSET))),
         "home-ready" to WalletUiState(settings = settings, account = AccountStatus("alice-0001", cred(CredentialStatus.ENABLED, 1u), cred(CredentialStatus.ENABLED))),
         "home-pin-locked" to WalletUiState(settings = settings, account = AccountStatus("alice-0001", cred(CredentialStatus.LOCKED, 3u, "2026-12-02T10:26:40Z"), cred(CredentialStatus.ENABLED))),
+        "home-wallets" to WalletUiState(
+            settings = settings,
+            account = AccountStatus("alice-0001", cred(CredentialStatus.ENABLED), cred(CredentialStatus.ENABLED)),
+            wallets = listOf(wallet("7d0a1d5e-3c52-4b8e-9a51-2f0c8e6b1a40", Blockchain.ETH_SEPOLIA), wallet("c1f4e2a9-8b3d-4e6f-a0c7-5d9e1b2f3a84", Blockchain.BASE_SEPOLIA)),
+        ),
         "error-banner" to WalletUiState(
             settings = settings,
             account = AccountStatus("alice-0001", cred(CredentialStatus.ENABLED), cred(CredentialStatus.ENABLED)),

@@ -1,11 +1,13 @@
 package dev.latchkey.sample
 
+import dev.latchkey.Blockchain
 import dev.latchkey.CredentialStatus
 import dev.latchkey.Input
 import dev.latchkey.InputErrorKind
 import dev.latchkey.PinPurpose
 import dev.latchkey.QuestionKind
 import dev.latchkey.Screen
+import dev.latchkey.SignatureDetails
 import dev.latchkey.sample.backend.BackendSettings
 import java.util.UUID
 import kotlin.time.Duration.Companion.seconds
@@ -29,8 +31,9 @@ import org.junit.jupiter.api.TestInstance
 
 /**
  * The sample's view model driven the way its buttons drive it, through the real liblatchkey.so
- * against a real server: set up PIN + questions, change PIN, three wrong PINs lock it, recover
- * with the answers, sign in again and sign a message with the new PIN.
+ * against a real server: set up PIN + questions + a wallet, sign a message (review, approve, PIN),
+ * reject one, change PIN, three wrong PINs lock it, recover with the answers, sign in again and
+ * sign with the new PIN and the same address.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class WalletViewModelTest {
@@ -123,11 +126,30 @@ class WalletViewModelTest {
         }
         assertEquals(2, s.entries.size)
         vm.submit(Input.Acknowledge).join()
-        awaitScreen("done") { it is Screen.Done }
+        val setUp = awaitScreen("done") { it is Screen.Done } as Screen.Done
+        val walletIds = checkNotNull(setUp.result) { "set-up produced no result" }.walletIds
+        assertEquals(1, walletIds.size, "one wallet (ETH-SEPOLIA): $walletIds")
         closeToHome()
         account = vm.state.value.account!!
         assertEquals(CredentialStatus.ENABLED, account.pin.status)
         assertEquals(CredentialStatus.ENABLED, account.questions.status)
+        // ---- the home shows the wallet (Session.wallets()).
+        val wallet = vm.state.value.wallets.single()
+        assertEquals(walletIds.single(), wallet.id)
+        assertEquals(Blockchain.ETH_SEPOLIA, wallet.blockchain)
+        assertTrue(Regex("0x[0-9a-fA-F]{40}").matches(wallet.address), wallet.address)
+
+        // ---- sign a message: the SDK's review names the wallet and the text; approve, PIN, signature.
+        signMessage("Hello from the story", wallet.address, "135790")
+
+        // ---- one rejection: nothing signed, the run fails with 155826, the PIN is untouched.
+        vm.start(WalletAction.SIGN_MESSAGE, "Send everything to 0xdead").join()
+        awaitScreen("review to reject") { it is Screen.ReviewSignature }
+        vm.submit(Input.Reject).join()
+        val rejected = awaitScreen("rejected") { it is Screen.Failed } as Screen.Failed
+        assertEquals(155826u, rejected.code)
+        closeToHome()
+        assertEquals(0u, vm.state.value.account!!.pin.failedAttempts)
 
         // ---- change PIN 135790 -> 246801.
         vm.start(WalletAction.CHANGE_PIN).join()
@@ -172,21 +194,44 @@ class WalletViewModelTest {
         assertEquals(CredentialStatus.ENABLED, vm.state.value.account!!.pin.status)
         assertEquals(0u, vm.state.value.account!!.pin.failedAttempts)
 
-        // ---- sign in again (new session) and sign a message: the old PIN is refused, the new one works.
+        // ---- sign in again (new session) and sign a message: the old PIN is refused, the new one
+        // works, with the same wallet and address (RESTORE_PIN keeps the key).
         vm.signOut()
         assertNull(vm.state.value.account)
         vm.signIn().join()
-        vm.start(WalletAction.SIGN_MESSAGE, "Send 5 USDC").join()
-        val msg = awaitScreen("message") { it is Screen.AuthorizeMessage } as Screen.AuthorizeMessage
-        assertEquals("Send 5 USDC", msg.message)
+        assertEquals(listOf(wallet.id to wallet.address), vm.state.value.wallets.map { it.id to it.address })
+        signMessage("Send 5 USDC", wallet.address, "975310", wrongPinFirst = "246801")
+        assertNull(vm.state.value.error, "${vm.state.value.error}")
+    }
+
+    /**
+     * Signs [message] with the home's wallet: checks the SDK's review (wallet address, the text and
+     * its exact bytes, the memo), approves, enters [pin] (after [wrongPinFirst], refused, if given)
+     * and returns the signature on the Done screen.
+     */
+    private suspend fun signMessage(message: String, address: String, pin: String, wrongPinFirst: String? = null): String {
+        vm.start(WalletAction.SIGN_MESSAGE, message, memo = "story").join()
+        val review = (awaitScreen("review") { it is Screen.ReviewSignature } as Screen.ReviewSignature).review
+        assertEquals(address, review.wallet.address)
+        assertEquals(Blockchain.ETH_SEPOLIA, review.wallet.blockchain)
+        assertEquals("story", review.memo)
+        val details = review.details as SignatureDetails.Message
+        assertEquals(message, details.text)
+        assertEquals("0x" + message.toByteArray().joinToString("") { "%02x".format(it) }, details.hex.lowercase())
+        assertEquals(message.toByteArray().size.toULong(), details.byteLength)
         vm.submit(Input.Acknowledge).join()
         awaitScreen("PIN for signing") { it is Screen.EnterPin && it.purpose == PinPurpose.CURRENT }
-        pin("246801")
-        awaitScreen("old PIN refused") { it is Screen.EnterPin && it.error?.kind == InputErrorKind.INCORRECT_PIN && it.attemptsLeft == 2u }
-        pin("975310")
-        awaitScreen("signed") { it is Screen.Done }
+        if (wrongPinFirst != null) {
+            pin(wrongPinFirst)
+            awaitScreen("wrong PIN refused") { it is Screen.EnterPin && it.error?.kind == InputErrorKind.INCORRECT_PIN && it.attemptsLeft == 2u }
+        }
+        pin(pin)
+        val done = awaitScreen("signed") { it is Screen.Done } as Screen.Done
+        val signature = checkNotNull(done.result?.signature) { "no signature on Done: $done" }
+        assertTrue(Regex("0x[0-9a-fA-F]{130}").matches(signature), signature)
+        assertTrue(signature.endsWith("1b") || signature.endsWith("1c"), "v is 27 or 28: $signature")
         closeToHome()
-        assertNull(vm.state.value.error, "${vm.state.value.error}")
+        return signature
     }
 
     @Test

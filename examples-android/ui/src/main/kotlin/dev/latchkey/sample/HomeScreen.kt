@@ -7,6 +7,8 @@ import androidx.compose.foundation.layout.fillMaxWidth
 import androidx.compose.foundation.layout.padding
 import androidx.compose.foundation.layout.width
 import androidx.compose.material.icons.Icons
+import androidx.compose.foundation.text.selection.SelectionContainer
+import androidx.compose.material.icons.filled.AccountBox
 import androidx.compose.material.icons.filled.CheckCircle
 import androidx.compose.material.icons.filled.Info
 import androidx.compose.material.icons.filled.Lock
@@ -22,16 +24,27 @@ import androidx.compose.material3.TopAppBar
 import androidx.compose.runtime.Composable
 import androidx.compose.ui.Alignment
 import androidx.compose.ui.Modifier
+import androidx.compose.ui.text.font.FontFamily
 import androidx.compose.ui.unit.dp
 import dev.latchkey.CredentialStatus
+import dev.latchkey.Wallet
+import dev.latchkey.WalletState
 import dev.latchkey.sample.backend.AccountStatus
 import dev.latchkey.sample.backend.CredentialState
 import dev.latchkey.sample.screens.ScreenBody
+import dev.latchkey.sample.screens.blockchainLabel
 
-/** The wallet home: PIN and security-question status and the actions they allow. */
+/** The wallet home: the wallets, PIN and security-question status, and the actions they allow. */
 @OptIn(ExperimentalMaterial3Api::class)
 @Composable
-fun HomeScreen(account: AccountStatus, loading: Boolean, onAction: (WalletAction) -> Unit, onRefresh: () -> Unit, onSignOut: () -> Unit) {
+fun HomeScreen(
+    account: AccountStatus,
+    wallets: List<Wallet>,
+    loading: Boolean,
+    onAction: (WalletAction) -> Unit,
+    onRefresh: () -> Unit,
+    onSignOut: () -> Unit,
+) {
     Column {
         TopAppBar(
             title = { Text("Wallet") },
@@ -42,19 +55,25 @@ fun HomeScreen(account: AccountStatus, loading: Boolean, onAction: (WalletAction
         )
         ScreenBody {
             Text("Signed in as ${account.userId}", style = MaterialTheme.typography.titleMedium)
+            if (wallets.isNotEmpty()) WalletsCard(wallets)
             StatusCard("PIN", account.pin)
             StatusCard("Security questions", account.questions)
             Spacer(Modifier.padding(4.dp))
             val pin = account.pin.status
             val questions = account.questions.status
             if (pin == CredentialStatus.UNSET) {
-                ActionButton("Set up PIN and security questions", !loading, primary = true) { onAction(WalletAction.SET_UP) }
+                ActionButton("Create your wallet: PIN and security questions", !loading, primary = true) { onAction(WalletAction.SET_UP) }
             }
             if (pin != CredentialStatus.UNSET && questions == CredentialStatus.UNSET) {
                 ActionButton("Set up security questions", !loading, primary = true) { onAction(WalletAction.SET_QUESTIONS) }
             }
-            if (pin == CredentialStatus.ENABLED) {
+            if (pin == CredentialStatus.ENABLED && wallets.isNotEmpty()) {
                 ActionButton("Sign a message", !loading, primary = true) { onAction(WalletAction.SIGN_MESSAGE) }
+            }
+            if (pin == CredentialStatus.ENABLED && wallets.isEmpty()) {
+                ActionButton("Create a wallet", !loading, primary = true) { onAction(WalletAction.CREATE_WALLET) }
+            }
+            if (pin == CredentialStatus.ENABLED) {
                 ActionButton("Change PIN", !loading) { onAction(WalletAction.CHANGE_PIN) }
             }
             if (pin != CredentialStatus.UNSET && questions != CredentialStatus.UNSET) {
@@ -70,6 +89,28 @@ private fun ActionButton(label: String, enabled: Boolean, primary: Boolean = fal
         Button(onClick = onClick, enabled = enabled, modifier = Modifier.fillMaxWidth()) { Text(label) }
     } else {
         OutlinedButton(onClick = onClick, enabled = enabled, modifier = Modifier.fillMaxWidth()) { Text(label) }
+    }
+}
+
+/** The user's wallets: blockchain and address (one key: the same address on every EVM chain). */
+@Composable
+fun WalletsCard(wallets: List<Wallet>) {
+    Card(Modifier.fillMaxWidth()) {
+        Column(Modifier.padding(16.dp)) {
+            Row(verticalAlignment = Alignment.CenterVertically) {
+                Icon(Icons.Filled.AccountBox, contentDescription = null, tint = MaterialTheme.colorScheme.primary)
+                Spacer(Modifier.width(16.dp))
+                Text(if (wallets.size == 1) "Wallet" else "Wallets (${wallets.size})", style = MaterialTheme.typography.titleMedium)
+            }
+            for (w in wallets) {
+                Spacer(Modifier.padding(4.dp))
+                Text(
+                    blockchainLabel(w.blockchain) + if (w.state == WalletState.LIVE) "" else " (${w.state.name.lowercase()})",
+                    style = MaterialTheme.typography.labelLarge,
+                )
+                SelectionContainer { Text(w.address, fontFamily = FontFamily.Monospace, style = MaterialTheme.typography.bodySmall) }
+            }
+        }
     }
 }
 

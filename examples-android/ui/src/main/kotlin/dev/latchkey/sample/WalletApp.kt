@@ -47,7 +47,7 @@ fun WalletContent(state: WalletUiState, vm: WalletViewModel) {
                         close = { vm.closeChallenge() },
                     ),
                 )
-                account != null -> HomeScreen(account, state.loading, onAction = { vm.start(it) }, onRefresh = { vm.refresh() }, onSignOut = vm::signOut)
+                account != null -> HomeScreen(account, state.wallets, state.loading, onAction = { vm.start(it) }, onRefresh = { vm.refresh() }, onSignOut = vm::signOut)
                 else -> BackendScreen(state.settings, state.loading, onEdit = vm::editSettings, onSignIn = { vm.signIn() })
             }
             if (state.loading) LinearProgressIndicator(Modifier.fillMaxWidth().align(Alignment.TopCenter))

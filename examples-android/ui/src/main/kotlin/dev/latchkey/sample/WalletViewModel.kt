@@ -1,5 +1,6 @@
 package dev.latchkey.sample
 
+import dev.latchkey.Blockchain
 import dev.latchkey.ChallengeFlow
 import dev.latchkey.ChallengeType
 import dev.latchkey.Client
@@ -8,6 +9,7 @@ import dev.latchkey.Input
 import dev.latchkey.LatchkeyException
 import dev.latchkey.Screen
 import dev.latchkey.Session
+import dev.latchkey.Wallet
 import dev.latchkey.errorCode
 import dev.latchkey.sample.backend.AccountStatus
 import dev.latchkey.sample.backend.BackendSettings
@@ -26,8 +28,11 @@ import kotlinx.coroutines.launch
 
 /** What the wallet home offers; each starts one challenge. */
 enum class WalletAction(val challengeType: ChallengeType) {
-    /** First-time setup: PIN and security questions. */
+    /** First-time setup: PIN, security questions and the user's wallet. */
     SET_UP(ChallengeType.INITIALIZE),
+
+    /** A wallet for a user who has a PIN but no wallet yet. */
+    CREATE_WALLET(ChallengeType.CREATE_WALLET),
 
     /** Security questions for a user who has a PIN but none. */
     SET_QUESTIONS(ChallengeType.SET_SECURITY_QUESTIONS),
@@ -38,7 +43,7 @@ enum class WalletAction(val challengeType: ChallengeType) {
     /** Forgot PIN: answer the questions, set a new PIN. */
     FORGOT_PIN(ChallengeType.RESTORE_PIN),
 
-    /** Authorise a message with the PIN. */
+    /** Sign a message with the user's wallet: review, then the PIN. */
     SIGN_MESSAGE(ChallengeType.SIGN_MESSAGE),
 }
 
@@ -55,6 +60,8 @@ data class WalletUiState(
     val loading: Boolean = false,
     /** Null until signed in: the backend screen is shown. */
     val account: AccountStatus? = null,
+    /** The user's wallets (`Session.wallets()`), oldest first; empty before set-up. */
+    val wallets: List<Wallet> = emptyList(),
     /** Non-null while a challenge runs: its screen is shown. */
     val challenge: ChallengeUi? = null,
     val error: ErrorBanner? = null,
@@ -72,6 +79,8 @@ class WalletViewModel(
     private val scope: CoroutineScope,
     private val clientConfig: (serverUrl: String) -> ClientConfig = { ClientConfig(baseUrl = it) },
     private val backendFactory: (BackendSettings) -> WalletBackend = { DemoBackend(it, clientConfig(it.serverUrl)) },
+    /** The blockchains set-up (and "create wallet") creates wallets on. */
+    private val blockchains: List<Blockchain> = listOf(Blockchain.ETH_SEPOLIA),
 ) : Closeable {
     private val mutableState = MutableStateFlow(WalletUiState())
 
@@ -95,30 +104,50 @@ class WalletViewModel(
         val b = backendFactory(settings).also { backend = it }
         val c = Client(clientConfig(settings.serverUrl)).also { client = it }
         val ds = b.signIn(settings.userId).also { deviceSession = it }
-        session = c.session(ds.userToken, ds.encryptionKey)
-        mutableState.update { it.copy(account = b.status(settings.userId)) }
+        val s = c.session(ds.userToken, ds.encryptionKey).also { session = it }
+        val account = b.status(settings.userId)
+        val wallets = s.wallets()
+        mutableState.update { it.copy(account = account, wallets = wallets) }
     }
 
-    /** Reloads the PIN and question status. */
+    /** Reloads the PIN and question status and the wallets. */
     fun refresh(): Job = work {
         val b = backend ?: return@work
-        mutableState.update { it.copy(account = b.status(state.value.settings.userId)) }
+        val s = session ?: return@work
+        val account = b.status(state.value.settings.userId)
+        val wallets = s.wallets()
+        mutableState.update { it.copy(account = account, wallets = wallets) }
     }
 
     /** Back to the backend screen. */
     fun signOut() {
         closeChallenge()
         closeConnection()
-        mutableState.update { it.copy(account = null, error = null) }
+        mutableState.update { it.copy(account = null, wallets = emptyList(), error = null) }
     }
 
-    /** Starts [action] (for [WalletAction.SIGN_MESSAGE], [message] is what the user authorises). */
-    fun start(action: WalletAction, message: String = "Sign in to Latchkey Demo"): Job = work {
+    /**
+     * Starts [action]. For [WalletAction.SIGN_MESSAGE] the backend asks for a signature of [message]
+     * by the user's first wallet, with [memo] shown next to it; the SDK shows what will be signed.
+     */
+    fun start(
+        action: WalletAction,
+        message: String = "Sign in to Latchkey Demo",
+        memo: String? = "Latchkey Demo asks you to prove you own this wallet.",
+    ): Job = work {
         val b = backend ?: return@work
         val ds = deviceSession ?: return@work
         val s = session ?: return@work
         closeChallenge()
-        val id = if (action == WalletAction.SIGN_MESSAGE) b.createSignMessage(ds, message) else b.createChallenge(ds, action.challengeType)
+        val id = when (action) {
+            WalletAction.SET_UP -> b.createSetUp(ds, blockchains)
+            WalletAction.CREATE_WALLET -> b.createWallet(ds, blockchains)
+            WalletAction.SIGN_MESSAGE -> {
+                val wallet = state.value.wallets.firstOrNull() ?: return@work // the home offers it only with a wallet
+                b.createSignMessage(ds, wallet.id, message, memo)
+            }
+            else -> b.createChallenge(ds, action.challengeType)
+        }
         val f = s.start(id)
         flow = f
         mutableState.update { it.copy(challenge = ChallengeUi(f.challengeType, f.screen.value)) }
@@ -129,7 +158,7 @@ class WalletViewModel(
         }
     }
 
-    /** Gives the current screen its input (PIN, question, answer, acknowledgement). */
+    /** Gives the current screen its input (PIN, question, answer, acknowledgement, approve / reject). */
     fun submit(input: Input): Job = challengeCall { it.submit(input) }
 
     /**

@@ -8,6 +8,7 @@
 package dev.latchkey.sample.backend
 
 import dev.latchkey.AdminClient
+import dev.latchkey.Blockchain
 import dev.latchkey.ChallengeType
 import dev.latchkey.ClientConfig
 import dev.latchkey.CredentialDetails
@@ -50,8 +51,20 @@ interface WalletBackend : Closeable {
     /** A new challenge of [type] for the user of [session]; returns its id. */
     suspend fun createChallenge(session: DeviceSession, type: ChallengeType): String
 
-    /** A new SIGN_MESSAGE challenge for [message]; returns its id. */
-    suspend fun createSignMessage(session: DeviceSession, message: String): String
+    /**
+     * A new INITIALIZE challenge (PIN + security questions) that also creates the user's wallets on
+     * [blockchains] (one key, one address on every EVM chain); returns its id.
+     */
+    suspend fun createSetUp(session: DeviceSession, blockchains: List<Blockchain>): String
+
+    /** A new CREATE_WALLET challenge (the PIN, then wallets on [blockchains]); returns its id. */
+    suspend fun createWallet(session: DeviceSession, blockchains: List<Blockchain>): String
+
+    /**
+     * A new SIGN_MESSAGE challenge: [message] (EIP-191) signed by the wallet [walletId] once the user
+     * has reviewed it and entered the PIN. [memo] is shown to the user, not signed. Returns its id.
+     */
+    suspend fun createSignMessage(session: DeviceSession, walletId: String, message: String, memo: String?): String
 }
 
 /** The demo backend: the developer API called from the device (DEMO ONLY, see above). */
@@ -77,8 +90,14 @@ class DemoBackend(settings: BackendSettings, config: ClientConfig = ClientConfig
     override suspend fun createChallenge(session: DeviceSession, type: ChallengeType): String =
         admin.createChallenge(session.userToken, type, null)
 
-    override suspend fun createSignMessage(session: DeviceSession, message: String): String =
-        admin.createSignMessage(session.userToken, message, null)
+    override suspend fun createSetUp(session: DeviceSession, blockchains: List<Blockchain>): String =
+        admin.createInitializeWithWallets(session.userToken, blockchains, null, null)
+
+    override suspend fun createWallet(session: DeviceSession, blockchains: List<Blockchain>): String =
+        admin.createWalletChallenge(session.userToken, blockchains, null, null)
+
+    override suspend fun createSignMessage(session: DeviceSession, walletId: String, message: String, memo: String?): String =
+        admin.createSignMessage(session.userToken, walletId, message, false, memo, null)
 
     override fun close() = admin.close()
 

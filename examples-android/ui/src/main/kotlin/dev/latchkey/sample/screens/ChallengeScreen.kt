@@ -66,10 +66,10 @@ fun ScreenContent(type: ChallengeType, screen: Screen, enabled: Boolean, actions
         is Screen.ChooseQuestion -> ChooseQuestionScreen(screen, enabled, onChoose = { actions.submit(Input.ChooseQuestion(it)) })
         is Screen.AnswerQuestion -> AnswerQuestionScreen(screen, enabled, onAnswer = { a, h -> actions.submit(Input.Answer(a, h)) })
         is Screen.Review -> ReviewScreen(screen, enabled, onAcknowledge = { actions.submit(Input.Acknowledge) })
-        is Screen.AuthorizeMessage -> AuthorizeMessageScreen(screen, enabled, onApprove = { actions.submit(Input.Acknowledge) }, onReject = actions.cancel)
+        is Screen.ReviewSignature -> ReviewSignatureScreen(screen, enabled, onApprove = { actions.submit(Input.Acknowledge) }, onReject = { actions.submit(Input.Reject) })
         is Screen.Working -> WorkingScreen(screen)
         is Screen.Interrupted -> InterruptedScreen(screen, enabled, onRetry = actions.retry, onCancel = actions.cancel)
-        is Screen.Done -> DoneScreen(type, onClose = actions.close)
+        is Screen.Done -> DoneScreen(type, screen.result, onClose = actions.close)
         is Screen.Failed -> FailedScreen(screen, onClose = actions.close)
         is Screen.Locked -> LockedScreen(screen, onClose = actions.close)
         is Screen.Cancelled -> CancelledScreen(onClose = actions.close)
@@ -83,6 +83,9 @@ private fun title(type: ChallengeType) = when (type) {
     ChallengeType.SET_SECURITY_QUESTIONS -> "Security questions"
     ChallengeType.RESTORE_PIN -> "Forgot PIN"
     ChallengeType.SIGN_MESSAGE -> "Sign message"
+    ChallengeType.SIGN_TYPED_DATA -> "Sign typed data"
+    ChallengeType.SIGN_TRANSACTION -> "Sign transaction"
+    ChallengeType.CREATE_WALLET -> "Create wallet"
     ChallengeType.UNKNOWN -> "Latchkey"
 }
 
@@ -91,7 +94,7 @@ private fun progressOf(s: Screen): Progress = when (s) {
     is Screen.ChooseQuestion -> s.progress
     is Screen.AnswerQuestion -> s.progress
     is Screen.Review -> s.progress
-    is Screen.AuthorizeMessage -> s.progress
+    is Screen.ReviewSignature -> s.progress
     is Screen.Working -> s.progress
     is Screen.Interrupted -> s.progress
     is Screen.Done -> s.progress

@@ -11,7 +11,6 @@ import androidx.compose.material3.Card
 import androidx.compose.material3.CardDefaults
 import androidx.compose.material3.Checkbox
 import androidx.compose.material3.MaterialTheme
-import androidx.compose.material3.OutlinedButton
 import androidx.compose.material3.Text
 import androidx.compose.runtime.Composable
 import androidx.compose.runtime.getValue
@@ -20,7 +19,6 @@ import androidx.compose.runtime.remember
 import androidx.compose.runtime.setValue
 import androidx.compose.ui.Alignment
 import androidx.compose.ui.Modifier
-import androidx.compose.ui.text.font.FontFamily
 import androidx.compose.ui.unit.dp
 import dev.latchkey.Screen
 
@@ -53,20 +51,5 @@ fun ReviewScreen(screen: Screen.Review, enabled: Boolean, onAcknowledge: () -> U
         }
         Spacer(Modifier.weight(1f))
         Button(onClick = onAcknowledge, enabled = enabled && agreed, modifier = Modifier.fillMaxWidth()) { Text("Save") }
-    }
-}
-
-/** `Screen.AuthorizeMessage`: the message to approve with the PIN. */
-@Composable
-fun AuthorizeMessageScreen(screen: Screen.AuthorizeMessage, enabled: Boolean, onApprove: () -> Unit, onReject: () -> Unit) {
-    ScreenBody {
-        Text("Sign this message?", style = MaterialTheme.typography.headlineSmall)
-        Text("Approve only if you started this request.", style = MaterialTheme.typography.bodyMedium)
-        Card(Modifier.fillMaxWidth()) {
-            Text(screen.message, Modifier.padding(16.dp), fontFamily = FontFamily.Monospace, style = MaterialTheme.typography.bodyLarge)
-        }
-        Spacer(Modifier.weight(1f))
-        Button(onClick = onApprove, enabled = enabled, modifier = Modifier.fillMaxWidth()) { Text("Approve with PIN") }
-        OutlinedButton(onClick = onReject, enabled = enabled, modifier = Modifier.fillMaxWidth()) { Text("Reject") }
     }
 }

@@ -1,6 +1,12 @@
 package dev.latchkey.sample.screens
 
+import androidx.compose.foundation.layout.Column
 import androidx.compose.foundation.layout.Spacer
+import androidx.compose.foundation.layout.padding
+import androidx.compose.foundation.text.selection.SelectionContainer
+import androidx.compose.material3.Card
+import androidx.compose.ui.text.font.FontFamily
+import androidx.compose.ui.text.style.TextOverflow
 import androidx.compose.foundation.layout.fillMaxWidth
 import androidx.compose.foundation.layout.height
 import androidx.compose.material.icons.Icons
@@ -22,6 +28,7 @@ import androidx.compose.runtime.remember
 import androidx.compose.runtime.setValue
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.unit.dp
+import dev.latchkey.ChallengeResult
 import dev.latchkey.ChallengeType
 import dev.latchkey.Screen
 import dev.latchkey.sample.LocalNowUnix
@@ -56,31 +63,58 @@ fun InterruptedScreen(screen: Screen.Interrupted, enabled: Boolean, onRetry: () 
     }
 }
 
-/** `Screen.Done`: the challenge completed. */
+/** `Screen.Done`: the challenge completed; what it produced (signature, signed transaction), if anything. */
 @Composable
-fun DoneScreen(type: ChallengeType, onClose: () -> Unit) {
+fun DoneScreen(type: ChallengeType, result: ChallengeResult?, onClose: () -> Unit) {
     StatusBody(
         Icons.Filled.CheckCircle,
         MaterialTheme.colorScheme.primary,
         "Done",
         when (type) {
-            ChallengeType.INITIALIZE -> "Your PIN and security questions are set."
+            ChallengeType.INITIALIZE ->
+                if (result?.walletIds.isNullOrEmpty()) "Your PIN and security questions are set." else "Your PIN, security questions and wallet are set."
             ChallengeType.SET_PIN -> "Your PIN is set."
             ChallengeType.CHANGE_PIN -> "Your PIN was changed."
             ChallengeType.SET_SECURITY_QUESTIONS -> "Your security questions are set."
-            ChallengeType.RESTORE_PIN -> "Your new PIN is set."
+            ChallengeType.RESTORE_PIN -> "Your new PIN is set. Your wallets and addresses are unchanged."
             ChallengeType.SIGN_MESSAGE -> "The message was signed."
+            ChallengeType.SIGN_TYPED_DATA -> "The data was signed."
+            ChallengeType.SIGN_TRANSACTION -> "The transaction was signed. It was not sent."
+            ChallengeType.CREATE_WALLET -> "Your wallet was created."
             ChallengeType.UNKNOWN -> "Finished."
         },
     ) {
+        result?.signature?.let { ResultCard("Signature", it) }
+        result?.signedTransaction?.let { ResultCard("Signed transaction", it) }
+        result?.txHash?.let { ResultCard("Transaction hash", it) }
+        Spacer(Modifier.height(16.dp))
         Button(onClick = onClose, modifier = Modifier.fillMaxWidth()) { Text("Back to wallet") }
     }
 }
 
-/** `Screen.Failed`: the SDK's explanation and code. */
+/** A produced value (signature, raw transaction, hash), selectable for copying. */
+@Composable
+private fun ResultCard(label: String, value: String) {
+    Card(Modifier.fillMaxWidth().padding(vertical = 4.dp)) {
+        Column(Modifier.padding(12.dp)) {
+            Text(label, style = MaterialTheme.typography.labelMedium)
+            SelectionContainer {
+                Text(value, fontFamily = FontFamily.Monospace, style = MaterialTheme.typography.bodySmall, maxLines = 6, overflow = TextOverflow.Ellipsis)
+            }
+        }
+    }
+}
+
+/** `Screen.Failed`: the SDK's explanation and code (a rejected signature is the user's choice, not an error). */
 @Composable
 fun FailedScreen(screen: Screen.Failed, onClose: () -> Unit) {
-    StatusBody(Icons.Filled.Warning, MaterialTheme.colorScheme.error, "Something went wrong", "${screen.detail}\n(error ${screen.code})") {
+    val rejected = screen.code == USER_REJECTED
+    StatusBody(
+        if (rejected) Icons.Filled.Close else Icons.Filled.Warning,
+        if (rejected) MaterialTheme.colorScheme.onSurfaceVariant else MaterialTheme.colorScheme.error,
+        if (rejected) "Not signed" else "Something went wrong",
+        "${screen.detail}\n(error ${screen.code})",
+    ) {
         Button(onClick = onClose, modifier = Modifier.fillMaxWidth()) { Text("Close") }
     }
 }
@@ -106,6 +140,9 @@ fun LockedScreen(screen: Screen.Locked, onClose: () -> Unit) {
         Button(onClick = onClose, modifier = Modifier.fillMaxWidth()) { Text("Close") }
     }
 }
+
+/** 155826: the user rejected the signature request on the review screen; nothing was signed. */
+private const val USER_REJECTED = 155826u
 
 /** 155119: the PIN is locked (155120: the answers are). The Locked screen carries no text yet. */
 private const val PIN_LOCKED = 155119u
