@@ -500,7 +500,7 @@ impl Api {
         .await
     }
 
-    /// `GET /v1/user/challenges/{id}`.
+    /// `GET /v1/user/challenges/{id}`: `{"data": {"challenge": {...}}}` (Circle's shape).
     pub async fn challenge(&self, s: &UserSession, id: &str) -> Result<Reply, Transport> {
         self.send(self.user(
             reqwest::Method::GET,

@@ -24,6 +24,13 @@ pub struct ChallengeList {
     pub challenges: Vec<Challenge>,
 }
 
+/// `{"challenge": {...}}`: Circle's shape for one challenge (`GET /v1/user/challenges/{id}`).
+#[derive(ToSchema)]
+pub struct ChallengeObject {
+    /// The challenge.
+    pub challenge: Challenge,
+}
+
 macro_rules! data_wrappers {
     ($($name:ident => $inner:ty),* $(,)?) => {$(
         #[doc = concat!("`{\"data\": ", stringify!($inner), "}`.")]
@@ -40,6 +47,7 @@ data_wrappers! {
     UserTokenData => UserTokenResponse,
     ChallengeIdData => ChallengeIdResponse,
     ChallengeData => Challenge,
+    ChallengeObjectData => ChallengeObject,
     ChallengeListData => ChallengeList,
     DescriptorData => ChallengeDescriptor,
     StepResultData => StepResult,
@@ -105,7 +113,7 @@ fn list_challenges() {}
 
 #[utoipa::path(get, path = "/v1/user/challenges/{id}", tag = "client", security(("userToken" = [])),
     params(("id" = String, Path)),
-    responses((status = 200, body = ChallengeData), (status = 404, body = ErrorBody, description = "155116 not found or another user's")))]
+    responses((status = 200, body = ChallengeObjectData, description = "`{\"data\": {\"challenge\": {...}}}` (Circle's shape)"), (status = 404, body = ErrorBody, description = "155116 not found or another user's")))]
 fn get_challenge() {}
 
 #[utoipa::path(get, path = "/v1/user/challenges/{id}/descriptor", tag = "client", security(("userToken" = [])),
