@@ -683,3 +683,19 @@ async fn limits(b: Backend) {
     t.stop().await;
 }
 both_backends!(body_limit, limits);
+
+/// `GET /v1/user/challenges/{id}` answers Circle's shape, `{"data": {"challenge": {...}}}`.
+async fn challenge_reply_shape(b: Backend) {
+    let t = TestServer::start(&b, |_| {}).await;
+    let api = &t.api;
+    let s = api.new_user("circle-01").await;
+    let id = api.challenge(&s, ChallengeType::Initialize).await;
+    let c = api.get_challenge(&s, &id).await;
+    let d = c.expect_ok(200);
+    assert_eq!(d.as_object().unwrap().len(), 1, "{d}");
+    assert_eq!(d["challenge"]["id"], id.as_str());
+    assert_eq!(d["challenge"]["type"], "INITIALIZE");
+    assert_eq!(d["challenge"]["status"], "PENDING");
+    t.stop().await;
+}
+both_backends!(circle_challenge_shape, challenge_reply_shape);
