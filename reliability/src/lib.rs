@@ -448,6 +448,30 @@ impl Api {
         })
     }
 
+    /// `GET /v1/user` with the session's token (200 while the token is usable).
+    pub async fn me(&self, s: &UserSession) -> Result<Reply, Transport> {
+        self.send(self.user(reqwest::Method::GET, "/v1/user", &s.token))
+            .await
+    }
+
+    /// `POST /v1/users/token/revoke {userToken}` (204).
+    pub async fn revoke_token(&self, token: &str) -> Result<Reply, Transport> {
+        self.send(
+            self.dev(reqwest::Method::POST, "/v1/users/token/revoke")
+                .json(&json!({ "userToken": token })),
+        )
+        .await
+    }
+
+    /// `POST /v1/users/{id}/tokens/revoke` (log out everywhere).
+    pub async fn revoke_user_tokens(&self, user_id: &str) -> Result<Reply, Transport> {
+        self.send(self.dev(
+            reqwest::Method::POST,
+            &format!("/v1/users/{user_id}/tokens/revoke"),
+        ))
+        .await
+    }
+
     /// `POST /v1/notifications/subscriptions` for every notification type.
     pub async fn subscribe(&self, endpoint: &str) -> Result<Reply, Transport> {
         self.send(

@@ -54,6 +54,7 @@ data_wrappers! {
     SubscriptionData => Subscription,
     SubscriptionListData => Vec<Subscription>,
     PublicKeyData => NotificationPublicKey,
+    RevokedTokensData => super::users::RevokedTokens,
 }
 
 #[utoipa::path(post, path = "/v1/users", tag = "developer", request_body = CreateUserRequest,
@@ -71,6 +72,18 @@ fn get_user() {}
     security(("apiKey" = [])),
     responses((status = 200, body = UserTokenData), (status = 404, body = ErrorBody, description = "155102")))]
 fn create_token() {}
+
+#[utoipa::path(post, path = "/v1/users/token/revoke", tag = "developer", request_body = super::users::RevokeTokenRequest,
+    security(("apiKey" = [])),
+    responses((status = 204, description = "Revoked: the token answers 401 155104 from now on, on every instance"),
+        (status = 401, body = ErrorBody, description = "155802 API key; 155103 unknown token; 155105 malformed token")))]
+fn revoke_token() {}
+
+#[utoipa::path(post, path = "/v1/users/{userId}/tokens/revoke", tag = "developer", security(("apiKey" = [])),
+    params(("userId" = String, Path, description = "The user")),
+    responses((status = 200, body = RevokedTokensData, description = "Every live token of the user revoked (log out everywhere)"),
+        (status = 404, body = ErrorBody, description = "155102")))]
+fn revoke_user_tokens() {}
 
 #[utoipa::path(get, path = "/v1/user", tag = "developer", security(("userToken" = []), ("apiKey" = [], "userToken" = [])),
     responses((status = 200, body = UserData), (status = 401, body = ErrorBody, description = "155103/155104/155105")))]
@@ -234,7 +247,7 @@ impl Modify for CommonErrors {
 #[openapi(
     info(title = "Latchkey reference server", version = "1",
         description = "Developer API (Authorization: Bearer <API key>) and client API (X-User-Token). Successful replies are {\"data\": ...}; errors are ErrorBody with a 155xxx code."),
-    paths(create_user, get_user, create_token, get_current_user, initialize, set_pin, change_pin,
+    paths(create_user, get_user, create_token, revoke_token, revoke_user_tokens, get_current_user, initialize, set_pin, change_pin,
         restore_pin, set_security_questions, sign_message, list_challenges, get_challenge,
         descriptor, submit_step, cancel, create_subscription, list_subscriptions,
         delete_subscription, public_key),
