@@ -15,8 +15,8 @@ pub struct AppState {
     pub config: Config,
     /// Argon2id verifiers.
     pub hasher: Hasher,
-    /// Webhook signing key.
-    pub signing: SigningKey,
+    /// The current webhook signing key (replaced on rotation; see [`AppState::signing_key`]).
+    pub signing: std::sync::RwLock<std::sync::Arc<SigningKey>>,
     /// SHA-256 (hex) of the accepted API keys.
     pub api_key_hashes: Vec<String>,
     /// Wakes the outbox worker.
@@ -25,6 +25,21 @@ pub struct AppState {
     pub http: reqwest::Client,
     /// Resolved user sessions (see [`SessionCache`]).
     pub sessions: SessionCache,
+}
+
+impl AppState {
+    /// The current webhook signing key.
+    pub fn signing_key(&self) -> std::sync::Arc<SigningKey> {
+        self.signing
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Replaces the current webhook signing key.
+    pub fn set_signing_key(&self, key: SigningKey) {
+        *self.signing.write().unwrap_or_else(|e| e.into_inner()) = std::sync::Arc::new(key);
+    }
 }
 
 /// Sessions already resolved, by token hash: the user and the unwrapped envelope key (a

@@ -55,6 +55,7 @@ data_wrappers! {
     SubscriptionListData => Vec<Subscription>,
     PublicKeyData => NotificationPublicKey,
     RevokedTokensData => super::users::RevokedTokens,
+    DeadLetterListData => Vec<crate::domain::subscriptions::DeadLetter>,
 }
 
 #[utoipa::path(post, path = "/v1/users", tag = "developer", request_body = CreateUserRequest,
@@ -152,7 +153,8 @@ fn submit_step() {}
 fn cancel() {}
 
 #[utoipa::path(post, path = "/v1/notifications/subscriptions", tag = "webhooks", request_body = CreateSubscriptionRequest,
-    security(("apiKey" = [])), responses((status = 201, body = SubscriptionData)))]
+    security(("apiKey" = [])), responses((status = 201, body = SubscriptionData),
+        (status = 400, body = ErrorBody, description = "155801 not an http(s) URL; 155840 the endpoint resolves to a non-public address (or does not resolve)")))]
 fn create_subscription() {}
 
 #[utoipa::path(get, path = "/v1/notifications/subscriptions", tag = "webhooks",
@@ -166,6 +168,19 @@ fn delete_subscription() {}
 #[utoipa::path(get, path = "/v1/notifications/publicKey/{keyId}", tag = "webhooks", params(("keyId" = String, Path)),
     security(("apiKey" = [])), responses((status = 200, body = PublicKeyData), (status = 404, body = ErrorBody, description = "155812")))]
 fn public_key() {}
+
+#[utoipa::path(get, path = "/v1/notifications/deadLetters", tag = "webhooks",
+    security(("apiKey" = [])), responses((status = 200, body = DeadLetterListData, description = "Deliveries that ran out of attempts or age, most recent first")))]
+fn dead_letters() {}
+
+#[utoipa::path(post, path = "/v1/notifications/deadLetters/{notificationId}/replay", tag = "webhooks",
+    params(("notificationId" = String, Path)), security(("apiKey" = [])),
+    responses((status = 204, description = "Queued again, due now, with a fresh attempt and age budget"), (status = 404, body = ErrorBody, description = "155812 not dead-lettered")))]
+fn replay_dead_letter() {}
+
+#[utoipa::path(post, path = "/v1/notifications/signingKeys/rotate", tag = "webhooks",
+    security(("apiKey" = [])), responses((status = 201, body = PublicKeyData, description = "The new key; deliveries are signed with it from now on, the old key stays published")))]
+fn rotate_signing_key() {}
 
 struct Security;
 
@@ -250,7 +265,7 @@ impl Modify for CommonErrors {
     paths(create_user, get_user, create_token, revoke_token, revoke_user_tokens, get_current_user, initialize, set_pin, change_pin,
         restore_pin, set_security_questions, sign_message, list_challenges, get_challenge,
         descriptor, submit_step, cancel, create_subscription, list_subscriptions,
-        delete_subscription, public_key),
+        delete_subscription, public_key, dead_letters, replay_dead_letter, rotate_signing_key),
     components(schemas(Notification, ChallengeNotification, ErrorBody)),
     modifiers(&Security, &CommonErrors)
 )]
