@@ -332,8 +332,9 @@ async fn complete(
 ) -> ApiResult<StepResult> {
     for req in Step::required_before_completion(&ch.kind) {
         if !ch.verified.contains(req) {
-            return Err(ApiError::new(ErrorCode::StepOutOfOrder)
-                .with_message(format!("Step {req} must be verified first.")));
+            // 155805 carries the table's fixed text (docs/protocol.md section 6).
+            tracing::debug!(challenge_id = %ch.id, step = %req, "COMPLETE before a required step");
+            return Err(ApiError::new(ErrorCode::StepOutOfOrder));
         }
     }
     let h = &state.hasher;

@@ -20,7 +20,7 @@ use utoipa::{Modify, OpenApi, ToSchema};
 /// `{"challenges": [...]}`.
 #[derive(ToSchema)]
 pub struct ChallengeList {
-    /// The challenges, newest first.
+    /// The challenges, oldest first (at most 200).
     pub challenges: Vec<Challenge>,
 }
 
