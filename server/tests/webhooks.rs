@@ -503,3 +503,64 @@ async fn rotation(b: Backend) {
     t.stop().await;
 }
 both_backends!(signing_key_rotation, rotation);
+
+/// The Python receiver check in docs/server.md, run for real (python3 with `cryptography`)
+/// against a live delivery: it accepts it, and refuses a changed body and a stale timestamp.
+/// Skipped (with a line) when python3 or `cryptography` is missing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn documented_python_check_verifies_a_delivery() {
+    let ok = std::process::Command::new("python3")
+        .args(["-c", "import cryptography"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ok {
+        eprintln!("python3 with cryptography missing: documented Python check skipped");
+        return;
+    }
+    let docs = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/server.md"),
+    )
+    .unwrap();
+    let start = docs
+        .find("```python\n")
+        .expect("a Python example in docs/server.md")
+        + 10;
+    let snippet = &docs[start..start + docs[start..].find("```").unwrap()];
+    assert!(snippet.contains("def verify("));
+
+    let rx = Receiver::default();
+    let (addr, _task) = rx.serve("127.0.0.1:0".parse().unwrap()).await;
+    let t = TestServer::start(&Backend::Sqlite, |_| {}).await;
+    let api = &t.api;
+    subscribe(api, &format!("http://{addr}/hook")).await;
+    let s = api.new_user("python-user").await;
+    api.challenge(&s, ChallengeType::Initialize).await;
+    let d = rx.wait_for("one delivery", |d| !d.is_empty()).await[0].clone();
+    let spki = public_key(api, &d.key_id).await;
+    let script = format!(
+        "{snippet}\nimport json, sys\nv = json.load(sys.stdin)\nh = {{'X-Latchkey-Timestamp': v['ts'], 'X-Latchkey-Signature': v['sig']}}\nb = v['body'].encode()\nstale = dict(h, **{{'X-Latchkey-Timestamp': str(int(v['ts']) - 600)}})\nprint(json.dumps([verify(h, b, v['spki']), verify(h, b + b' ', v['spki']), verify(stale, b, v['spki'])]))\n"
+    );
+    let input = json!({"ts": d.timestamp, "sig": d.signature, "body": d.body, "spki": spki});
+    let mut child = std::process::Command::new("python3")
+        .args(["-c", &script])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write as _;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.to_string().as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let res: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        res,
+        json!([true, false, false]),
+        "accepts the delivery; refuses a changed body and a stale timestamp"
+    );
+    t.stop().await;
+}
