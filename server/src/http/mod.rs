@@ -13,6 +13,7 @@ pub mod challenges;
 pub mod openapi;
 pub mod subscriptions;
 pub mod users;
+pub mod wallets;
 
 use crate::domain::StoredReply;
 use crate::error::ApiError;
@@ -87,6 +88,7 @@ pub fn api() -> Router<Arc<AppState>> {
     Router::new()
         .merge(users::routes())
         .merge(challenges::routes())
+        .merge(wallets::routes())
         .merge(subscriptions::routes())
         .merge(openapi::routes())
         .route("/health", get(health))
