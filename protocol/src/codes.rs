@@ -170,6 +170,10 @@ error_codes! {
     ReviewDigestMismatch = 155825, 409, "What was reviewed differs from what would be signed; nothing was signed.";
     /// The user rejected the signature request on the review screen; nothing was signed.
     UserRejected = 155826, 400, "The user rejected the signature request.";
+    /// The webhook endpoint resolves to a loopback, private, link-local, multicast,
+    /// unspecified or cloud-metadata address (or does not resolve), and the operator has not
+    /// allowed private targets.
+    WebhookTargetForbidden = 155840, 400, "The webhook endpoint must resolve to a public address.";
 }
 
 impl fmt::Display for ErrorCode {

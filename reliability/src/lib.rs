@@ -201,6 +201,8 @@ impl ServerProc {
                 "1s",
                 "--sweep-interval",
                 "100ms",
+                // The test receivers listen on loopback.
+                "--allow-private-webhook-targets",
                 "--log",
                 &opts.log,
             ])
@@ -448,6 +450,30 @@ impl Api {
         })
     }
 
+    /// `GET /v1/user` with the session's token (200 while the token is usable).
+    pub async fn me(&self, s: &UserSession) -> Result<Reply, Transport> {
+        self.send(self.user(reqwest::Method::GET, "/v1/user", &s.token))
+            .await
+    }
+
+    /// `POST /v1/users/token/revoke {userToken}` (204).
+    pub async fn revoke_token(&self, token: &str) -> Result<Reply, Transport> {
+        self.send(
+            self.dev(reqwest::Method::POST, "/v1/users/token/revoke")
+                .json(&json!({ "userToken": token })),
+        )
+        .await
+    }
+
+    /// `POST /v1/users/{id}/tokens/revoke` (log out everywhere).
+    pub async fn revoke_user_tokens(&self, user_id: &str) -> Result<Reply, Transport> {
+        self.send(self.dev(
+            reqwest::Method::POST,
+            &format!("/v1/users/{user_id}/tokens/revoke"),
+        ))
+        .await
+    }
+
     /// `POST /v1/notifications/subscriptions` for every notification type.
     pub async fn subscribe(&self, endpoint: &str) -> Result<Reply, Transport> {
         self.send(
@@ -500,7 +526,7 @@ impl Api {
         .await
     }
 
-    /// `GET /v1/user/challenges/{id}`.
+    /// `GET /v1/user/challenges/{id}`: `{"data": {"challenge": {...}}}` (Circle's shape).
     pub async fn challenge(&self, s: &UserSession, id: &str) -> Result<Reply, Transport> {
         self.send(self.user(
             reqwest::Method::GET,
@@ -637,6 +663,8 @@ pub struct Received {
     pub raw: Vec<u8>,
     /// `X-Latchkey-Signature` (base64 DER ECDSA).
     pub signature: String,
+    /// `X-Latchkey-Timestamp` (Unix seconds; signed with the body).
+    pub timestamp: String,
 }
 
 /// A webhook receiver on a fixed loopback port that can be started and stopped.
@@ -690,6 +718,7 @@ impl Receiver {
                             body: serde_json::from_slice(&body).unwrap_or(Value::Null),
                             key_id: h("x-latchkey-key-id"),
                             signature: h("x-latchkey-signature"),
+                            timestamp: h("x-latchkey-timestamp"),
                             raw: body.to_vec(),
                         };
                         if let Ok(mut g) = got.lock() {
@@ -728,7 +757,8 @@ impl Drop for Receiver {
     }
 }
 
-/// Verifies a webhook signature with the SPKI (base64 DER) from the public-key endpoint.
+/// Verifies a webhook signature with the SPKI (base64 DER) from the public-key endpoint: the
+/// signature covers `"{X-Latchkey-Timestamp}.{raw body}"`.
 pub fn verify_webhook(spki_b64: &str, r: &Received) -> bool {
     use base64::engine::general_purpose::STANDARD;
     use base64::Engine as _;
@@ -739,7 +769,11 @@ pub fn verify_webhook(spki_b64: &str, r: &Received) -> bool {
         return false;
     }
     let point = &spki[spki.len() - 65..];
+    let mut signed = Vec::with_capacity(r.timestamp.len() + 1 + r.raw.len());
+    signed.extend_from_slice(r.timestamp.as_bytes());
+    signed.push(b'.');
+    signed.extend_from_slice(&r.raw);
     ring::signature::UnparsedPublicKey::new(&ring::signature::ECDSA_P256_SHA256_ASN1, point)
-        .verify(&r.raw, &sig)
+        .verify(&signed, &sig)
         .is_ok()
 }

@@ -310,7 +310,7 @@ async fn check_and_settle(
             .await
             .expect("server is up");
         assert_eq!(
-            (r.status, r.data()["status"].as_str()),
+            (r.status, r.data()["challenge"]["status"].as_str()),
             (200, Some("COMPLETE")),
             "round {round}: challenge {id} was reported COMPLETE, now {:?}",
             r.body
@@ -557,7 +557,7 @@ async fn crash_scenario(backend: Backend, dir: &std::path::Path) {
     let mut complete = BTreeSet::new();
     for (id, owner) in &created {
         let r = api.challenge(&users[*owner].session, id).await.unwrap();
-        if r.ok(200)["status"] == "COMPLETE" {
+        if r.ok(200)["challenge"]["status"] == "COMPLETE" {
             complete.insert(id.clone());
         }
     }

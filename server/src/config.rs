@@ -56,6 +56,20 @@ pub struct Config {
     /// resend. Must stay well above the longest step processing time (Argon2 queueing
     /// included).
     pub claim_lease: Duration,
+    /// Whether completing a RESTORE_PIN (a recovery) revokes every other token of the user
+    /// (all but the one that completed it). Default true.
+    pub revoke_sessions_on_recovery: bool,
+    /// Whether webhook endpoints may resolve to loopback, private, link-local, multicast,
+    /// unspecified or cloud-metadata addresses. Default false (refused at subscription and at
+    /// delivery); tests and local demos whose receivers listen on loopback set it.
+    pub allow_private_webhook_targets: bool,
+    /// Delivery attempts after which a webhook delivery is dead-lettered.
+    pub webhook_max_attempts: u32,
+    /// Age after which a failing webhook delivery is dead-lettered.
+    pub webhook_max_age: Duration,
+    /// How long delivered and dead deliveries (and retired signing keys with no pending
+    /// delivery) are kept before they are purged.
+    pub webhook_retention: Duration,
 }
 
 impl fmt::Debug for Config {
@@ -77,6 +91,17 @@ impl fmt::Debug for Config {
             .field("argon2_memory_kib", &self.argon2_memory_kib)
             .field("argon2_iterations", &self.argon2_iterations)
             .field("claim_lease", &self.claim_lease)
+            .field(
+                "revoke_sessions_on_recovery",
+                &self.revoke_sessions_on_recovery,
+            )
+            .field(
+                "allow_private_webhook_targets",
+                &self.allow_private_webhook_targets,
+            )
+            .field("webhook_max_attempts", &self.webhook_max_attempts)
+            .field("webhook_max_age", &self.webhook_max_age)
+            .field("webhook_retention", &self.webhook_retention)
             .finish_non_exhaustive()
     }
 }
@@ -119,11 +144,17 @@ impl Config {
             sweep_interval: Duration::from_secs(1),
             max_db_connections: 10,
             claim_lease: Duration::from_secs(30),
+            revoke_sessions_on_recovery: true,
+            allow_private_webhook_targets: false,
+            webhook_max_attempts: 15,
+            webhook_max_age: Duration::from_secs(3 * 24 * 60 * 60),
+            webhook_retention: Duration::from_secs(7 * 24 * 60 * 60),
         }
     }
 
     /// Fast settings for tests: loopback port 0, SQLite in `data_dir`, small Argon2 parameters
-    /// (1024 KiB, 1 iteration), 100 ms webhook retries and sweeps.
+    /// (1024 KiB, 1 iteration), 100 ms webhook retries and sweeps, private (loopback) webhook
+    /// targets allowed.
     pub fn for_tests(data_dir: impl Into<PathBuf>) -> Self {
         Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
@@ -133,6 +164,7 @@ impl Config {
             webhook_retry_max: Duration::from_secs(2),
             webhook_timeout: Duration::from_secs(5),
             sweep_interval: Duration::from_millis(100),
+            allow_private_webhook_targets: true,
             ..Config::new(data_dir)
         }
     }
@@ -205,6 +237,21 @@ pub struct Cli {
     /// process that died mid-request). Keep it well above the worst Argon2 time.
     #[arg(long, env = "LATCHKEY_CLAIM_LEASE", default_value = "30s", value_parser = humantime::parse_duration)]
     pub claim_lease: Duration,
+    /// Whether completing a RESTORE_PIN revokes the user's other tokens ("true"/"false").
+    #[arg(long, env = "LATCHKEY_REVOKE_SESSIONS_ON_RECOVERY", default_value_t = true, action = clap::ArgAction::Set)]
+    pub revoke_sessions_on_recovery: bool,
+    /// Allow webhook endpoints on loopback/private/link-local/metadata addresses (local demos).
+    #[arg(long, env = "LATCHKEY_ALLOW_PRIVATE_WEBHOOK_TARGETS")]
+    pub allow_private_webhook_targets: bool,
+    /// Delivery attempts before a webhook delivery is dead-lettered.
+    #[arg(long, env = "LATCHKEY_WEBHOOK_MAX_ATTEMPTS", default_value_t = 15, value_parser = clap::value_parser!(u32).range(1..))]
+    pub webhook_max_attempts: u32,
+    /// Age after which a failing webhook delivery is dead-lettered.
+    #[arg(long, env = "LATCHKEY_WEBHOOK_MAX_AGE", default_value = "72h", value_parser = humantime::parse_duration)]
+    pub webhook_max_age: Duration,
+    /// How long delivered and dead webhook deliveries are kept.
+    #[arg(long, env = "LATCHKEY_WEBHOOK_RETENTION", default_value = "7d", value_parser = humantime::parse_duration)]
+    pub webhook_retention: Duration,
     /// Log filter (tracing `EnvFilter` syntax), e.g. "info" or "latchkey_server=debug".
     #[arg(long, env = "LATCHKEY_LOG", default_value = "info")]
     pub log: String,
@@ -242,6 +289,11 @@ impl Cli {
         c.sweep_interval = self.sweep_interval;
         c.max_db_connections = self.max_db_connections.max(1);
         c.claim_lease = self.claim_lease;
+        c.revoke_sessions_on_recovery = self.revoke_sessions_on_recovery;
+        c.allow_private_webhook_targets = self.allow_private_webhook_targets;
+        c.webhook_max_attempts = self.webhook_max_attempts;
+        c.webhook_max_age = self.webhook_max_age;
+        c.webhook_retention = self.webhook_retention;
         c
     }
 }

@@ -102,7 +102,7 @@ impl Server {
             pool: pool.clone(),
             config,
             hasher,
-            signing,
+            signing: std::sync::RwLock::new(Arc::new(signing)),
             wallet_kek,
             api_key_hashes: hashes,
             outbox_wake: tokio::sync::Notify::new(),

@@ -16,8 +16,8 @@ pub struct AppState {
     pub config: Config,
     /// Argon2id verifiers.
     pub hasher: Hasher,
-    /// Webhook signing key.
-    pub signing: SigningKey,
+    /// The current webhook signing key (replaced on rotation; see [`AppState::signing_key`]).
+    pub signing: std::sync::RwLock<std::sync::Arc<SigningKey>>,
     /// The key-encryption key wallet keys are sealed under.
     pub wallet_kek: WalletKek,
     /// SHA-256 (hex) of the accepted API keys.
@@ -30,11 +30,26 @@ pub struct AppState {
     pub sessions: SessionCache,
 }
 
-/// Sessions already resolved, by token hash. A session row is written once and never changed
-/// (rows are deleted only by the sweep, a day after they expire), so a cached entry is exactly
-/// what the database would answer, also with several instances sharing PostgreSQL; expiry is
-/// still checked on every request. Unknown tokens are never cached. Saves the session query
-/// and the key unwrap on every client-API request.
+impl AppState {
+    /// The current webhook signing key.
+    pub fn signing_key(&self) -> std::sync::Arc<SigningKey> {
+        self.signing
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Replaces the current webhook signing key.
+    pub fn set_signing_key(&self, key: SigningKey) {
+        *self.signing.write().unwrap_or_else(|e| e.into_inner()) = std::sync::Arc::new(key);
+    }
+}
+
+/// Sessions already resolved, by token hash: the user and the unwrapped envelope key (a
+/// session's user, key and expiry never change). Whether the session was revoked is still read
+/// from the database on every request (`domain::sessions::resolve`), so a revocation through
+/// any instance sharing the database holds at once; expiry is checked on every request too.
+/// Unknown tokens are never cached. Saves the key unwrap on every client-API request.
 #[derive(Default)]
 pub struct SessionCache {
     map: std::sync::Mutex<std::collections::HashMap<String, CachedSession>>,
@@ -59,6 +74,12 @@ impl SessionCache {
     pub fn get(&self, token_hash: &str) -> Option<CachedSession> {
         let map = self.map.lock().unwrap_or_else(|e| e.into_inner());
         map.get(token_hash).cloned()
+    }
+
+    /// Drops a cached session (revoked).
+    pub fn remove(&self, token_hash: &str) {
+        let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
+        map.remove(token_hash);
     }
 
     /// Caches a resolved session.

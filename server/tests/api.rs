@@ -121,7 +121,10 @@ async fn full_lifecycle(b: Backend) {
     // INITIALIZE.
     let id = api.challenge(&s, ChallengeType::Initialize).await;
     let c = api.get_challenge(&s, &id).await;
-    assert_eq!(c.expect_ok(200)["status"], "PENDING");
+    // Circle's shape: `{"data": {"challenge": {...}}}`.
+    assert_eq!(c.expect_ok(200)["challenge"]["status"], "PENDING");
+    assert_eq!(c.body["data"]["challenge"]["id"], id.as_str());
+    assert_eq!(c.body["data"]["challenge"]["type"], "INITIALIZE");
     let d = api.descriptor(&s, &id).await;
     let d = d.expect_ok(200);
     assert_eq!(d["status"], "IN_PROGRESS");
@@ -194,7 +197,7 @@ async fn full_lifecycle(b: Backend) {
         .expect_code(409, 155804);
     api.descriptor(&s, &id).await.expect_code(409, 155804);
     assert_eq!(
-        api.get_challenge(&s, &id).await.expect_ok(200)["status"],
+        api.get_challenge(&s, &id).await.expect_ok(200)["challenge"]["status"],
         "COMPLETE"
     );
     let u = api.get_user("carol-1").await;
@@ -481,7 +484,7 @@ async fn expiry(b: Backend) {
         .await
         .expect_code(410, 155121);
     let c = api.get_challenge(&s, &id).await;
-    let c = c.expect_ok(200);
+    let c = &c.expect_ok(200)["challenge"];
     assert_eq!(c["status"], "EXPIRED");
     assert_eq!(c["errorCode"], 155121);
     api.descriptor(&s, &id2).await.expect_code(410, 155121);
@@ -559,7 +562,7 @@ async fn cross_user(b: Backend) {
         .expect_code(400, 155808);
     // The owner is unaffected.
     assert_eq!(
-        api.get_challenge(&a, &id).await.expect_ok(200)["status"],
+        api.get_challenge(&a, &id).await.expect_ok(200)["challenge"]["status"],
         "PENDING"
     );
     t.stop().await;
@@ -586,8 +589,8 @@ async fn locks(b: Backend) {
     r.expect_code(423, 155119);
     assert!(r.body["lockedExpiryDate"].as_str().unwrap().ends_with('Z'));
     let c = api.get_challenge(&s, &id).await;
-    assert_eq!(c.expect_ok(200)["status"], "FAILED");
-    assert_eq!(c.body["data"]["errorCode"], 155119);
+    assert_eq!(c.expect_ok(200)["challenge"]["status"], "FAILED");
+    assert_eq!(c.body["data"]["challenge"]["errorCode"], 155119);
     let u = api.get_user("judy-01").await;
     assert_eq!(u["pinStatus"], "LOCKED");
     assert_eq!(u["pinDetails"]["failedAttempts"], 3);
@@ -685,3 +688,19 @@ async fn limits(b: Backend) {
     t.stop().await;
 }
 both_backends!(body_limit, limits);
+
+/// `GET /v1/user/challenges/{id}` answers Circle's shape, `{"data": {"challenge": {...}}}`.
+async fn challenge_reply_shape(b: Backend) {
+    let t = TestServer::start(&b, |_| {}).await;
+    let api = &t.api;
+    let s = api.new_user("circle-01").await;
+    let id = api.challenge(&s, ChallengeType::Initialize).await;
+    let c = api.get_challenge(&s, &id).await;
+    let d = c.expect_ok(200);
+    assert_eq!(d.as_object().unwrap().len(), 1, "{d}");
+    assert_eq!(d["challenge"]["id"], id.as_str());
+    assert_eq!(d["challenge"]["type"], "INITIALIZE");
+    assert_eq!(d["challenge"]["status"], "PENDING");
+    t.stop().await;
+}
+both_backends!(circle_challenge_shape, challenge_reply_shape);

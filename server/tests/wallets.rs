@@ -68,7 +68,7 @@ async fn complete(api: &Api, s: &Session, kind: &ChallengeType, id: &str, pin_: 
     assert_eq!(d["status"], "COMPLETE");
     // The same result is on the challenge.
     let c = api.get_challenge(s, id).await;
-    assert_eq!(c.expect_ok(200)["result"], d["result"]);
+    assert_eq!(c.expect_ok(200)["challenge"]["result"], d["result"]);
     d["result"].clone()
 }
 
@@ -571,8 +571,8 @@ async fn review_and_rejection(b: Backend) {
         "a digest mismatch is not a PIN guess"
     );
     let c = api.get_challenge(&s, &id).await;
-    assert_eq!(c.expect_ok(200)["status"], "IN_PROGRESS");
-    assert!(c.body["data"].get("result").is_none());
+    assert_eq!(c.expect_ok(200)["challenge"]["status"], "IN_PROGRESS");
+    assert!(c.body["data"]["challenge"].get("result").is_none());
     // The right digest signs.
     let result = complete(api, &s, &ty, &id, PIN).await;
     assert_eq!(
@@ -606,7 +606,7 @@ async fn review_and_rejection(b: Backend) {
     api.step(&s, &id, &ty, Step::Complete, p)
         .await
         .expect_code(409, 155804);
-    assert!(api.get_challenge(&s, &id).await.body["data"]
+    assert!(api.get_challenge(&s, &id).await.body["data"]["challenge"]
         .get("result")
         .is_none());
     // A plain cancel (no body) is 155701; an unknown reason is refused.
@@ -637,7 +637,7 @@ async fn review_and_rejection(b: Backend) {
         api.step(&s, &id, &ty, Step::Complete, pin("000000"))
             .await
             .expect_code(400, 155112);
-        assert!(api.get_challenge(&s, &id).await.body["data"]
+        assert!(api.get_challenge(&s, &id).await.body["data"]["challenge"]
             .get("result")
             .is_none());
     }
@@ -656,7 +656,7 @@ async fn review_and_rejection(b: Backend) {
         .await
         .expect_code(423, 155119);
     let c = api.get_challenge(&s, &id).await;
-    let c = c.expect_ok(200);
+    let c = &c.expect_ok(200)["challenge"];
     assert_eq!(c["status"], "FAILED");
     assert!(c.get("result").is_none(), "no signature for a locked user");
 
@@ -716,7 +716,7 @@ async fn expiry(b: Backend) {
         .await
         .expect_code(410, 155121);
     let c = api.get_challenge(&s, &id).await;
-    let c = c.expect_ok(200);
+    let c = &c.expect_ok(200)["challenge"];
     assert_eq!(c["status"], "EXPIRED");
     assert!(
         c.get("result").is_none(),

@@ -1,5 +1,8 @@
-//! Webhooks: signed deliveries verified with the published public key, retries with the same
-//! notificationId, and outbox redelivery after a server restart.
+//! Webhooks: signed deliveries (`"{timestamp}.{body}"`) verified with the published public
+//! key, retries with the same notificationId, outbox redelivery after a server restart, target
+//! checks (no private addresses unless allowed, at subscription and at delivery), deleted
+//! subscriptions stop their pending deliveries, dead letters (list, replay, purge) and signing
+//! key rotation.
 
 mod common;
 
@@ -20,6 +23,7 @@ struct Delivery {
     status_returned: u16,
     signature: String,
     key_id: String,
+    timestamp: String,
     body: String,
 }
 
@@ -58,6 +62,7 @@ impl Receiver {
                         status_returned: status.as_u16(),
                         signature: h("x-latchkey-signature"),
                         key_id: h("x-latchkey-key-id"),
+                        timestamp: h("x-latchkey-timestamp"),
                         body,
                     });
                     status
@@ -98,8 +103,21 @@ fn verify(public_key_b64: &str, d: &Delivery) -> bool {
     assert_eq!(spki.len(), 91, "P-256 SubjectPublicKeyInfo");
     let point = &spki[spki.len() - 65..];
     let sig = STANDARD.decode(&d.signature).unwrap();
+    // The receiver's check: the timestamp is recent (a 5-minute window), and the signature
+    // covers "{timestamp}.{body}".
+    let Ok(ts) = d.timestamp.parse::<i64>() else {
+        return false;
+    };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    if (now - ts).abs() > 300 {
+        return false;
+    }
+    let signed = format!("{}.{}", d.timestamp, d.body);
     ring::signature::UnparsedPublicKey::new(&ring::signature::ECDSA_P256_SHA256_ASN1, point)
-        .verify(d.body.as_bytes(), &sig)
+        .verify(signed.as_bytes(), &sig)
         .is_ok()
 }
 
@@ -182,6 +200,21 @@ async fn signed_and_retried(b: Backend) {
             !verify(&key, &tampered),
             "a changed body fails verification"
         );
+        let mut unsigned_ts = d.clone();
+        unsigned_ts.timestamp = (d.timestamp.parse::<i64>().unwrap() - 1).to_string();
+        assert!(
+            !verify(&key, &unsigned_ts),
+            "the timestamp is signed: another one fails verification"
+        );
+        // Signature over the body alone (the old scheme) does not verify.
+        let spki = STANDARD.decode(&key).unwrap();
+        let sig = STANDARD.decode(&d.signature).unwrap();
+        assert!(ring::signature::UnparsedPublicKey::new(
+            &ring::signature::ECDSA_P256_SHA256_ASN1,
+            &spki[spki.len() - 65..]
+        )
+        .verify(d.body.as_bytes(), &sig)
+        .is_err());
         let n = body_json(d);
         assert_eq!(n["subscriptionId"], sub["id"]);
         assert_eq!(n["notificationType"], "challenges.initialize");
@@ -269,6 +302,268 @@ async fn outbox_survives_restart(b: Backend) {
     t.stop().await;
 }
 both_backends!(outbox_restart, outbox_survives_restart);
+
+async fn create_sub(api: &Api, endpoint: &str) -> Reply {
+    api.send(
+        api.dev(Method::POST, "/v1/notifications/subscriptions")
+            .json(&json!({"endpoint": endpoint, "notificationTypes": ["challenges.*"]})),
+    )
+    .await
+}
+
+async fn dead_letters(api: &Api) -> Vec<Value> {
+    api.send(api.dev(Method::GET, "/v1/notifications/deadLetters"))
+        .await
+        .expect_ok(200)
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+/// Endpoints resolving to non-public addresses are refused at subscription time unless the
+/// operator allows private targets; one allowed earlier is refused again at delivery time
+/// (the operator turned the flag off) and dead-letters after `webhook_max_attempts`.
+async fn private_targets(b: Backend) {
+    let rx = Receiver::default();
+    let (addr, _task) = rx.serve("127.0.0.1:0".parse().unwrap()).await;
+    let mut t = TestServer::start(&b, |c| c.webhook_max_attempts = 2).await;
+    // Allowed (the test default): the loopback receiver subscribes.
+    create_sub(&t.api, &format!("http://{addr}/hook"))
+        .await
+        .expect_ok(201);
+    t.config.allow_private_webhook_targets = false;
+    t.restart().await;
+    let api = &t.api;
+    for endpoint in [
+        format!("http://{addr}/hook"),
+        format!("http://localhost:{}/hook", addr.port()),
+        "http://169.254.169.254/latest/meta-data/".to_owned(),
+        "http://[::1]/x".to_owned(),
+        "http://10.0.0.7/x".to_owned(),
+        "http://[fd00:ec2::254]/x".to_owned(),
+        "http://0.0.0.0:80/x".to_owned(),
+        "https://224.0.0.1/x".to_owned(),
+    ] {
+        create_sub(api, &endpoint).await.expect_code(400, 155840);
+    }
+    // At delivery time: the earlier subscription's target is refused, nothing reaches it.
+    let s = api.new_user("ssrf-user-1").await;
+    api.challenge(&s, ChallengeType::Initialize).await;
+    for _ in 0..100 {
+        if !dead_letters(api).await.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let dead = dead_letters(api).await;
+    assert_eq!(dead.len(), 1, "{dead:?}");
+    assert_eq!(dead[0]["attempts"], 2);
+    assert_eq!(dead[0]["lastStatus"], 0);
+    assert!(rx.deliveries().is_empty(), "refused at delivery time");
+    t.stop().await;
+}
+both_backends!(private_targets_refused, private_targets);
+
+/// Deleting a subscription drops its pending deliveries: nothing reaches the endpoint later.
+async fn delete_stops_pending(b: Backend) {
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap()
+    };
+    let t = TestServer::start(&b, |_| {}).await;
+    let api = &t.api;
+    let sub = subscribe(api, &format!("http://{port}/hook")).await;
+    let s = api.new_user("delete-user-1").await;
+    api.challenge(&s, ChallengeType::Initialize).await;
+    // Fails against the closed port for a while, then the subscription goes.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    api.send(api.dev(
+        Method::DELETE,
+        &format!(
+            "/v1/notifications/subscriptions/{}",
+            sub["id"].as_str().unwrap()
+        ),
+    ))
+    .await;
+    let rx = Receiver::default();
+    let (_addr, _task) = rx.serve(port).await;
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert!(
+        rx.deliveries().is_empty(),
+        "a deleted subscription's pending deliveries are not sent: {:?}",
+        rx.deliveries()
+    );
+    t.stop().await;
+}
+both_backends!(deleted_subscription_stops_pending, delete_stops_pending);
+
+/// Retries end: after `webhook_max_attempts` a delivery is dead-lettered, listed, and can be
+/// replayed (same notificationId); dead and delivered rows are purged after the retention.
+async fn dead_letter_replay_purge(b: Backend) {
+    let rx = Receiver::default();
+    rx.fail_first.store(3, Ordering::SeqCst);
+    let (addr, _task) = rx.serve("127.0.0.1:0".parse().unwrap()).await;
+    let t = TestServer::start(&b, |c| {
+        c.webhook_max_attempts = 3;
+        c.webhook_retention = Duration::from_secs(3);
+    })
+    .await;
+    let api = &t.api;
+    let sub = subscribe(api, &format!("http://{addr}/hook")).await;
+    let s = api.new_user("dead-user-1").await;
+    api.challenge(&s, ChallengeType::Initialize).await;
+    rx.wait_for("three refused attempts", |d| d.len() >= 3)
+        .await;
+    let mut dead = vec![];
+    for _ in 0..50 {
+        dead = dead_letters(api).await;
+        if !dead.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(dead.len(), 1, "{dead:?}");
+    let d = &dead[0];
+    assert_eq!(d["attempts"], 3);
+    assert_eq!(d["lastStatus"], 500);
+    assert_eq!(d["subscriptionId"], sub["id"]);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(rx.deliveries().len(), 3, "no retry after the dead letter");
+    let nid = d["notificationId"].as_str().unwrap().to_owned();
+    // Replay: delivered (the receiver accepts now), same notificationId.
+    let r = api
+        .send(api.dev(
+            Method::POST,
+            &format!("/v1/notifications/deadLetters/{nid}/replay"),
+        ))
+        .await;
+    assert_eq!(r.status, 204, "{r:?}");
+    let got = rx
+        .wait_for("the replayed delivery", |d| {
+            d.iter().any(|x| x.status_returned == 200)
+        })
+        .await;
+    let ok = got.iter().find(|x| x.status_returned == 200).unwrap();
+    assert_eq!(body_json(ok)["notificationId"], nid.as_str());
+    assert!(dead_letters(api).await.is_empty());
+    api.send(api.dev(
+        Method::POST,
+        &format!("/v1/notifications/deadLetters/{nid}/replay"),
+    ))
+    .await
+    .expect_code(404, 155812);
+    // Purge after the retention period: a new dead letter disappears from the list.
+    rx.fail_first.store(1000, Ordering::SeqCst);
+    api.challenge(&s, ChallengeType::Initialize).await;
+    let mut seen = false;
+    for _ in 0..100 {
+        let n = dead_letters(api).await.len();
+        if n == 1 {
+            seen = true;
+        }
+        if seen && n == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(seen, "dead-lettered");
+    assert!(dead_letters(api).await.is_empty(), "purged after retention");
+    t.stop().await;
+}
+both_backends!(dead_letters_replay_and_purge, dead_letter_replay_purge);
+
+/// Rotating the signing key: deliveries from then on carry the new key id and verify with the
+/// new public key; the old key is still published.
+async fn rotation(b: Backend) {
+    let rx = Receiver::default();
+    let (addr, _task) = rx.serve("127.0.0.1:0".parse().unwrap()).await;
+    let t = TestServer::start(&b, |_| {}).await;
+    let api = &t.api;
+    let old_id = t.server.as_ref().unwrap().signing_key_id().to_owned();
+    subscribe(api, &format!("http://{addr}/hook")).await;
+    let s = api.new_user("rotate-user-1").await;
+    api.challenge(&s, ChallengeType::Initialize).await;
+    let got = rx.wait_for("one delivery", |d| !d.is_empty()).await;
+    assert_eq!(got[0].key_id, old_id);
+    let r = api
+        .send(api.dev(Method::POST, "/v1/notifications/signingKeys/rotate"))
+        .await;
+    let new = r.expect_ok(201).clone();
+    let new_id = new["id"].as_str().unwrap().to_owned();
+    assert_ne!(new_id, old_id);
+    api.challenge(&s, ChallengeType::Initialize).await;
+    let got = rx.wait_for("a second delivery", |d| d.len() >= 2).await;
+    let d = &got[1];
+    assert_eq!(d.key_id, new_id);
+    assert!(verify(new["publicKey"].as_str().unwrap(), d));
+    // The old key is still published, and verifies the earlier delivery.
+    let old = public_key(api, &old_id).await;
+    assert!(verify(&old, &got[0]));
+    assert!(!verify(&old, d));
+    t.stop().await;
+}
+both_backends!(signing_key_rotation, rotation);
+
+/// The Python receiver check in docs/server.md, run for real (python3 with `cryptography`)
+/// against a live delivery: it accepts it, and refuses a changed body and a stale timestamp.
+/// Skipped (with a line) when python3 or `cryptography` is missing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn documented_python_check_verifies_a_delivery() {
+    let ok = std::process::Command::new("python3")
+        .args(["-c", "import cryptography"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ok {
+        eprintln!("python3 with cryptography missing: documented Python check skipped");
+        return;
+    }
+    let docs = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/server.md"),
+    )
+    .unwrap();
+    let start = docs
+        .find("```python\n")
+        .expect("a Python example in docs/server.md")
+        + 10;
+    let snippet = &docs[start..start + docs[start..].find("```").unwrap()];
+    assert!(snippet.contains("def verify("));
+
+    let rx = Receiver::default();
+    let (addr, _task) = rx.serve("127.0.0.1:0".parse().unwrap()).await;
+    let t = TestServer::start(&Backend::Sqlite, |_| {}).await;
+    let api = &t.api;
+    subscribe(api, &format!("http://{addr}/hook")).await;
+    let s = api.new_user("python-user").await;
+    api.challenge(&s, ChallengeType::Initialize).await;
+    let d = rx.wait_for("one delivery", |d| !d.is_empty()).await[0].clone();
+    let spki = public_key(api, &d.key_id).await;
+    let script = format!(
+        "{snippet}\nimport json, sys\nv = json.load(sys.stdin)\nh = {{'X-Latchkey-Timestamp': v['ts'], 'X-Latchkey-Signature': v['sig']}}\nb = v['body'].encode()\nstale = dict(h, **{{'X-Latchkey-Timestamp': str(int(v['ts']) - 600)}})\nprint(json.dumps([verify(h, b, v['spki']), verify(h, b + b' ', v['spki']), verify(stale, b, v['spki'])]))\n"
+    );
+    let input = json!({"ts": d.timestamp, "sig": d.signature, "body": d.body, "spki": spki});
+    let mut child = std::process::Command::new("python3")
+        .args(["-c", &script])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write as _;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.to_string().as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let res: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        res,
+        json!([true, false, false]),
+        "accepts the delivery; refuses a changed body and a stale timestamp"
+    );
+    t.stop().await;
+}
 
 /// The COMPLETE webhook of a signing challenge carries its result (the signature), and the
 /// one of INITIALIZE with blockchains the wallet ids; earlier statuses carry none.

@@ -195,6 +195,12 @@ impl fmt::Debug for Session {
     }
 }
 
+/// `GET /v1/user/challenges/{id}` answers `{"data": {"challenge": {...}}}` (Circle's shape).
+#[derive(Deserialize)]
+struct ChallengeObject {
+    challenge: Challenge,
+}
+
 #[derive(Deserialize)]
 struct ChallengeList {
     challenges: Vec<Challenge>,
@@ -219,7 +225,8 @@ impl Session {
     /// The challenge's current status (`GET /v1/user/challenges/{id}`).
     pub async fn challenge(&self, challenge_id: &str) -> Result<Challenge, LatchkeyError> {
         let path = format!("/v1/user/challenges/{}", path_segment(challenge_id)?);
-        self.get(&path).await
+        let o: ChallengeObject = self.get(&path).await?;
+        Ok(o.challenge)
     }
 
     /// The user's challenges still waiting for the SDK (status PENDING).

@@ -262,7 +262,7 @@ pub async fn get_one(state: &AppState, s: &Session, id: &str) -> ApiResult<Chall
     Ok(ch.to_wire())
 }
 
-/// The session user's challenges, newest first, optionally of one status (the filter's wire
+/// The session user's challenges, oldest first, optionally of one status (the filter's wire
 /// spelling; unknown -> 155801).
 pub async fn list(
     state: &AppState,

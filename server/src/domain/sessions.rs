@@ -26,11 +26,21 @@ pub fn check_api_key(state: &AppState, key: &str) -> ApiResult<()> {
 pub struct Session {
     /// The user.
     pub user_id: String,
+    /// SHA-256 (hex) of the user token.
+    pub token_hash: String,
     /// The session's envelope key.
     pub key: SessionKey,
 }
 
-/// Resolves a user token (155105 malformed, 155103 unknown, 155104 expired).
+fn revoked_error() -> ApiError {
+    ApiError::new(ErrorCode::TokenExpired).with_message("The user token was revoked.")
+}
+
+/// Resolves a user token (155105 malformed, 155103 unknown, 155104 expired or revoked).
+///
+/// A cached session is still checked against the database on every request (one primary-key
+/// read of `revoked_at`): the cache saves the key unwrap, never the revocation check, so a
+/// revocation made through any instance sharing the database holds at once everywhere.
 pub async fn resolve(state: &AppState, token: &str) -> ApiResult<Session> {
     if !crypto::token_well_formed(token) {
         return Err(ApiError::new(ErrorCode::InvalidToken));
@@ -40,8 +50,17 @@ pub async fn resolve(state: &AppState, token: &str) -> ApiResult<Session> {
         if c.expires_at <= now_ms() {
             return Err(ApiError::new(ErrorCode::TokenExpired));
         }
+        match sessions::usable(&mut *state.pool.acquire().await?, &hash).await? {
+            Some(true) => {}
+            // Revoked, or deleted by the sweep after expiry.
+            Some(false) | None => {
+                state.sessions.remove(&hash);
+                return Err(revoked_error());
+            }
+        }
         return Ok(Session {
             user_id: c.user_id,
+            token_hash: hash,
             key: c.key,
         });
     }
@@ -50,6 +69,9 @@ pub async fn resolve(state: &AppState, token: &str) -> ApiResult<Session> {
         .ok_or(ApiError::new(ErrorCode::TokenNotFound))?;
     if row.expires_at <= now_ms() {
         return Err(ApiError::new(ErrorCode::TokenExpired));
+    }
+    if row.revoked_at.is_some() {
+        return Err(revoked_error());
     }
     let raw = state
         .hasher
@@ -62,7 +84,7 @@ pub async fn resolve(state: &AppState, token: &str) -> ApiResult<Session> {
         .map_err(|_| ApiError::internal("stored session key has the wrong length"))?;
     let key = SessionKey::from_bytes(arr);
     state.sessions.insert(
-        hash,
+        hash.clone(),
         CachedSession {
             user_id: row.user_id.clone(),
             key: key.clone(),
@@ -71,8 +93,38 @@ pub async fn resolve(state: &AppState, token: &str) -> ApiResult<Session> {
     );
     Ok(Session {
         user_id: row.user_id,
+        token_hash: hash,
         key,
     })
+}
+
+/// Revokes one user token (developer API; 155105 malformed, 155103 unknown). Revoking a token
+/// already revoked or expired succeeds (nothing changes).
+pub async fn revoke_token(state: &AppState, token: &str) -> ApiResult<()> {
+    if !crypto::token_well_formed(token) {
+        return Err(ApiError::new(ErrorCode::InvalidToken));
+    }
+    let hash = crypto::sha256_hex(token.as_bytes());
+    let mut conn = state.pool.acquire().await?;
+    if sessions::load(&mut conn, &hash).await?.is_none() {
+        return Err(ApiError::new(ErrorCode::TokenNotFound));
+    }
+    sessions::revoke(&mut conn, &hash, now_ms()).await?;
+    state.sessions.remove(&hash);
+    tracing::info!("user token revoked");
+    Ok(())
+}
+
+/// Revokes every token of a user, "log out everywhere" (155102 unknown user); returns how many
+/// live tokens were revoked.
+pub async fn revoke_user(state: &AppState, user_id: &str) -> ApiResult<u64> {
+    let mut conn = state.pool.acquire().await?;
+    if users::load_user(&mut conn, user_id).await?.is_none() {
+        return Err(ApiError::new(ErrorCode::UserNotFound));
+    }
+    let n = sessions::revoke_user(&mut conn, user_id, None, now_ms()).await?;
+    tracing::info!(user_id, revoked = n, "user tokens revoked");
+    Ok(n)
 }
 
 /// Issues a session for an existing user (155102 otherwise): a fresh token and envelope key;

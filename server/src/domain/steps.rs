@@ -11,6 +11,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::store::challenges::{self, ChallengeRow};
 use crate::store::envelopes::{self, Claim};
+use crate::store::sessions;
 use crate::store::users::{self, CredentialUpdate, StoredQuestion};
 use crate::store::{self, now_ms};
 use crate::webhooks::outbox;
@@ -131,7 +132,7 @@ pub async fn submit(
     if ch.status == ChallengeStatus::Pending {
         transition(state, &ch.id, ChallengeStatus::InProgress, None, true).await?;
     }
-    let result = process_step(state, ch, &sub.step, payload, &claim).await;
+    let result = process_step(state, s, ch, &sub.step, payload, &claim).await;
     let (status, body) = match &result {
         Err(e) if e.code() == ErrorCode::InternalError => {
             // Release the claim at once (a resend takes it over at once); whether a guess was
@@ -178,6 +179,7 @@ fn step_result(
 
 async fn process_step(
     state: &AppState,
+    s: &Session,
     ch: ChallengeRow,
     step: &Step,
     p: StepPayload,
@@ -211,7 +213,7 @@ async fn process_step(
             check_guess(state, &ch, Credential::Answers, secret, claim).await?;
             mark_verified(state, &ch, step, claim).await
         }
-        Step::Complete => complete(state, ch, p, claim).await,
+        Step::Complete => complete(state, s, ch, p, claim).await,
         _ => Err(bad_request("Unknown step.")),
     }
 }
@@ -323,14 +325,16 @@ fn check_setup_answers(p: &StepPayload) -> ApiResult<(String, Zeroizing<Vec<u8>>
 
 async fn complete(
     state: &AppState,
+    s: &Session,
     ch: ChallengeRow,
     p: StepPayload,
     claim: &Claim<'_>,
 ) -> ApiResult<StepResult> {
     for req in Step::required_before_completion(&ch.kind) {
         if !ch.verified.contains(req) {
-            return Err(ApiError::new(ErrorCode::StepOutOfOrder)
-                .with_message(format!("Step {req} must be verified first.")));
+            // 155805 carries the table's fixed text (docs/protocol.md section 6).
+            tracing::debug!(challenge_id = %ch.id, step = %req, "COMPLETE before a required step");
+            return Err(ApiError::new(ErrorCode::StepOutOfOrder));
         }
     }
     let h = &state.hasher;
@@ -464,6 +468,11 @@ async fn complete(
         )
         .await?;
         return Err(ApiError::new(precondition_code));
+    }
+    if ch.kind == ChallengeType::RestorePin && state.config.revoke_sessions_on_recovery {
+        // A recovery logs the user out everywhere else, in the completing transaction.
+        let n = sessions::revoke_user(&mut tx, &ch.user_id, Some(&s.token_hash), now).await?;
+        tracing::info!(challenge_id = %ch.id, revoked = n, "recovery revoked earlier tokens");
     }
     if let Some(done) = challenges::load_challenge(&mut tx, &ch.id).await? {
         outbox::enqueue(&mut tx, &done, now).await?;

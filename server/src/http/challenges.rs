@@ -111,15 +111,16 @@ pub async fn list(
     ))
 }
 
-/// `GET /v1/user/challenges/{id}`.
+/// `GET /v1/user/challenges/{id}`: `{"data": {"challenge": {...}}}`, Circle's shape.
 pub async fn get_one(
     UserSession(s): UserSession,
     State(state): State<Arc<AppState>>,
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
+    let challenge = challenges::get_one(&state, &s, &id).await?;
     Ok(data(
         StatusCode::OK,
-        challenges::get_one(&state, &s, &id).await?,
+        serde_json::json!({ "challenge": challenge }),
     ))
 }
 

@@ -22,8 +22,15 @@ use utoipa::{Modify, OpenApi, ToSchema};
 /// `{"challenges": [...]}`.
 #[derive(ToSchema)]
 pub struct ChallengeList {
-    /// The challenges, newest first.
+    /// The challenges, oldest first (at most 200).
     pub challenges: Vec<Challenge>,
+}
+
+/// `{"challenge": {...}}`: Circle's shape for one challenge (`GET /v1/user/challenges/{id}`).
+#[derive(ToSchema)]
+pub struct ChallengeObject {
+    /// The challenge.
+    pub challenge: Challenge,
 }
 
 macro_rules! data_wrappers {
@@ -42,12 +49,15 @@ data_wrappers! {
     UserTokenData => UserTokenResponse,
     ChallengeIdData => ChallengeIdResponse,
     ChallengeData => Challenge,
+    ChallengeObjectData => ChallengeObject,
     ChallengeListData => ChallengeList,
     DescriptorData => ChallengeDescriptor,
     StepResultData => StepResult,
     SubscriptionData => Subscription,
     SubscriptionListData => Vec<Subscription>,
     PublicKeyData => NotificationPublicKey,
+    RevokedTokensData => super::users::RevokedTokens,
+    DeadLetterListData => Vec<crate::domain::subscriptions::DeadLetter>,
     WalletListData => WalletList,
     WalletData => WalletReply,
 }
@@ -67,6 +77,18 @@ fn get_user() {}
     security(("apiKey" = [])),
     responses((status = 200, body = UserTokenData), (status = 404, body = ErrorBody, description = "155102")))]
 fn create_token() {}
+
+#[utoipa::path(post, path = "/v1/users/token/revoke", tag = "developer", request_body = super::users::RevokeTokenRequest,
+    security(("apiKey" = [])),
+    responses((status = 204, description = "Revoked: the token answers 401 155104 from now on, on every instance"),
+        (status = 401, body = ErrorBody, description = "155802 API key; 155103 unknown token; 155105 malformed token")))]
+fn revoke_token() {}
+
+#[utoipa::path(post, path = "/v1/users/{userId}/tokens/revoke", tag = "developer", security(("apiKey" = [])),
+    params(("userId" = String, Path, description = "The user")),
+    responses((status = 200, body = RevokedTokensData, description = "Every live token of the user revoked (log out everywhere)"),
+        (status = 404, body = ErrorBody, description = "155102")))]
+fn revoke_user_tokens() {}
 
 #[utoipa::path(get, path = "/v1/user", tag = "developer", security(("userToken" = []), ("apiKey" = [], "userToken" = [])),
     responses((status = 200, body = UserData), (status = 401, body = ErrorBody, description = "155103/155104/155105")))]
@@ -151,7 +173,7 @@ fn list_challenges() {}
 
 #[utoipa::path(get, path = "/v1/user/challenges/{id}", tag = "client", security(("userToken" = [])),
     params(("id" = String, Path)),
-    responses((status = 200, body = ChallengeData), (status = 404, body = ErrorBody, description = "155116 not found or another user's")))]
+    responses((status = 200, body = ChallengeObjectData, description = "`{\"data\": {\"challenge\": {...}}}` (Circle's shape)"), (status = 404, body = ErrorBody, description = "155116 not found or another user's")))]
 fn get_challenge() {}
 
 #[utoipa::path(get, path = "/v1/user/challenges/{id}/descriptor", tag = "client", security(("userToken" = [])),
@@ -178,7 +200,8 @@ fn submit_step() {}
 fn cancel() {}
 
 #[utoipa::path(post, path = "/v1/notifications/subscriptions", tag = "webhooks", request_body = CreateSubscriptionRequest,
-    security(("apiKey" = [])), responses((status = 201, body = SubscriptionData)))]
+    security(("apiKey" = [])), responses((status = 201, body = SubscriptionData),
+        (status = 400, body = ErrorBody, description = "155801 not an http(s) URL; 155840 the endpoint resolves to a non-public address (or does not resolve)")))]
 fn create_subscription() {}
 
 #[utoipa::path(get, path = "/v1/notifications/subscriptions", tag = "webhooks",
@@ -192,6 +215,19 @@ fn delete_subscription() {}
 #[utoipa::path(get, path = "/v1/notifications/publicKey/{keyId}", tag = "webhooks", params(("keyId" = String, Path)),
     security(("apiKey" = [])), responses((status = 200, body = PublicKeyData), (status = 404, body = ErrorBody, description = "155812")))]
 fn public_key() {}
+
+#[utoipa::path(get, path = "/v1/notifications/deadLetters", tag = "webhooks",
+    security(("apiKey" = [])), responses((status = 200, body = DeadLetterListData, description = "Deliveries that ran out of attempts or age, most recent first")))]
+fn dead_letters() {}
+
+#[utoipa::path(post, path = "/v1/notifications/deadLetters/{notificationId}/replay", tag = "webhooks",
+    params(("notificationId" = String, Path)), security(("apiKey" = [])),
+    responses((status = 204, description = "Queued again, due now, with a fresh attempt and age budget"), (status = 404, body = ErrorBody, description = "155812 not dead-lettered")))]
+fn replay_dead_letter() {}
+
+#[utoipa::path(post, path = "/v1/notifications/signingKeys/rotate", tag = "webhooks",
+    security(("apiKey" = [])), responses((status = 201, body = PublicKeyData, description = "The new key; deliveries are signed with it from now on, the old key stays published")))]
+fn rotate_signing_key() {}
 
 struct Security;
 
@@ -273,11 +309,11 @@ impl Modify for CommonErrors {
 #[openapi(
     info(title = "Latchkey reference server", version = "1",
         description = "Developer API (Authorization: Bearer <API key>) and client API (X-User-Token). Successful replies are {\"data\": ...}; errors are ErrorBody with a 155xxx code."),
-    paths(create_user, get_user, create_token, get_current_user, initialize, set_pin, change_pin,
+    paths(create_user, get_user, create_token, revoke_token, revoke_user_tokens, get_current_user, initialize, set_pin, change_pin,
         restore_pin, set_security_questions, create_wallet, sign_message, sign_typed_data,
         sign_transaction, list_wallets, get_wallet, list_user_wallets, list_challenges, get_challenge,
         descriptor, submit_step, cancel, create_subscription, list_subscriptions,
-        delete_subscription, public_key),
+        delete_subscription, public_key, dead_letters, replay_dead_letter, rotate_signing_key),
     components(schemas(Notification, ChallengeNotification, ErrorBody)),
     modifiers(&Security, &CommonErrors)
 )]

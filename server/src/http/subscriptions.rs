@@ -1,5 +1,7 @@
 //! Webhook subscriptions and the signing public key (developer API):
-//! `/v1/notifications/subscriptions[/{id}]`, `/v1/notifications/publicKey/{keyId}`.
+//! `/v1/notifications/subscriptions[/{id}]`, `/v1/notifications/publicKey/{keyId}`,
+//! `/v1/notifications/deadLetters[/{notificationId}/replay]`,
+//! `/v1/notifications/signingKeys/rotate`.
 
 use super::auth::ApiKey;
 use super::{data, ApiJson};
@@ -26,6 +28,15 @@ pub fn routes() -> Router<Arc<AppState>> {
             delete(delete_subscription),
         )
         .route("/notifications/publicKey/{key_id}", get(public_key))
+        .route("/notifications/deadLetters", get(dead_letters))
+        .route(
+            "/notifications/deadLetters/{notification_id}/replay",
+            post(replay_dead_letter),
+        )
+        .route(
+            "/notifications/signingKeys/rotate",
+            post(rotate_signing_key),
+        )
 }
 
 /// `POST /v1/notifications/subscriptions`.
@@ -67,5 +78,34 @@ pub async fn public_key(
     Ok(data(
         StatusCode::OK,
         subscriptions::public_key(&state, &key_id).await?,
+    ))
+}
+
+/// `GET /v1/notifications/deadLetters`.
+pub async fn dead_letters(_: ApiKey, State(state): State<Arc<AppState>>) -> ApiResult<Response> {
+    Ok(data(
+        StatusCode::OK,
+        subscriptions::dead_letters(&state).await?,
+    ))
+}
+
+/// `POST /v1/notifications/deadLetters/{notificationId}/replay`: 204.
+pub async fn replay_dead_letter(
+    _: ApiKey,
+    State(state): State<Arc<AppState>>,
+    Path(notification_id): Path<String>,
+) -> ApiResult<Response> {
+    subscriptions::replay(&state, &notification_id).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// `POST /v1/notifications/signingKeys/rotate`: 201 with the new public key.
+pub async fn rotate_signing_key(
+    _: ApiKey,
+    State(state): State<Arc<AppState>>,
+) -> ApiResult<Response> {
+    Ok(data(
+        StatusCode::CREATED,
+        subscriptions::rotate_signing_key(&state).await?,
     ))
 }

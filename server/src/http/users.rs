@@ -1,5 +1,6 @@
 //! Users and sessions (developer API): `POST /v1/users`, `GET /v1/users/{userId}`,
-//! `POST /v1/users/token`, and `GET /v1/user` (the session's user).
+//! `POST /v1/users/token`, `POST /v1/users/token/revoke`, `POST /v1/users/{userId}/tokens/revoke`,
+//! and `GET /v1/user` (the session's user).
 
 use super::auth::{ApiKey, OptionalApiKey, UserSession};
 use super::{data, ApiJson};
@@ -8,7 +9,7 @@ use crate::error::ApiResult;
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use latchkey_protocol::{CreateUserRequest, UserTokenRequest};
@@ -20,6 +21,8 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/users", post(create_user))
         .route("/users/{user_id}", get(get_user))
         .route("/users/token", post(create_token))
+        .route("/users/token/revoke", post(revoke_token))
+        .route("/users/{user_id}/tokens/revoke", post(revoke_user_tokens))
         .route("/user", get(get_current_user))
 }
 
@@ -63,4 +66,47 @@ pub async fn create_token(
         StatusCode::OK,
         sessions::issue(&state, &req.user_id).await?,
     ))
+}
+
+/// `POST /v1/users/token/revoke` body. The token is a secret: `Debug` hides it.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RevokeTokenRequest {
+    /// The user token to revoke.
+    pub user_token: String,
+}
+
+impl std::fmt::Debug for RevokeTokenRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RevokeTokenRequest { user_token: <redacted> }")
+    }
+}
+
+/// `POST /v1/users/{userId}/tokens/revoke` reply.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RevokedTokens {
+    /// How many live tokens were revoked.
+    pub revoked_tokens: u64,
+}
+
+/// `POST /v1/users/token/revoke`: 204; the token answers 401 155104 from now on, on every
+/// instance.
+pub async fn revoke_token(
+    _: ApiKey,
+    State(state): State<Arc<AppState>>,
+    ApiJson(req, _): ApiJson<RevokeTokenRequest>,
+) -> ApiResult<Response> {
+    sessions::revoke_token(&state, req.user_token.trim()).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// `POST /v1/users/{userId}/tokens/revoke`: log the user out everywhere.
+pub async fn revoke_user_tokens(
+    _: ApiKey,
+    State(state): State<Arc<AppState>>,
+    Path(user_id): Path<String>,
+) -> ApiResult<Response> {
+    let n = sessions::revoke_user(&state, &user_id).await?;
+    Ok(data(StatusCode::OK, RevokedTokens { revoked_tokens: n }))
 }

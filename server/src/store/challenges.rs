@@ -107,7 +107,7 @@ pub async fn load_challenge(
     row.as_ref().map(challenge_from_row).transpose()
 }
 
-/// Lists a user's challenges, newest first, optionally of one status.
+/// Lists a user's challenges, oldest first (at most 200), optionally of one status.
 pub async fn list_challenges(
     conn: &mut AnyConnection,
     user_id: &str,
@@ -117,7 +117,7 @@ pub async fn list_challenges(
         Some(s) => {
             sqlx::query(&format!(
                 "SELECT {CHALLENGE_COLS} FROM challenges WHERE user_id = $1 AND status = $2 \
-                 ORDER BY created_at DESC, id LIMIT 200"
+                 ORDER BY created_at, id LIMIT 200"
             ))
             .bind(user_id)
             .bind(s)
@@ -127,7 +127,7 @@ pub async fn list_challenges(
         None => {
             sqlx::query(&format!(
                 "SELECT {CHALLENGE_COLS} FROM challenges WHERE user_id = $1 \
-                 ORDER BY created_at DESC, id LIMIT 200"
+                 ORDER BY created_at, id LIMIT 200"
             ))
             .bind(user_id)
             .fetch_all(&mut *conn)

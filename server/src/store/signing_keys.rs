@@ -25,10 +25,11 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<SigningKeyRow, sqlx::Error> {
 
 const COLS: &str = "id, wrapped_pkcs8, public_key, created_at";
 
-/// The oldest key (the one every instance sharing the database uses).
-pub async fn oldest(conn: &mut AnyConnection) -> Result<Option<SigningKeyRow>, sqlx::Error> {
+/// The current key: the newest one not retired (the one every instance signs with).
+pub async fn current(conn: &mut AnyConnection) -> Result<Option<SigningKeyRow>, sqlx::Error> {
     let row = sqlx::query(&format!(
-        "SELECT {COLS} FROM signing_keys ORDER BY created_at, id LIMIT 1"
+        "SELECT {COLS} FROM signing_keys WHERE retired_at IS NULL \
+         ORDER BY created_at DESC, id DESC LIMIT 1"
     ))
     .fetch_optional(&mut *conn)
     .await?;
@@ -59,4 +60,35 @@ pub async fn insert(conn: &mut AnyConnection, k: &SigningKeyRow) -> Result<(), s
     .execute(&mut *conn)
     .await?;
     Ok(())
+}
+
+/// Retires every key but `keep` (rotation); returns how many.
+pub async fn retire_others(
+    conn: &mut AnyConnection,
+    keep: &str,
+    now: i64,
+) -> Result<u64, sqlx::Error> {
+    Ok(
+        sqlx::query(
+            "UPDATE signing_keys SET retired_at = $1 WHERE retired_at IS NULL AND id <> $2",
+        )
+        .bind(now)
+        .bind(keep)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected(),
+    )
+}
+
+/// Deletes keys retired before `before` that signed no delivery still pending.
+pub async fn purge_retired(conn: &mut AnyConnection, before: i64) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query(
+        "DELETE FROM signing_keys WHERE retired_at IS NOT NULL AND retired_at < $1 \
+         AND id NOT IN (SELECT key_id FROM outbox WHERE key_id IS NOT NULL \
+         AND delivered_at IS NULL AND dead_at IS NULL)",
+    )
+    .bind(before)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected())
 }

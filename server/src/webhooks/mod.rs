@@ -1,10 +1,12 @@
 //! Webhooks: notification types and subscription matching, the persistent outbox
 //! ([`outbox`]: enqueue in the status-changing transaction, signed delivery with exponential
-//! backoff) and the signing key ([`signing`]). Used by the domain layer; knows nothing of HTTP
+//! backoff, dead letters, purge), the signing key and its rotation ([`signing`]) and the
+//! target checks ([`target`]: no private or metadata addresses unless allowed). Used by the domain layer; knows nothing of HTTP
 //! handlers.
 
 pub mod outbox;
 pub mod signing;
+pub mod target;
 
 use latchkey_protocol::ChallengeType;
 use std::time::Duration;

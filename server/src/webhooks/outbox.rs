@@ -2,10 +2,11 @@
 //! delivered (signed) by a background task with exponential backoff and a lease per row so
 //! several instances sharing the database never deliver the same row at once.
 
-use super::{backoff, notification_type, type_matches};
+use super::{backoff, notification_type, signing, target, type_matches};
+use crate::crypto::SigningKey;
 use crate::state::AppState;
 use crate::store::challenges::ChallengeRow;
-use crate::store::{self, now_ms, outbox, rfc3339, subscriptions};
+use crate::store::{self, now_ms, outbox, rfc3339, signing_keys, subscriptions};
 use latchkey_protocol::{ChallengeNotification, Notification};
 use sqlx::AnyConnection;
 use std::sync::Arc;
@@ -68,7 +69,28 @@ pub async fn run_outbox(state: Arc<AppState>, mut stop: watch::Receiver<bool>) {
 
 async fn deliver_due(state: &Arc<AppState>) -> Result<(), sqlx::Error> {
     let now = now_ms();
-    let rows = outbox::due(&mut *state.pool.acquire().await?, now).await?;
+    let mut conn = state.pool.acquire().await?;
+    // Another instance may have rotated the signing key.
+    match signing::refresh(&mut conn, state.hasher.pepper(), &state.signing_key().id).await {
+        Ok(Some(k)) => {
+            tracing::info!(key_id = %k.id, "webhook signing key changed");
+            state.set_signing_key(k);
+        }
+        Ok(None) => {}
+        Err(e) => tracing::warn!(error = %e, "signing key refresh failed"),
+    }
+    let before = now - store::ms(state.config.webhook_retention);
+    let purged = outbox::purge(&mut conn, before).await?;
+    let keys = signing_keys::purge_retired(&mut conn, before).await?;
+    if purged + keys > 0 {
+        tracing::info!(
+            purged,
+            keys,
+            "purged old webhook deliveries and retired keys"
+        );
+    }
+    let rows = outbox::due(&mut conn, now).await?;
+    drop(conn);
     let mut tasks = tokio::task::JoinSet::new();
     for due in rows {
         // Claim the row (a lease) so another instance sharing the database skips it.
@@ -86,36 +108,67 @@ async fn deliver_due(state: &Arc<AppState>) -> Result<(), sqlx::Error> {
     Ok(())
 }
 
+/// One attempt: re-check the target (DNS may have changed since the subscription), connect to
+/// the checked address only, sign `"{timestamp}.{body}"` with the current key.
+async fn attempt(state: &AppState, due: &outbox::Due, key: &SigningKey) -> i64 {
+    let timeout = state.config.webhook_timeout;
+    let addr = match target::check(&due.endpoint, state.config.allow_private_webhook_targets).await
+    {
+        Ok(a) => a,
+        Err(e) => {
+            tracing::warn!(notification_id = %due.id, error = %e, "webhook target refused at delivery");
+            return 0;
+        }
+    };
+    let Ok(client) = target::pinned_client(&due.endpoint, addr, timeout) else {
+        return 0;
+    };
+    let ts = now_ms() / 1000;
+    let Ok(sig) = key.sign(signing::signed_content(ts, &due.body).as_bytes()) else {
+        return 0;
+    };
+    client
+        .post(&due.endpoint)
+        .header("content-type", "application/json")
+        .header("X-Latchkey-Timestamp", ts.to_string())
+        .header("X-Latchkey-Signature", sig)
+        .header("X-Latchkey-Key-Id", &key.id)
+        .body(due.body.clone())
+        .send()
+        .await
+        .map(|r| i64::from(r.status().as_u16()))
+        .unwrap_or(0)
+}
+
 async fn deliver_one(state: &AppState, due: outbox::Due) -> Result<(), sqlx::Error> {
     let attempts = due.attempts + 1;
-    let status = match state.signing.sign(due.body.as_bytes()) {
-        Ok(sig) => state
-            .http
-            .post(&due.endpoint)
-            .timeout(state.config.webhook_timeout)
-            .header("content-type", "application/json")
-            .header("X-Latchkey-Signature", sig)
-            .header("X-Latchkey-Key-Id", &state.signing.id)
-            .body(due.body.clone())
-            .send()
-            .await
-            .map(|r| i64::from(r.status().as_u16()))
-            .unwrap_or(0),
-        Err(_) => 0,
-    };
+    let key = state.signing_key();
+    let status = attempt(state, &due, &key).await;
     let now = now_ms();
     let mut conn = state.pool.acquire().await?;
     if (200..300).contains(&status) {
-        outbox::mark_delivered(&mut conn, &due.id, now, attempts, status).await?;
+        outbox::mark_delivered(&mut conn, &due.id, now, attempts, status, &key.id).await?;
         tracing::info!(notification_id = %due.id, attempts, "webhook delivered");
+    } else if attempts >= i64::from(state.config.webhook_max_attempts)
+        || now - due.created_at >= store::ms(state.config.webhook_max_age)
+    {
+        outbox::mark_dead(&mut conn, &due.id, now, attempts, status).await?;
+        tracing::warn!(notification_id = %due.id, attempts, status, "webhook delivery dead-lettered");
     } else {
         let delay = backoff(
             state.config.webhook_retry_base,
             state.config.webhook_retry_max,
             u32::try_from(attempts).unwrap_or(u32::MAX),
         );
-        outbox::schedule_retry(&mut conn, &due.id, now + store::ms(delay), attempts, status)
-            .await?;
+        outbox::schedule_retry(
+            &mut conn,
+            &due.id,
+            now + store::ms(delay),
+            attempts,
+            status,
+            &key.id,
+        )
+        .await?;
         tracing::info!(notification_id = %due.id, attempts, status, retry_in_ms = store::ms(delay), "webhook delivery failed; will retry");
     }
     Ok(())
