@@ -203,6 +203,9 @@ impl ServerProc {
                 "100ms",
                 // The test receivers listen on loopback.
                 "--allow-private-webhook-targets",
+                // Receivers stay down for long stretches: no dead-lettering during a run.
+                "--webhook-max-attempts",
+                "100000",
                 "--log",
                 &opts.log,
             ])

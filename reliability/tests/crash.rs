@@ -285,7 +285,10 @@ async fn restore(
 
 async fn status_of(api: &Api, s: &UserSession, id: &str) -> String {
     let r = api.challenge(s, id).await.expect("server is up");
-    r.ok(200)["status"].as_str().expect("status").to_owned()
+    r.ok(200)["challenge"]["status"]
+        .as_str()
+        .expect("status")
+        .to_owned()
 }
 
 /// After a restart: compare every user with what its client was told, then settle the
