@@ -15,7 +15,9 @@ use clap::Parser;
 use latchkey_core::{
     AdminClient, Blockchain, ChallengeType, Client, ClientConfig, ErrorCode, LatchkeyError, Session,
 };
-use latchkey_protocol::{SignMessageRequest, SignTransactionRequest, TransactionInput};
+use latchkey_protocol::{
+    SignMessageRequest, SignTransactionRequest, SignTypedDataRequest, TransactionInput,
+};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -78,6 +80,13 @@ pub enum Request {
         /// What the user typed.
         text: String,
     },
+    /// Sign EIP-712 typed data (JSON) with the wallet.
+    SignTypedData {
+        /// The wallet.
+        wallet_id: String,
+        /// The typed data as JSON.
+        data: String,
+    },
     /// Sign an EIP-1559 transaction (JSON) with the wallet.
     SignTransaction {
         /// The wallet.
@@ -118,6 +127,15 @@ impl App {
                         memo: Some("Latchkey terminal demo".into()),
                     };
                     self.admin.create_sign_message(t, &req).await
+                }
+                Request::SignTypedData { wallet_id, data } => {
+                    let req = SignTypedDataRequest {
+                        idempotency_key: key,
+                        wallet_id: wallet_id.clone(),
+                        data: data.clone(),
+                        memo: Some("Mail from the Latchkey terminal demo".into()),
+                    };
+                    self.admin.create_sign_typed_data(t, &req).await
                 }
                 Request::SignTransaction {
                     wallet_id,

@@ -18,15 +18,17 @@ const CHANGE: &str = "Change PIN";
 const FORGOT: &str = "Forgot PIN: recover with security answers";
 const WALLET: &str = "Show wallet";
 const SIGN_MESSAGE: &str = "Sign a message";
+const SIGN_TYPED: &str = "Sign typed data (EIP-712 mail)";
 const SIGN_TRANSFER: &str = "Sign a transfer";
 const STATUS: &str = "Show account status";
 const QUIT: &str = "Quit";
-const MENU: [&str; 8] = [
+const MENU: [&str; 9] = [
     SETUP,
     CHANGE,
     FORGOT,
     WALLET,
     SIGN_MESSAGE,
+    SIGN_TYPED,
     SIGN_TRANSFER,
     STATUS,
     QUIT,
@@ -79,6 +81,10 @@ pub async fn menu(app: &mut App) {
                 continue;
             }
             Ok(SIGN_MESSAGE) => match message_request(app).await {
+                Some(r) => r,
+                None => continue,
+            },
+            Ok(SIGN_TYPED) => match typed_data_request(app).await {
                 Some(r) => r,
                 None => continue,
             },
@@ -158,6 +164,44 @@ async fn message_request(app: &App) -> Option<Request> {
     })
 }
 
+async fn typed_data_request(app: &App) -> Option<Request> {
+    let w = first_wallet(app).await?;
+    let to = ask(|| {
+        Text::new("Mail to (address):")
+            .with_help_message("0x and 40 hex digits; Esc to go back")
+            .with_validator(|s: &str| {
+                Ok(match wallet::parse_address(s) {
+                    Ok(_) => Validation::Valid,
+                    Err(e) => Validation::Invalid(capitalize(&e).into()),
+                })
+            })
+            .prompt()
+    })
+    .await
+    .ok()?;
+    let contents = ask(|| {
+        Text::new("Contents:")
+            .with_help_message("any text; Esc to go back")
+            .with_validator(|s: &str| {
+                Ok(if s.is_empty() {
+                    Validation::Invalid("Type the contents".into())
+                } else {
+                    Validation::Valid
+                })
+            })
+            .prompt()
+    })
+    .await
+    .ok()?;
+    let to = wallet::parse_address(&to).ok()?;
+    let chain_id = w.blockchain.chain_id().unwrap_or(11_155_111);
+    let from = w.address.parse().ok()?;
+    Some(Request::SignTypedData {
+        wallet_id: w.id,
+        data: wallet::mail_typed_data(chain_id, &from, &to, &contents),
+    })
+}
+
 async fn transfer_request(app: &App) -> Option<Request> {
     let w = first_wallet(app).await?;
     let to = ask(|| {
@@ -205,6 +249,7 @@ async fn run_challenge(app: &mut App, request: &Request) {
     let kind = match request {
         Request::Pin(k) => k.clone(),
         Request::SignMessage { .. } => ChallengeType::SignMessage,
+        Request::SignTypedData { .. } => ChallengeType::SignTypedData,
         Request::SignTransaction { .. } => ChallengeType::SignTransaction,
     };
     println!("· Asking the server for a {} challenge…", kind_name(&kind));
@@ -246,6 +291,20 @@ async fn show_result(
             println!("Signature: {sig}");
             match app.session.wallet(wallet_id).await {
                 Ok(w) => match wallet::check_message(&sig, text, &w.address) {
+                    Ok(a) => println!("✔ Verified locally: the signer is your wallet {a}."),
+                    Err(e) => println!("✗ Local check failed: {e}"),
+                },
+                Err(e) => println!("✗ {}", error_text(&e)),
+            }
+        }
+        Request::SignTypedData { wallet_id, data } => {
+            let Some(sig) = result.signature else {
+                println!("✗ The server returned no signature.");
+                return;
+            };
+            println!("Signature: {sig}");
+            match app.session.wallet(wallet_id).await {
+                Ok(w) => match wallet::check_typed_data(&sig, data, &w.address) {
                     Ok(a) => println!("✔ Verified locally: the signer is your wallet {a}."),
                     Err(e) => println!("✗ Local check failed: {e}"),
                 },
@@ -622,6 +681,7 @@ async fn outcome(run: &ChallengeRun, screen: &Screen) {
                 ChallengeType::RestorePin => "Your new PIN is set; any PIN lock is cleared.",
                 ChallengeType::SignMessage => "The message is signed.",
                 ChallengeType::SignTransaction => "The transfer is signed.",
+                ChallengeType::SignTypedData => "The typed data is signed.",
                 _ => "Finished.",
             };
             println!("✔ Done. {what}");

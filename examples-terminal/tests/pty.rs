@@ -117,6 +117,25 @@ fn setup_change_wrong_pin_lock_and_recover() {
     t.see("Signature: 0x");
     t.see("Verified locally: the signer is your wallet 0x");
 
+    // ---- sign typed data (EIP-712): the decoded domain and fields, then the PIN.
+    t.menu("Sign typed data");
+    t.see("Mail to (address):");
+    t.enter("0xbBbBBBBbbBBBbbbBbbBbbbbBBbBbbbbBbBbbBBbB");
+    t.see("Contents:");
+    t.enter("Hello, Bob!");
+    t.see("Review what you are asked to sign:");
+    t.see("Domain name: Latchkey Mail");
+    t.see("Chain id: 11155111");
+    t.see("Type:      Mail");
+    t.see("contents (string): Hello, Bob!");
+    t.see("Sign it with your PIN?");
+    t.enter("y");
+    t.see("Enter your current PIN");
+    t.enter("135790");
+    t.see("Done. The typed data is signed.");
+    t.see("Signature: 0x");
+    t.see("Verified locally: the signer is your wallet 0x");
+
     // ---- reject one: nothing is signed.
     t.menu("Sign a message");
     t.see("Message to sign:");
