@@ -1,5 +1,5 @@
 // The full story through the Swift bindings against a real `latchkey-server` process on
-// loopback: initialize with a PIN and two questions, change the PIN, three wrong PINs lock it,
+// loopback: initialize with a PIN, two questions and a wallet, change the PIN, three wrong PINs lock it,
 // recover with the answers, and the new PIN works. Runs on macOS (`swift test`, with
 // LATCHKEY_SERVER_BIN naming the server binary and an XCFramework that has a macOS slice);
 // on this Linux machine it is only syntax-checked (tree-sitter-swift).
@@ -109,7 +109,9 @@ final class ScenarioTests: XCTestCase {
 
         // INITIALIZE: insecure PIN and mismatch are screens; then PIN + 2 questions.
         var run = try await session.runChallenge(
-            challengeId: try await admin.createChallenge(userToken: token.userToken, challengeType: .initialize, idempotencyKey: nil))
+            challengeId: try await admin.createInitializeWithWallets(
+                userToken: token.userToken, blockchains: [.ethSepolia], accountType: nil, idempotencyKey: nil))
+        XCTAssertEqual(run.blockchains(), [.ethSepolia])
         var screen = try await run.submitPin("123456")
         XCTAssertEqual(screen.inputError?.kind, .insecurePin)
         try await run.submitPin("135790")
@@ -121,6 +123,11 @@ final class ScenarioTests: XCTestCase {
         }
         let initialized = try await run.result()
         XCTAssertEqual(initialized.status, .complete)
+        XCTAssertEqual(initialized.result?.walletIds.count, 1)
+        let wallets = try await session.wallets()
+        XCTAssertEqual(wallets.count, 1)
+        let wallet = wallets[0]
+        XCTAssertEqual(wallet.blockchain, .ethSepolia)
 
         // CHANGE_PIN 135790 -> 246801.
         run = try await session.runChallenge(
@@ -167,9 +174,18 @@ final class ScenarioTests: XCTestCase {
         let restored = try await run.result()
         XCTAssertEqual(restored.status, .complete)
 
-        // The new PIN works, watched through the AsyncStream.
+        // The new PIN signs with the same wallet, watched through the AsyncStream.
         run = try await session.runChallenge(
-            challengeId: try await admin.createSignMessage(userToken: token.userToken, message: "Send 5 USDC", idempotencyKey: nil))
+            challengeId: try await admin.createSignMessage(
+                userToken: token.userToken, walletId: wallet.id, message: "Send 5 USDC",
+                encodedByHex: false, memo: "memo", idempotencyKey: nil))
+        guard let review = run.screen().signatureReview,
+              case let .message(text, _, _) = review.details
+        else {
+            return XCTFail("expected the review, got \(run.screen())")
+        }
+        XCTAssertEqual(text, "Send 5 USDC")
+        XCTAssertEqual(review.wallet.address, wallet.address)
         let watcher = Task { () -> [Screen] in
             var seen: [Screen] = []
             for await s in run.screens {
@@ -177,15 +193,28 @@ final class ScenarioTests: XCTestCase {
             }
             return seen
         }
-        try await run.acknowledge()
+        try await run.approve()
         screen = try await run.submitPin("975310")
-        guard case .done = screen else {
-            return XCTFail("expected done, got \(screen)")
+        guard case .done = screen, let signature = screen.challengeResult?.signature else {
+            return XCTFail("expected done with a signature, got \(screen)")
         }
+        XCTAssertEqual(signature.count, 132)
         let seen = await watcher.value
         XCTAssertEqual(seen.last, screen)
         let signed = try await run.result()
         XCTAssertEqual(signed.status, .complete)
+        XCTAssertEqual(signed.result?.signature, signature)
+
+        // A rejected request signs nothing.
+        run = try await session.runChallenge(
+            challengeId: try await admin.createSignMessage(
+                userToken: token.userToken, walletId: wallet.id, message: "Approve everything",
+                encodedByHex: false, memo: nil, idempotencyKey: nil))
+        screen = try await run.reject()
+        guard case let .failed(_, code, _) = screen else {
+            return XCTFail("expected failed, got \(screen)")
+        }
+        XCTAssertEqual(code, 155_826)
     }
 
     func testErrorsTellTheCallerWhatToDo() async throws {
