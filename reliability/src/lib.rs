@@ -201,6 +201,16 @@ impl ServerProc {
                 "1s",
                 "--sweep-interval",
                 "100ms",
+                // Load from one loopback address: the rate limits and the Argon2 admission
+                // limits are measured elsewhere (server/tests/hardening.rs).
+                "--rate-limit-ip-per-sec",
+                "0",
+                "--rate-limit-user-per-sec",
+                "0",
+                "--argon2-queue",
+                "100000",
+                "--kdf-per-user",
+                "100000",
                 "--log",
                 &opts.log,
             ])

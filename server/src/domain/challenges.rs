@@ -304,8 +304,16 @@ pub async fn descriptor(state: &AppState, s: &Session, id: &str) -> ApiResult<Ch
         wallet: None,
         sign_request: None,
         blockchains: Vec::new(),
-        pin_attempts_left: attempts_left(max, user.pin_failed, user.pin_locked_until, now),
-        answer_attempts_left: attempts_left(max, user.q_failed, user.q_locked_until, now),
+        pin_attempts_left: if user.pin_disabled {
+            0
+        } else {
+            attempts_left(max, user.pin_failed, user.pin_locked_until, now)
+        },
+        answer_attempts_left: if user.q_disabled {
+            0
+        } else {
+            attempts_left(max, user.q_failed, user.q_locked_until, now)
+        },
         verified_steps: ch.verified.clone(),
     })
 }
