@@ -123,7 +123,7 @@ server_bench() {
     n_sat="$(python3 -c "print(int($expected * $SECS * 1.5) + 200)")"
     local n_rate; n_rate="$(python3 -c "print(int($expected * 0.7 * $SECS * 1.3) + 100)")"
     "$BENCH" setup --base "$URL" --api-key "$API_KEY" --out "$OUT/setup-$db" \
-        --verifications "$n_sat" --verifications "$n_rate" >&2
+        --verifications "$n_sat" --verifications "$n_rate" --signatures "$n_sat" >&2
     # shellcheck disable=SC1091
     . "$OUT/setup-$db/env.sh"
 
@@ -133,6 +133,13 @@ server_bench() {
     local sat; sat="$(grep '^LK ' "$OUT/wrk-verify-sat-$db.txt")"
     local rps; rps="$(echo "$sat" | sed -E 's/.* rps=([0-9.]+).*/\1/')"
     record "verify_sat_$db: $sat expected_rps=$expected ratio=$(python3 -c "print(round($rps / $expected, 3))") load_before=${l// /,}"
+
+    log "$db: PIN-gated EIP-191 signatures, saturated (wrk -t1 -c8, ${SECS}s)"
+    l="$(load)"
+    wrk -t1 -c8 -d"${SECS}s" --timeout 30s -s "$OUT/setup-$db/sign.lua" "$URL" > "$OUT/wrk-sign-sat-$db.txt"
+    local sign; sign="$(grep '^LK ' "$OUT/wrk-sign-sat-$db.txt")"
+    local sign_rps; sign_rps="$(echo "$sign" | sed -E 's/.* rps=([0-9.]+).*/\1/')"
+    record "sign_sat_$db: $sign expected_rps=$expected ratio=$(python3 -c "print(round($sign_rps / $expected, 3))") vs_verify=$(python3 -c "print(round($sign_rps / $rps, 3))") load_before=${l// /,}"
 
     local rate; rate="$(python3 -c "print(round($rps * 0.7, 2))")"
     log "$db: verifications at 70% ($rate/s, wrk -t1 -c16, ${SECS}s)"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every Latchkey test: formatting, lints, the Rust workspace (protocol, core, server, driver,
 # terminal app, reliability), the independent Python envelope implementation, every language
-# binding, and the fuzz and schemathesis smoke runs.
+# binding, the sample apps, and the fuzz and schemathesis smoke runs.
 #
 #   ./scripts/test-all.sh
 #
@@ -38,7 +38,7 @@ cargo test --workspace --locked
 step "protocol vectors and Ethereum signing: independent Python implementations (eth-account)"
 python -m pytest -q protocol/tests/python server/tests/python
 
-step "bindings: Python, Kotlin, Swift checks, React Native + Node"
+step "bindings: Python, Kotlin, Swift checks, React Native + Node; sample apps (Android ui on the JVM + screenshots, React Native hook on Node, iOS parse)"
 cargo xtask test-bindings
 
 step "fuzz smoke (cargo-fuzz on stable via RUSTC_BOOTSTRAP, ${FUZZ_SECONDS:=15} s per target)"

@@ -58,6 +58,9 @@ fn descriptor(t: ChallengeType) -> ChallengeDescriptor {
         questions,
         hints,
         message: None,
+        wallet: None,
+        sign_request: None,
+        blockchains: vec![],
         pin_attempts_left: 3,
         answer_attempts_left: 3,
         verified_steps: vec![],
@@ -70,6 +73,7 @@ fn accepted(step: Step, status: ChallengeStatus, verified: Vec<Step>) -> Event {
         step,
         status,
         verified_steps: verified,
+        result: None,
     })
 }
 

@@ -3,18 +3,24 @@ PIN on the new-PIN screen: checked and refused in Rust, nothing sealed or sent) 
 no-op exported function `latchkey.noop()`, in the same library.
 
 Usage: python3 bench_ffi.py BASE_URL API_KEY   (the generated `latchkey` module on sys.path)
-Prints `ffi_python_*_ns=` lines (nanoseconds per call, best of 5 repeats).
+Prints `<prefix>_python_*_ns=` lines (nanoseconds per call, best of 5 repeats); the prefix is
+`$FFI_PREFIX` (default `ffi`), so a baseline library can be measured in the same run. The user,
+session and challenge are made over plain HTTP (`setup.py`): the measured library is the device
+build, without `AdminClient`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 import time
 import timeit
-import uuid
 
 import latchkey
+from setup import setup as http_setup
+
+PREFIX = os.environ.get("FFI_PREFIX", "ffi")
 
 N_NOOP = 200_000
 N_SUBMIT = 20_000
@@ -22,14 +28,9 @@ REPEATS = 5
 
 
 async def setup(base: str, api_key: str):
-    config = latchkey.ClientConfig(base_url=base)
-    admin = latchkey.AdminClient(config, api_key)
-    client = latchkey.Client(config)
-    user_id = "bench-ffi-" + uuid.uuid4().hex[:10]
-    await admin.create_user(user_id)
-    tok = await admin.create_user_token(user_id)
-    session = client.session(tok.user_token, tok.encryption_key)
-    cid = await admin.create_challenge(tok.user_token, latchkey.ChallengeType.SET_PIN, None)
+    token, key, cid = http_setup(base, api_key)
+    client = latchkey.Client(latchkey.ClientConfig(base_url=base))
+    session = client.session(token, key)
     return await session.run_challenge(cid)
 
 
@@ -60,10 +61,10 @@ async def main(base: str, api_key: str) -> None:
         return (time.perf_counter_ns() - t) / n
 
     await_ns = min([await awaits(N_SUBMIT) for _ in range(REPEATS)])
-    print(f"ffi_python_noop_ns={noop_ns:.1f}")
-    print(f"ffi_python_submit_ns={submit_ns:.1f}")
-    print(f"ffi_python_screen_ns={screen_ns:.1f}")
-    print(f"ffi_python_await_empty_coroutine_ns={await_ns:.1f}")
+    print(f"{PREFIX}_python_noop_ns={noop_ns:.1f}")
+    print(f"{PREFIX}_python_submit_ns={submit_ns:.1f}")
+    print(f"{PREFIX}_python_screen_ns={screen_ns:.1f}")
+    print(f"{PREFIX}_python_await_empty_coroutine_ns={await_ns:.1f}")
 
 
 if __name__ == "__main__":

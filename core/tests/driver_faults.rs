@@ -180,8 +180,11 @@ async fn delay_beyond_timeout_is_retried_with_the_same_envelope() {
     proxy.inject("/steps", [Fault::Delay(Duration::from_millis(1200))]);
     let s = run.submit(pin(WRONG)).await.unwrap();
     assert_eq!(s.error(), Some(&InputError::IncorrectPin), "{s:?}");
-    tokio::time::sleep(Duration::from_millis(900)).await; // let the late copy arrive
-    assert_eq!(proxy.count("/steps"), 2, "{:?}", proxy.log());
+    // Let the late copy arrive.
+    tokio::time::sleep(Duration::from_millis(900)).await;
+    // At least the late copy and one resend; on a loaded machine a resend can also outlive the
+    // 700 ms timeout and be sent once more. However many copies arrive, they are one guess.
+    assert!(proxy.count("/steps") >= 2, "{:?}", proxy.log());
     assert_eq!(failed_pins(&world, "fault-user-3").await, 1);
     world.server.shutdown().await;
 }

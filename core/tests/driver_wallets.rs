@@ -2,9 +2,8 @@
 //! with wallets, listing, SIGN_MESSAGE / SIGN_TYPEDDATA / SIGN_TRANSACTION through the review
 //! screen, a rejection, CREATE_WALLET, and the 4xx codes for bad requests.
 //!
-//! Written to the wire contract (notes/wallet-contract.md) before the server side exists:
-//! every test is `#[ignore]`d until the server implements the wallet endpoints. Run them with
-//! `cargo test -p latchkey-core --test driver_wallets -- --include-ignored` after the merge.
+//! Written to the wire contract (notes/wallet-contract.md) before the server side existed;
+//! they run against the server's wallet endpoints since those landed.
 //! (That the signatures recover to the wallet address is checked by the server's tests with
 //! Ethereum libraries; the core has none on purpose.)
 
@@ -58,7 +57,6 @@ async fn user_with_wallets(world: &World, user_id: &str) -> (latchkey_core::Sess
 }
 
 #[tokio::test]
-#[ignore = "awaits the server side of issue 9 (wallet endpoints)"]
 async fn wallets_are_created_and_listed() {
     let world = start_server(|_| {}).await;
     let (session, _token) = user_with_wallets(&world, "wallet-user-1").await;
@@ -86,7 +84,6 @@ async fn wallets_are_created_and_listed() {
 }
 
 #[tokio::test]
-#[ignore = "awaits the server side of issue 9 (wallet endpoints)"]
 async fn sign_message_typed_data_and_transaction_through_the_review() {
     let world = start_server(|_| {}).await;
     let (session, token) = user_with_wallets(&world, "wallet-user-2").await;
@@ -245,7 +242,6 @@ async fn sign_message_typed_data_and_transaction_through_the_review() {
 }
 
 #[tokio::test]
-#[ignore = "awaits the server side of issue 9 (wallet endpoints)"]
 async fn rejecting_the_review_fails_the_challenge_and_signs_nothing() {
     let world = start_server(|_| {}).await;
     let (session, token) = user_with_wallets(&world, "wallet-user-3").await;
@@ -269,7 +265,6 @@ async fn rejecting_the_review_fails_the_challenge_and_signs_nothing() {
 }
 
 #[tokio::test]
-#[ignore = "awaits the server side of issue 9 (wallet endpoints)"]
 async fn create_wallet_asks_for_the_pin_and_returns_the_ids() {
     let world = start_server(|_| {}).await;
     let (session, token) = user_with_wallets(&world, "wallet-user-4").await;

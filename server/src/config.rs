@@ -21,6 +21,9 @@ pub struct Config {
     pub api_key: Option<String>,
     /// The pepper mixed into every verifier. `None`: read or create `<data_dir>/pepper` (mode 0600).
     pub pepper: Option<String>,
+    /// The wallet key-encryption key (base64 of at least 32 bytes; never the pepper). `None`:
+    /// read or create `<data_dir>/wallet-kek` (mode 0600).
+    pub wallet_kek: Option<String>,
     /// Lifetime of a user token.
     pub token_ttl: Duration,
     /// Lifetime of a challenge before it becomes EXPIRED.
@@ -94,6 +97,10 @@ impl fmt::Debug for Config {
             .field("data_dir", &self.data_dir)
             .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
             .field("pepper", &self.pepper.as_ref().map(|_| "<redacted>"))
+            .field(
+                "wallet_kek",
+                &self.wallet_kek.as_ref().map(|_| "<redacted>"),
+            )
             .field("token_ttl", &self.token_ttl)
             .field("challenge_ttl", &self.challenge_ttl)
             .field("max_attempts", &self.max_attempts)
@@ -135,6 +142,7 @@ impl Config {
             data_dir: data_dir.into(),
             api_key: None,
             pepper: None,
+            wallet_kek: None,
             token_ttl: Duration::from_secs(60 * 60),
             challenge_ttl: Duration::from_secs(15 * 60),
             max_attempts: 3,
@@ -298,8 +306,9 @@ pub struct Cli {
 }
 
 impl Cli {
-    /// Builds the [`Config`]; the API key and pepper come from `LATCHKEY_API_KEY` and
-    /// `LATCHKEY_PEPPER` (environment only, never flags, so they stay out of `ps`).
+    /// Builds the [`Config`]; the API key, pepper and wallet KEK come from `LATCHKEY_API_KEY`,
+    /// `LATCHKEY_PEPPER` and `LATCHKEY_WALLET_KEK` (environment only, never flags, so they stay
+    /// out of `ps`).
     pub fn into_config(self) -> Config {
         let mut c = Config::new(self.data_dir);
         c.listen = self.listen;
@@ -308,6 +317,9 @@ impl Cli {
             .ok()
             .filter(|s| !s.is_empty());
         c.pepper = std::env::var("LATCHKEY_PEPPER")
+            .ok()
+            .filter(|s| !s.is_empty());
+        c.wallet_kek = std::env::var(crate::eth::KEK_ENV)
             .ok()
             .filter(|s| !s.is_empty());
         c.token_ttl = self.token_ttl;

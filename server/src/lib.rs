@@ -88,6 +88,7 @@ impl Server {
         let signing = webhooks::signing::load_signing_key(&pool, &pepper)
             .await
             .map_err(StartError::Keys)?;
+        let wallet_kek = load_wallet_kek(&config)?;
         let (api_key, generated, hashes) = load_api_key(&pool, &config).await?;
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await
@@ -104,6 +105,7 @@ impl Server {
             config,
             hasher,
             signing,
+            wallet_kek,
             api_key_hashes: hashes,
             outbox_wake: tokio::sync::Notify::new(),
             http,
@@ -150,6 +152,25 @@ impl Server {
             hasher: hasher_handle,
         })
     }
+}
+
+/// The wallet KEK from `LATCHKEY_WALLET_KEK` (config) or `<data_dir>/wallet-kek`; refused when
+/// malformed, too short, or equal to the pepper.
+fn load_wallet_kek(config: &Config) -> Result<eth::WalletKek, StartError> {
+    let kek = eth::WalletKek::load(config.wallet_kek.as_deref(), &config.data_dir)
+        .map_err(|e| StartError::Keys(e.to_string()))?;
+    if let (Some(k), Some(p)) = (&config.wallet_kek, &config.pepper) {
+        if k.trim() == p.trim() {
+            return Err(StartError::Keys(eth::KekError::SameAsPepper.to_string()));
+        }
+    }
+    if let Ok(p) = std::fs::read_to_string(config.data_dir.join("pepper")) {
+        let p = zeroize::Zeroizing::new(p);
+        if config.wallet_kek.as_deref().map(str::trim) == Some(p.trim()) {
+            return Err(StartError::Keys(eth::KekError::SameAsPepper.to_string()));
+        }
+    }
+    Ok(kek)
 }
 
 async fn load_api_key(

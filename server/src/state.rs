@@ -2,6 +2,7 @@
 
 use crate::config::Config;
 use crate::crypto::{Hasher, SigningKey};
+use crate::eth::WalletKek;
 use crate::store::now_ms;
 use latchkey_protocol::SessionKey;
 use sqlx::AnyPool;
@@ -17,6 +18,8 @@ pub struct AppState {
     pub hasher: Hasher,
     /// Webhook signing key.
     pub signing: SigningKey,
+    /// The key-encryption key wallet keys are sealed under.
+    pub wallet_kek: WalletKek,
     /// SHA-256 (hex) of the accepted API keys.
     pub api_key_hashes: Vec<String>,
     /// Wakes the outbox worker.

@@ -257,7 +257,12 @@ async fn full_lifecycle(b: Backend) {
     let ty = ChallengeType::SignMessage;
     let id = api.challenge(&s, ty.clone()).await;
     let d = api.descriptor(&s, &id).await;
-    assert_eq!(d.expect_ok(200)["message"], "Send 1 ETH to 0xabc");
+    let d = d.expect_ok(200).clone();
+    assert_eq!(
+        d["signRequest"],
+        r#"{"kind":"MESSAGE","message":"Send 1 ETH to 0xabc","encodedByHex":false,"memo":null}"#
+    );
+    assert_eq!(d["wallet"]["blockchain"], "ETH-SEPOLIA");
     api.step(&s, &id, &ty, Step::Complete, pin("135790"))
         .await
         .expect_code(400, 155112);

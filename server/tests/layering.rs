@@ -52,12 +52,19 @@ fn rules() -> Vec<(&'static str, Vec<&'static str>)> {
     ]);
     let mut leaves = store.clone();
     leaves.push("crate::store::");
+    let eth: Vec<&str> = leaves
+        .iter()
+        .copied()
+        .filter(|f| *f != "crate::crypto")
+        .collect();
     vec![
         ("domain", domain),
         ("webhooks", webhooks),
         ("store", store),
         ("state.rs", state_rule()),
         ("crypto.rs", leaves.clone()),
+        // Ethereum keys and signing: a leaf like crypto.rs (it may use crypto.rs).
+        ("eth", eth),
         ("config.rs", leaves),
     ]
 }

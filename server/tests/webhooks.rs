@@ -269,3 +269,52 @@ async fn outbox_survives_restart(b: Backend) {
     t.stop().await;
 }
 both_backends!(outbox_restart, outbox_survives_restart);
+
+/// The COMPLETE webhook of a signing challenge carries its result (the signature), and the
+/// one of INITIALIZE with blockchains the wallet ids; earlier statuses carry none.
+async fn results_in_webhooks(b: Backend) {
+    let rx = Receiver::default();
+    let (addr, _task) = rx.serve("127.0.0.1:0".parse().unwrap()).await;
+    let t = TestServer::start(&b, |_| {}).await;
+    let api = &t.api;
+    subscribe(api, &format!("http://{addr}/hook")).await;
+    let s = api.new_user("webhook-signer").await;
+    api.initialize(&s, "135790").await;
+    let wallet = api.first_wallet(&s).await;
+    let ty = ChallengeType::SignMessage;
+    let id = api.challenge(&s, ty.clone()).await;
+    let r = api
+        .step(
+            &s,
+            &id,
+            &ty,
+            latchkey_protocol::Step::Complete,
+            pin("135790"),
+        )
+        .await;
+    let result = r.expect_ok(200)["result"].clone();
+    assert!(result["signature"].as_str().unwrap().starts_with("0x"));
+    let complete = |d: &Delivery, kind: &str| {
+        let n = body_json(d);
+        n["notification"]["type"] == kind && n["notification"]["status"] == "COMPLETE"
+    };
+    let got = rx
+        .wait_for("both COMPLETE notifications", |d| {
+            d.iter().any(|x| complete(x, "SIGN_MESSAGE"))
+                && d.iter().any(|x| complete(x, "INITIALIZE"))
+        })
+        .await;
+    for d in &got {
+        let n = body_json(d);
+        let note = &n["notification"];
+        match (note["type"].as_str(), note["status"].as_str()) {
+            (Some("SIGN_MESSAGE"), Some("COMPLETE")) => assert_eq!(note["result"], result),
+            (Some("INITIALIZE"), Some("COMPLETE")) => {
+                assert_eq!(note["result"]["walletIds"], json!([wallet["id"]]))
+            }
+            _ => assert!(note.get("result").is_none(), "{note}"),
+        }
+    }
+    t.stop().await;
+}
+both_backends!(webhook_results, results_in_webhooks);

@@ -7,6 +7,11 @@
 //! Paths (all relative to the repository root):
 //! - FFI crate: `bindings/ffi` (package `latchkey-ffi`, `[lib] name = "latchkey"`), overridable
 //!   with `LATCHKEY_FFI_CRATE_DIR`.
+//! - Cargo feature `admin` of the FFI crate: the developer API (`AdminClient`, needs the API
+//!   key). The shipped/measured library (release-small, XCFramework, Android, sizes) is built
+//!   without it; the bindings' test suites need it to create users, so `test-bindings` builds
+//!   its library with it, after checking that the device build's generated bindings have no
+//!   `AdminClient`.
 //! - Generated Python: `bindings/python/src/latchkey/latchkey.py` + a copy of the library
 //!   (the package's `__init__.py` is hand-written).
 //! - Generated Kotlin: `bindings/kotlin/generated/` (package directories under it).
@@ -49,6 +54,8 @@ const IOS_TARGETS: [&str; 5] = [
     "aarch64-apple-darwin",
     "x86_64-apple-darwin",
 ];
+/// Where `cargo xtask sample-screenshots` writes the Android sample's screenshots.
+const ANDROID_SCREENSHOTS: &str = "docs/screenshots/android";
 /// Android ABIs for the jniLibs.
 const ANDROID_ABIS: [&str; 4] = ["arm64-v8a", "armeabi-v7a", "x86_64", "x86"];
 
@@ -56,22 +63,34 @@ const HELP: &str = "\
 cargo xtask <command> [options]
 
 Commands:
-  build-lib [--release-small]  Build the FFI cdylib/staticlib (debug, or the size-optimised
+  build-lib [--release-small] [--admin]
+                               Build the FFI cdylib/staticlib (debug, or the size-optimised
                                `release-small` profile; that also writes a stripped copy and
-                               prints sizes).
-  bindings                     Build the debug library and generate Python, Kotlin and Swift
-                               bindings from it in library mode into bindings/*/generated.
+                               prints sizes). `--admin`: with the developer API (AdminClient);
+                               never for a library that ships in an app.
+  bindings [--admin]           Build the debug library (device build; `--admin`: with
+                               AdminClient) and generate Python, Kotlin and Swift bindings from
+                               it in library mode into bindings/*/generated.
   react-native                 npm-install bindings/react-native (pinned) and run
                                uniffi-bindgen-react-native to generate TypeScript + C++.
   swift-check                  tree-sitter-swift parse of every .swift file under bindings/swift,
                                gcc/g++ -fsyntax-only of the FFI header, header-vs-`nm -D` exports.
-  test-bindings                Everything, end to end from a fresh clone: bindings, the
+  test-bindings                Everything, end to end from a fresh clone: the device build's
+                               bindings (Python/Kotlin/Swift/TS) must not contain AdminClient;
+                               then, with `--features admin` (the suites create users): bindings, the
                                latchkey-server binary, a venv under the target dir with pinned
                                pip requirements, then pytest (Python scenario), `mvn test`
                                (Kotlin scenario on the JVM), swift-check + checker self-tests,
                                react-native (npm ci, ubrn), strict `tsc --noEmit`,
-                               `g++ -fsyntax-only`, and the scenario on Node (napi, tsx --test).
-                               Each suite starts its own server on 127.0.0.1:0. Prints timings.
+                               `g++ -fsyntax-only`, the scenario on Node (napi, tsx --test), then
+                               sample-apps. Each suite starts its own server on 127.0.0.1:0. Prints timings.
+  sample-apps                  The sample apps' checks (also run by test-bindings): the Android
+                               `ui` module on the JVM (`mvn test`: view-model story against a real
+                               server + screenshots of every screen), the React Native app (strict
+                               `tsc`, `useChallenge` on Node against a real server), the iOS app
+                               (tree-sitter-swift parse).
+  sample-screenshots           Re-render every Android sample screen (light + dark) into
+                               docs/screenshots/android/.
   xcframework                  (macOS + Xcode) build the iOS (device, simulator) and macOS
                                static libraries and bindings/swift/LatchkeyFFI.xcframework.
   android                      (Android NDK + cargo-ndk) build jniLibs for every ABI into
@@ -110,28 +129,54 @@ fn run(args: &[String]) -> Result {
     let ctx = Ctx::new()?;
     match cmd {
         "build-lib" => {
-            let small = parse_flags(rest, &["--release-small"])?.contains(&"--release-small");
-            ctx.build_lib(if small {
+            let flags = parse_flags(rest, &["--release-small", "--admin"])?;
+            let profile = if flags.contains(&"--release-small") {
                 Profile::ReleaseSmall
             } else {
                 Profile::Debug
-            })
-            .map(drop)
+            };
+            ctx.build_lib(profile, Features::from_admin(flags.contains(&"--admin")))
+                .map(drop)
         }
-        "bindings" => ctx.bindings().map(drop),
+        "bindings" => {
+            let admin = parse_flags(rest, &["--admin"])?.contains(&"--admin");
+            ctx.bindings(Features::from_admin(admin)).map(drop)
+        }
         "react-native" => {
-            let lib = ctx.build_lib(Profile::Debug)?;
+            let lib = ctx.build_lib(Profile::Debug, Features::Device)?;
             ctx.react_native(&lib)
         }
         "swift-check" => {
             let lib = ctx.lib_path(Profile::Debug);
             if !lib.exists() || !ctx.root.join("bindings/swift/generated").exists() {
-                ctx.bindings()?;
+                ctx.bindings(Features::Device)?;
             }
             let python = ctx.venv()?;
             ctx.swift_check(&lib, &python)
         }
         "test-bindings" => ctx.test_bindings(),
+        "sample-apps" => {
+            let mut timer = Timer::new();
+            let lib = ctx.bindings(Features::Admin)?;
+            let server = ctx.build_server()?;
+            ctx.install_kotlin(&lib)?;
+            ctx.react_native(&lib)?;
+            ctx.react_native_node(&lib)?;
+            let python = ctx.venv()?;
+            timer.lap("library, bindings, server, Kotlin jar, React Native generation, venv");
+            ctx.sample_apps(&lib, &server, &python, &mut timer)?;
+            timer.report();
+            Ok(())
+        }
+        "sample-screenshots" => {
+            let lib = ctx.bindings(Features::Admin)?;
+            ctx.install_kotlin(&lib)?;
+            let out = ctx.root.join(ANDROID_SCREENSHOTS);
+            recreate_dir(&out)?;
+            ctx.android_sample(&lib, None, Some(&out))?;
+            println!("xtask: screenshots written to {}", out.display());
+            Ok(())
+        }
         "xcframework" => ctx.xcframework(),
         "android" => ctx.android(),
         other => Err(format!("unknown command `{other}`; see `cargo xtask help`")),
@@ -170,6 +215,42 @@ impl Profile {
         }
     }
 }
+
+/// Which cargo features the FFI library is built with.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Features {
+    /// Default features: the device library (no `AdminClient`). What ships and is measured.
+    Device,
+    /// `--features admin`: with the developer API, for the bindings' test suites and tools.
+    Admin,
+}
+
+impl Features {
+    fn from_admin(admin: bool) -> Self {
+        if admin {
+            Features::Admin
+        } else {
+            Features::Device
+        }
+    }
+    fn cargo_args(self) -> &'static [&'static str] {
+        match self {
+            Features::Device => &[],
+            Features::Admin => &["--features", "admin"],
+        }
+    }
+    fn name(self) -> &'static str {
+        match self {
+            Features::Device => "device build",
+            Features::Admin => "with --features admin",
+        }
+    }
+}
+
+/// Names that exist only with the `admin` feature; none may appear in the device build's
+/// generated bindings (any language; matched case-insensitively, so `adminclient` in C symbol
+/// names counts too). Not `UserToken`: `Client.session(userToken, ...)` is device API.
+const ADMIN_ONLY_NAMES: [&str; 2] = ["AdminClient", "CredentialDetails"];
 
 struct Ctx {
     root: PathBuf,
@@ -224,13 +305,18 @@ impl Ctx {
     }
 
     /// `cargo build --lib` of the FFI crate; returns the unstripped cdylib path.
-    fn build_lib(&self, profile: Profile) -> Result<PathBuf> {
-        step(&format!("build {LIB_NAME} ({})", profile.dir()));
+    fn build_lib(&self, profile: Profile, features: Features) -> Result<PathBuf> {
+        step(&format!(
+            "build {LIB_NAME} ({}, {})",
+            profile.dir(),
+            features.name()
+        ));
         run_cmd(
             Command::new(cargo())
                 .args(["build", "--lib", "--manifest-path"])
                 .arg(&self.manifest)
-                .args(profile.cargo_args()),
+                .args(profile.cargo_args())
+                .args(features.cargo_args()),
         )?;
         let lib = self.lib_path(profile);
         if !lib.exists() {
@@ -282,9 +368,11 @@ impl Ctx {
     }
 
     /// Generate Python, Kotlin and Swift in library mode; returns the library used.
-    fn bindings(&self) -> Result<PathBuf> {
-        let lib = self.build_lib(Profile::Debug)?;
+    fn bindings(&self, features: Features) -> Result<PathBuf> {
+        // uniffi-bindgen first: building that binary rebuilds the crate's lib target (with
+        // feature `cli`), which would otherwise replace the library built here.
         let bindgen = self.bindgen()?;
+        let lib = self.build_lib(Profile::Debug, features)?;
         for (lang, dir) in [
             ("python", PYTHON_PACKAGE_DIR),
             ("kotlin", "bindings/kotlin/generated"),
@@ -331,6 +419,12 @@ impl Ctx {
         recreate_dir(&ts)?;
         recreate_dir(&cpp)?;
         step("ubrn generate jsi bindings -> bindings/react-native/{src,cpp}/generated");
+        self.ubrn_jsi(lib, &ts, &cpp)
+    }
+
+    /// `ubrn generate jsi bindings` for `lib` into `ts` (TypeScript) and `cpp` (C++).
+    fn ubrn_jsi(&self, lib: &Path, ts: &Path, cpp: &Path) -> Result {
+        let rn = self.root.join("bindings/react-native");
         // The first run builds ubrn itself with cargo (about 4 minutes on 2 cores); its target
         // dir is kept next to ours so an `npm ci` does not throw the build away.
         // Library mode: no `--config` (ubrn rejects it with `--library`); the crate's
@@ -347,9 +441,9 @@ impl Ctx {
                     "--no-format",
                     "--ts-dir",
                 ])
-                .arg(&ts)
+                .arg(ts)
                 .arg("--cpp-dir")
-                .arg(&cpp)
+                .arg(cpp)
                 .arg(lib),
         )
     }
@@ -456,10 +550,49 @@ impl Ctx {
         )
     }
 
+    /// The device build (default features) must not export the developer API: builds it,
+    /// keeps a copy of the library under the target dir and generates Python, Kotlin and Swift
+    /// from it there; none may mention an admin-only name. Returns the copied library (for the
+    /// TypeScript check once ubrn is installed).
+    fn device_surface(&self) -> Result<PathBuf> {
+        let bindgen = self.bindgen()?;
+        let built = self.build_lib(Profile::Debug, Features::Device)?;
+        let dir = self.target_dir.join("device-surface");
+        recreate_dir(&dir)?;
+        let lib = dir.join(file_name(&built)?);
+        fs::copy(&built, &lib).map_err(|e| format!("copy {}: {e}", built.display()))?;
+        for lang in ["python", "kotlin", "swift"] {
+            step(&format!(
+                "device build: generate {lang}, check for admin-only names"
+            ));
+            let out = dir.join(lang);
+            recreate_dir(&out)?;
+            run_cmd(
+                Command::new(&bindgen)
+                    .current_dir(&self.crate_dir)
+                    .args(["generate", "--no-format", "--language", lang, "--out-dir"])
+                    .arg(&out)
+                    .arg(&lib),
+            )?;
+            check_no_admin_names(&out)?;
+        }
+        Ok(lib)
+    }
+
     fn test_bindings(&self) -> Result {
         let mut timer = Timer::new();
-        let lib = self.bindings()?;
-        timer.lap("build library + uniffi-bindgen, generate Python/Kotlin/Swift");
+        let device_lib = self.device_surface()?;
+        timer.lap("device build: no AdminClient in Python/Kotlin/Swift");
+        let lib = self.bindings(Features::Admin)?;
+        for dir in ["bindings/kotlin/generated", "bindings/swift/generated"] {
+            if !tree_mentions(&self.root.join(dir), "AdminClient")? {
+                return Err(format!(
+                    "{dir}: no AdminClient in the --features admin build; the admin check above \
+                     would then prove nothing"
+                ));
+            }
+        }
+        timer.lap("build library (admin) + uniffi-bindgen, generate Python/Kotlin/Swift");
         let lib_dir = lib.parent().ok_or("library has no parent dir")?;
         let server = self.build_server()?;
         timer.lap("build latchkey-server");
@@ -478,10 +611,12 @@ impl Ctx {
         timer.lap("python: pytest");
 
         // Kotlin on the JVM (no -q: surefire's "Tests run:" lines stay visible).
-        step("kotlin: mvn test (JVM, host library)");
+        // `install` = the tests + the jar into the local Maven repository (the Android sample's
+        // `ui` module depends on it).
+        step("kotlin: mvn install (JVM tests with the host library, then the jar)");
         run_cmd(
             Command::new("mvn")
-                .args(["-B", "test", "-f"])
+                .args(["-B", "install", "-f"])
                 .arg(self.root.join("bindings/kotlin/pom.xml"))
                 .arg(format!("-Dlatchkey.lib.dir={}", lib_dir.display()))
                 .arg(format!(
@@ -490,7 +625,7 @@ impl Ctx {
                 ))
                 .env("LATCHKEY_SERVER_BIN", &server),
         )?;
-        timer.lap("kotlin: mvn test");
+        timer.lap("kotlin: mvn install (tests + jar)");
 
         // Swift (no toolchain here): checker self-tests, then the checks.
         step("swift: checker self-tests");
@@ -505,6 +640,12 @@ impl Ctx {
         // React Native: JSI generation, strict tsc, g++ against RN headers, then Node.
         self.react_native(&lib)?;
         timer.lap("react-native: npm ci + ubrn generate");
+        step("device build: generate TypeScript (ubrn), check for admin-only names");
+        let device_rn = device_lib.with_file_name("react-native");
+        recreate_dir(&device_rn)?;
+        self.ubrn_jsi(&device_lib, &device_rn.join("ts"), &device_rn.join("cpp"))?;
+        check_no_admin_names(&device_rn)?;
+        timer.lap("react-native: device build has no AdminClient");
         let rn = self.root.join("bindings/react-native");
         step("react-native: tsc --noEmit (strict)");
         run_cmd(Command::new("npx").current_dir(&rn).args([
@@ -535,8 +676,113 @@ impl Ctx {
         )?;
         timer.lap("react-native: Node scenario");
 
+        self.sample_apps(&lib, &server, &python, &mut timer)?;
+
         timer.report();
         println!("xtask: test-bindings: all checks passed");
+        Ok(())
+    }
+
+    /// `mvn install -DskipTests` of bindings/kotlin (the jar the Android sample depends on).
+    /// Skipped when the installed jar is newer than the library, the hand-written layer and the
+    /// pom (kotlinc on the generated file takes about a minute).
+    fn install_kotlin(&self, lib: &Path) -> Result {
+        let modified = |p: &Path| fs::metadata(p).and_then(|m| m.modified()).ok();
+        let jar = env::var_os("HOME").map(|h| {
+            PathBuf::from(h)
+                .join(".m2/repository/dev/latchkey/latchkey-kotlin/0.1.0/latchkey-kotlin-0.1.0.jar")
+        });
+        let sources = [
+            // The generated file is rewritten on every run; it changes only with the library.
+            lib.to_path_buf(),
+            self.root
+                .join("bindings/kotlin/src/main/kotlin/dev/latchkey/ChallengeFlow.kt"),
+            self.root.join("bindings/kotlin/pom.xml"),
+        ];
+        if let Some(installed) = jar.as_deref().and_then(modified) {
+            if sources
+                .iter()
+                .all(|s| modified(s).is_some_and(|t| t < installed))
+            {
+                step("kotlin: installed jar is up to date");
+                return Ok(());
+            }
+        }
+        step("kotlin: mvn install -DskipTests (jar for the Android sample)");
+        run_cmd(
+            Command::new("mvn")
+                .args(["-B", "-q", "install", "-DskipTests", "-f"])
+                .arg(self.root.join("bindings/kotlin/pom.xml"))
+                .arg(format!(
+                    "-Dlatchkey.lib.dir={}",
+                    lib.parent().ok_or("library has no parent dir")?.display()
+                ))
+                .arg(format!(
+                    "-Dlatchkey.generated.dir={}",
+                    self.root.join("bindings/kotlin/generated").display()
+                )),
+        )
+    }
+
+    /// The Android sample's `ui` module on the JVM: the view-model story against a real server
+    /// and the screenshot test (PNGs into `screenshots`, default its target dir).
+    fn android_sample(
+        &self,
+        lib: &Path,
+        server: Option<&Path>,
+        screenshots: Option<&Path>,
+    ) -> Result {
+        step("android sample: mvn test of examples-android/ui (view model + screenshots)");
+        let mut cmd = Command::new("mvn");
+        cmd.args(["-B", "test", "-f"])
+            .arg(self.root.join("examples-android/ui/pom.xml"))
+            .arg(format!(
+                "-Dlatchkey.lib.dir={}",
+                lib.parent().ok_or("library has no parent dir")?.display()
+            ));
+        if let Some(server) = server {
+            cmd.env("LATCHKEY_SERVER_BIN", server);
+        }
+        if let Some(dir) = screenshots {
+            cmd.arg(format!("-Dlatchkey.screenshots.dir={}", dir.display()))
+                .arg("-Dtest=ScreenshotTest");
+        }
+        run_cmd(&mut cmd)
+    }
+
+    /// The sample apps' checks. Expects what test-bindings builds: the library, the server, the
+    /// Kotlin jar in the local Maven repository, the JSI and napi React Native bindings.
+    fn sample_apps(&self, lib: &Path, server: &Path, python: &Path, timer: &mut Timer) -> Result {
+        self.android_sample(lib, Some(server), None)?;
+        timer.lap("samples: android ui (mvn test)");
+        let rn = self.root.join("examples-react-native");
+        npm_install(&rn)?;
+        step("react-native sample: strict tsc (app, tests)");
+        for project in ["tsconfig.json", "tsconfig.test.json"] {
+            run_cmd(Command::new("npx").current_dir(&rn).args([
+                "--no-install",
+                "tsc",
+                "--noEmit",
+                "-p",
+                project,
+            ]))?;
+        }
+        step("react-native sample: useChallenge on Node (napi) against a real server");
+        run_cmd(
+            Command::new("npx")
+                .current_dir(&rn)
+                .args(["--no-install", "tsx", "--test"])
+                .args(list_files(&rn.join("test"), "ts")?)
+                .env("LATCHKEY_SERVER_BIN", server),
+        )?;
+        timer.lap("samples: react-native (npm, tsc, Node)");
+        step("ios sample: tree-sitter-swift parse of examples-ios");
+        run_cmd(
+            Command::new(python)
+                .arg(self.root.join("bindings/swift/tools/check_swift.py"))
+                .arg(self.root.join("examples-ios")),
+        )?;
+        timer.lap("samples: ios (tree-sitter)");
         Ok(())
     }
 
@@ -578,7 +824,7 @@ impl Ctx {
             )?;
         }
         // Headers for the framework: the generated header + a module.modulemap.
-        self.bindings()?;
+        self.bindings(Features::Device)?; // the device build: no AdminClient in the framework
         let gen = self.root.join("bindings/swift/generated");
         let headers = self.target_dir.join("xcframework-headers");
         recreate_dir(&headers)?;
@@ -803,6 +1049,57 @@ fn npm_install(dir: &Path) -> Result {
     ]))
 }
 
+/// Whether any file under `dir` mentions `needle` (case-insensitive).
+fn tree_mentions(dir: &Path, needle: &str) -> Result<bool> {
+    Ok(!files_mentioning(dir, &[needle])?.is_empty())
+}
+
+/// Files under `dir` (recursively) whose text mentions one of `needles`, case-insensitively.
+fn files_mentioning(dir: &Path, needles: &[&str]) -> Result<Vec<String>> {
+    let needles: Vec<String> = needles.iter().map(|n| n.to_lowercase()).collect();
+    let mut hits = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in fs::read_dir(&d).map_err(|e| format!("read {}: {e}", d.display()))? {
+            let path = entry
+                .map_err(|e| format!("read {}: {e}", d.display()))?
+                .path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            let Ok(text) = fs::read_to_string(&path) else {
+                continue; // the library copy and other binaries
+            };
+            let text = text.to_lowercase();
+            for n in &needles {
+                if text.contains(n.as_str()) {
+                    hits.push(format!("{} ({n})", path.display()));
+                }
+            }
+        }
+    }
+    Ok(hits)
+}
+
+/// Fails when generated bindings under `dir` mention a name only the `admin` build has.
+fn check_no_admin_names(dir: &Path) -> Result {
+    let hits = files_mentioning(dir, &ADMIN_ONLY_NAMES)?;
+    if hits.is_empty() {
+        println!(
+            "    ok: no {} under {}",
+            ADMIN_ONLY_NAMES.join("/"),
+            dir.display()
+        );
+        Ok(())
+    } else {
+        Err(format!(
+            "the device build exports the developer API: {}",
+            hits.join(", ")
+        ))
+    }
+}
+
 fn remove_if_exists(p: &Path) -> Result {
     match fs::remove_file(p) {
         Ok(()) => Ok(()),
@@ -887,6 +1184,24 @@ mod tests {
             "/a/b \"c\"\\d"
         );
         assert!(json_string_field(j, "workspace_root").is_err());
+    }
+
+    #[test]
+    fn admin_names_are_found_case_insensitively() {
+        let dir = env::temp_dir().join(format!("xtask-admin-names-{}", std::process::id()));
+        recreate_dir(&dir).unwrap();
+        fs::create_dir_all(dir.join("sub")).unwrap();
+        fs::write(dir.join("a.kt"), "class Client").unwrap();
+        fs::write(dir.join("bin.so"), [0xff_u8, 0xfe, 0x00]).unwrap();
+        assert!(check_no_admin_names(&dir).is_ok());
+        fs::write(
+            dir.join("sub/b.h"),
+            "void uniffi_latchkey_fn_constructor_adminclient_new();",
+        )
+        .unwrap();
+        assert!(check_no_admin_names(&dir).is_err());
+        assert!(tree_mentions(&dir, "AdminClient").unwrap());
+        fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

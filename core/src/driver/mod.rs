@@ -34,7 +34,7 @@ mod run;
 
 pub use admin::AdminClient;
 pub use error::LatchkeyError;
-pub use run::{ChallengeRun, Input};
+pub use run::{Begun, ChallengeRun, Input, PendingIo};
 
 use http::{Auth, Outcome, Retry, Transport};
 use latchkey_protocol::{

@@ -11,8 +11,9 @@ use latchkey_protocol::{
 use reqwest::Method;
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::{watch, Mutex, MutexGuard, Notify};
+use tokio::sync::{watch, Mutex, Notify, OwnedMutexGuard};
 
 /// What the user did on the current screen.
 #[derive(Debug)]
@@ -67,7 +68,7 @@ pub struct ChallengeRun {
     challenge_id: String,
     challenge_type: ChallengeType,
     blockchains: Vec<Blockchain>,
-    flow: Mutex<Flow>,
+    flow: Arc<Mutex<Flow>>,
     screen: watch::Sender<Screen>,
     cancel_requested: AtomicBool,
     cancel_notify: Notify,
@@ -107,6 +108,61 @@ impl Drop for InFlight<'_> {
     }
 }
 
+/// What a `begin_*` call of [`ChallengeRun`] did.
+#[derive(Debug)]
+#[must_use = "a NeedsIo must be finished (or dropped, which interrupts the step)"]
+pub enum Begun {
+    /// No IO was needed: the screen to draw now.
+    Ready(Screen),
+    /// The flow moved on and asks for requests; [`PendingIo::finish`] makes them.
+    NeedsIo(PendingIo),
+}
+
+/// The IO half of a `begin_*` call: holds the run's lock and the effects still to carry out.
+/// `Send + 'static`, so it can be moved onto a runtime.
+pub struct PendingIo {
+    run: Arc<ChallengeRun>,
+    flow: OwnedMutexGuard<Flow>,
+    effects: Vec<Effect>,
+}
+
+impl fmt::Debug for PendingIo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PendingIo")
+            .field("challenge_id", &self.run.challenge_id)
+            .field("effects", &self.effects.len())
+            .finish()
+    }
+}
+
+impl PendingIo {
+    /// Makes the request(s) and returns the screen after them (the same as the rest of
+    /// `submit`/`back`/`retry`; needs a tokio runtime with IO and time enabled).
+    pub async fn finish(mut self) -> Result<Screen, LatchkeyError> {
+        let effects = std::mem::take(&mut self.effects);
+        Ok(self.run.carry_out(&mut self.flow, effects).await)
+    }
+}
+
+impl Drop for PendingIo {
+    /// Dropped before `finish` started: the step was never sent, so the flow moves on as if
+    /// its request had been lost (the same as dropping `submit` during its request).
+    fn drop(&mut self) {
+        let step_pending = self
+            .effects
+            .iter()
+            .any(|e| matches!(e, Effect::SubmitStep(_)));
+        if step_pending {
+            drop(InFlight {
+                flow: &mut self.flow,
+                screen: &self.run.screen,
+                cancelled: &self.run.cancel_requested,
+                armed: true,
+            });
+        }
+    }
+}
+
 enum StepOutcome {
     Reply(Outcome<StepResult>),
     Cancelled,
@@ -124,7 +180,7 @@ impl ChallengeRun {
             challenge_type: flow.challenge_type().clone(),
             blockchains: flow.blockchains().to_vec(),
             session,
-            flow: Mutex::new(flow),
+            flow: Arc::new(Mutex::new(flow)),
             screen,
             cancel_requested: AtomicBool::new(false),
             cancel_notify: Notify::new(),
@@ -181,6 +237,31 @@ impl ChallengeRun {
     pub async fn retry(&self) -> Result<Screen, LatchkeyError> {
         let mut flow = self.flow.try_lock().map_err(|_| LatchkeyError::Busy)?;
         self.apply(&mut flow, Event::Retry).await
+    }
+
+    /// [`submit`](ChallengeRun::submit) in two halves, for callers that want to avoid a
+    /// thread hop when no IO is needed (the FFI layer): applies the input to the flow at once,
+    /// on the caller's thread, and returns either the new screen ([`Begun::Ready`]: the input
+    /// was refused locally or only moved the flow on) or a [`PendingIo`] holding the run's lock
+    /// whose [`finish`](PendingIo::finish) makes the request(s) the input needs.
+    ///
+    /// The same errors as `submit` (`InvalidInput`, `Busy`), returned at once. While the
+    /// `PendingIo` lives, other calls get `Busy` and `cancel` waits for it as for a call in
+    /// flight. Dropping it unfinished is like dropping `submit` during its request: the run
+    /// moves to [`Screen::Interrupted`] (or `Cancelled` once cancel was asked for) and
+    /// [`retry`](ChallengeRun::retry) sends the step.
+    pub fn begin_submit(self: &Arc<Self>, input: Input) -> Result<Begun, LatchkeyError> {
+        self.begin(input.into_event())
+    }
+
+    /// [`back`](ChallengeRun::back) in two halves; see [`begin_submit`](ChallengeRun::begin_submit).
+    pub fn begin_back(self: &Arc<Self>) -> Result<Begun, LatchkeyError> {
+        self.begin(Event::Back)
+    }
+
+    /// [`retry`](ChallengeRun::retry) in two halves; see [`begin_submit`](ChallengeRun::begin_submit).
+    pub fn begin_retry(self: &Arc<Self>) -> Result<Begun, LatchkeyError> {
+        self.begin(Event::Retry)
     }
 
     /// Cancels the run: interrupts a call in flight, moves to [`Screen::Cancelled`] and tells
@@ -245,14 +326,22 @@ impl ChallengeRun {
     // ---- internals ----
 
     /// Applies one event and carries out its effects.
-    async fn apply(
-        &self,
-        flow: &mut MutexGuard<'_, Flow>,
-        event: Event,
-    ) -> Result<Screen, LatchkeyError> {
+    async fn apply(&self, flow: &mut Flow, event: Event) -> Result<Screen, LatchkeyError> {
+        let effects = self.apply_local(flow, event)?;
+        Ok(self.carry_out(flow, effects).await)
+    }
+
+    /// The sans-IO half of a call: feeds `event` to the flow and publishes the new screen.
+    /// Returns the effects still to carry out (each needs the network).
+    fn apply_local(&self, flow: &mut Flow, event: Event) -> Result<Vec<Effect>, LatchkeyError> {
         let rng = self.session.transport().rng();
         let effects = flow.process_event(event, now_unix(), rng)?;
         self.publish(flow);
+        Ok(effects)
+    }
+
+    /// The IO half: carries out the effects in order and returns the screen after them.
+    async fn carry_out(&self, flow: &mut Flow, effects: Vec<Effect>) -> Screen {
         for effect in effects {
             match effect {
                 Effect::SubmitStep(sub) => self.send_step(flow, sub).await,
@@ -260,7 +349,26 @@ impl ChallengeRun {
                 Effect::CancelWithReason(r) => self.notify_server_cancel_with(Some(r)).await,
             }
         }
-        Ok(flow.screen())
+        flow.screen()
+    }
+
+    /// Locks the flow for a `begin_*` call (`Busy` when a call holds it) and applies `event`
+    /// without IO.
+    fn begin(self: &Arc<Self>, event: Event) -> Result<Begun, LatchkeyError> {
+        let mut flow = self
+            .flow
+            .clone()
+            .try_lock_owned()
+            .map_err(|_| LatchkeyError::Busy)?;
+        let effects = self.apply_local(&mut flow, event)?;
+        if effects.is_empty() {
+            return Ok(Begun::Ready(flow.screen()));
+        }
+        Ok(Begun::NeedsIo(PendingIo {
+            run: self.clone(),
+            flow,
+            effects,
+        }))
     }
 
     fn publish(&self, flow: &Flow) {

@@ -4,19 +4,21 @@
 
 use super::sessions::Session;
 use super::users::{attempts_left, load_row};
-use super::{bad_request, StoredReply};
+use super::{bad_request, signing, wallets, StoredReply};
 use crate::crypto;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-use crate::store::challenges::{self, ChallengeRow};
+use crate::store::challenges::{self, ChallengeExtra, ChallengeRow};
 use crate::store::users::UserRow;
 use crate::store::{self, envelopes, idempotency, now_ms, rfc3339, sessions};
 use crate::webhooks::outbox;
 use latchkey_protocol::questions::default_catalogue;
 use latchkey_protocol::{
-    Challenge, ChallengeDescriptor, ChallengeIdResponse, ChallengeStatus, ChallengeType, ErrorCode,
-    IdempotentRequest, PinPolicy, QuestionPolicy, SignMessageRequest, PROTOCOL_VERSION,
+    CancelReason, Challenge, ChallengeDescriptor, ChallengeIdResponse, ChallengeStatus,
+    ChallengeType, CreateWalletRequest, ErrorCode, InitializeRequest, PinPolicy, QuestionPolicy,
+    PROTOCOL_VERSION,
 };
+use serde_json::Value;
 
 // ---------------------------------------------------------------------------------------------
 // Status transitions
@@ -119,7 +121,13 @@ fn precondition(kind: &ChallengeType, u: &UserRow) -> Result<(), ErrorCode> {
     match kind {
         ChallengeType::Initialize if has_pin => Err(ErrorCode::UserAlreadyInitialized),
         ChallengeType::SetPin if has_pin => Err(ErrorCode::PinAlreadySet),
-        ChallengeType::ChangePin | ChallengeType::SignMessage if !has_pin => {
+        ChallengeType::ChangePin
+        | ChallengeType::SignMessage
+        | ChallengeType::SignTypedData
+        | ChallengeType::SignTransaction
+        | ChallengeType::CreateWallet
+            if !has_pin =>
+        {
             Err(ErrorCode::PinNotSet)
         }
         ChallengeType::RestorePin if !has_q => Err(ErrorCode::SecurityQuestionsNotSet),
@@ -138,25 +146,17 @@ pub async fn create(
     kind: ChallengeType,
     body: &[u8],
 ) -> ApiResult<StoredReply> {
-    let (idem_key, message) = if kind == ChallengeType::SignMessage {
-        let r: SignMessageRequest = serde_json::from_slice(body)
-            .map_err(|_| bad_request("The request body is not the expected JSON."))?;
-        let n = r.message.chars().count();
-        if n == 0 || n > 2000 {
-            return Err(bad_request("message must have 1 to 2000 characters."));
-        }
-        (r.idempotency_key, Some(r.message))
-    } else {
-        let r: IdempotentRequest = serde_json::from_slice(body)
-            .map_err(|_| bad_request("The request body is not the expected JSON."))?;
-        (r.idempotency_key, None)
-    };
+    let not_json = || bad_request("The request body is not the expected JSON.");
+    // The request fingerprint: operation, user and the canonical (key-sorted) JSON body.
+    let canonical: Value = serde_json::from_slice(body).map_err(|_| not_json())?;
+    let idem_key = canonical
+        .get("idempotencyKey")
+        .and_then(Value::as_str)
+        .ok_or_else(not_json)?
+        .to_owned();
     if idem_key.is_empty() || idem_key.len() > 128 || idem_key.chars().any(char::is_control) {
         return Err(bad_request("idempotencyKey must have 1 to 128 characters."));
     }
-    // The request fingerprint: operation, user and the canonical (key-sorted) JSON body.
-    let canonical: serde_json::Value = serde_json::from_slice(body)
-        .map_err(|_| bad_request("The request body is not the expected JSON."))?;
     let request_hash =
         crypto::sha256_hex(format!("{}\n{}\n{}", kind.as_str(), s.user_id, canonical).as_bytes());
     if let Some(reply) = idempotent_reply(state, &idem_key, &request_hash).await? {
@@ -164,6 +164,7 @@ pub async fn create(
     }
     let user = load_row(state, &s.user_id).await?;
     precondition(&kind, &user).map_err(ApiError::new)?;
+    let extra = prepare(state, s, &kind, &canonical).await?;
 
     let now = now_ms();
     let id = uuid::Uuid::new_v4().to_string();
@@ -185,7 +186,7 @@ pub async fn create(
         &id,
         &s.user_id,
         &kind,
-        message,
+        &extra,
         now,
         now + store::ms(state.config.challenge_ttl),
     )
@@ -197,6 +198,44 @@ pub async fn create(
     state.outbox_wake.notify_one();
     tracing::info!(challenge_id = %id, kind = %kind, "challenge created");
     Ok(StoredReply::from_stored(201, reply_body))
+}
+
+/// Validates what a challenge type carries and returns it for storage: the wallets to create
+/// (INITIALIZE with `blockchains`, CREATE_WALLET) or the wallet and canonical request
+/// (SIGN_*). Bad input is refused here, before anything is stored.
+async fn prepare(
+    state: &AppState,
+    s: &Session,
+    kind: &ChallengeType,
+    body: &Value,
+) -> ApiResult<ChallengeExtra> {
+    let bad = || bad_request("The request body is not the expected JSON.");
+    let wallets_extra = |blockchains: Vec<latchkey_protocol::Blockchain>,
+                         account: latchkey_protocol::AccountType| {
+        if blockchains.is_empty() {
+            ChallengeExtra::default()
+        } else {
+            ChallengeExtra {
+                blockchains: Some(wallets::blockchains_to_text(&blockchains)),
+                account_type: Some(account.as_str().to_owned()),
+                ..ChallengeExtra::default()
+            }
+        }
+    };
+    match kind {
+        ChallengeType::Initialize => {
+            let r: InitializeRequest = serde_json::from_value(body.clone()).map_err(|_| bad())?;
+            let (b, a) = wallets::check_request(&r.blockchains, r.account_type.as_ref(), false)?;
+            Ok(wallets_extra(b, a))
+        }
+        ChallengeType::CreateWallet => {
+            let r: CreateWalletRequest = serde_json::from_value(body.clone()).map_err(|_| bad())?;
+            let (b, a) = wallets::check_request(&r.blockchains, r.account_type.as_ref(), true)?;
+            Ok(wallets_extra(b, a))
+        }
+        k if signing::is_signing(k) => signing::prepare(state, &s.user_id, k, body).await,
+        _ => Ok(ChallengeExtra::default()),
+    }
 }
 
 async fn idempotent_reply(
@@ -301,9 +340,13 @@ pub async fn descriptor(state: &AppState, s: &Session, id: &str) -> ApiResult<Ch
         questions,
         hints,
         message: ch.message.clone(),
-        wallet: None,
-        sign_request: None,
-        blockchains: Vec::new(),
+        wallet: signing::wallet_ref(state, &ch).await?,
+        sign_request: ch.sign_request.clone(),
+        blockchains: ch
+            .blockchains
+            .as_deref()
+            .map(wallets::blockchains_from_text)
+            .unwrap_or_default(),
         pin_attempts_left: if user.pin_disabled {
             0
         } else {
@@ -318,22 +361,25 @@ pub async fn descriptor(state: &AppState, s: &Session, id: &str) -> ApiResult<Ch
     })
 }
 
-/// Cancels an active challenge: FAILED with 155701.
-pub async fn cancel(state: &AppState, s: &Session, id: &str) -> ApiResult<Challenge> {
+/// Cancels an active challenge: FAILED with 155701, or with 155826 when the user rejected a
+/// signature request on the review screen (`reason: USER_REJECTED`). Nothing is signed.
+pub async fn cancel(
+    state: &AppState,
+    s: &Session,
+    id: &str,
+    reason: Option<&CancelReason>,
+) -> ApiResult<Challenge> {
+    let code = match reason {
+        None => ErrorCode::CancelledByUser,
+        Some(CancelReason::UserRejected) => ErrorCode::UserRejected,
+        Some(_) => return Err(bad_request("Unknown cancel reason.")),
+    };
     let ch = load_owned(state, id, s).await?;
     let ch = expire_if_due(state, ch).await?;
     if ch.status.is_terminal() {
         return Err(finished_error(&ch));
     }
-    if !transition(
-        state,
-        id,
-        ChallengeStatus::Failed,
-        Some(ErrorCode::CancelledByUser),
-        false,
-    )
-    .await?
-    {
+    if !transition(state, id, ChallengeStatus::Failed, Some(code), false).await? {
         let ch = load_owned(state, id, s).await?;
         return Err(finished_error(&ch));
     }

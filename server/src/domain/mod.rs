@@ -10,9 +10,11 @@
 pub mod challenges;
 pub mod guesses;
 pub mod sessions;
+pub mod signing;
 pub mod steps;
 pub mod subscriptions;
 pub mod users;
+pub mod wallets;
 
 use crate::error::ApiError;
 use latchkey_protocol::ErrorCode;

@@ -5,7 +5,7 @@ use super::challenges::{expire_if_due, finished_error, load_owned, transition};
 use super::guesses::{admit_step, check_guess, Credential};
 use super::sessions::Session;
 use super::users::load_row;
-use super::{bad_request, StoredReply};
+use super::{bad_request, signing, wallets, StoredReply};
 use crate::crypto::{self, DOMAIN_ANSWERS, DOMAIN_PIN};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -386,6 +386,7 @@ async fn complete(
         pin: ch.pin_version,
         answers: ch.answers_version,
     };
+    let mut signed = None;
     let (update, precondition_code) = match ch.kind {
         ChallengeType::Initialize => {
             let pin = check_new_pin(&p)?;
@@ -440,7 +441,27 @@ async fn complete(
                 ErrorCode::SecurityQuestionsAlreadySet,
             )
         }
-        ChallengeType::SignMessage => {
+        ref k if signing::is_signing(k) => {
+            if ch.sign_request.is_none() {
+                return Err(bad_request(
+                    "This signing challenge was created before wallets existed; create a new one.",
+                ));
+            }
+            let pin = p
+                .pin
+                .as_ref()
+                .ok_or_else(|| bad_request("pin is required."))?;
+            // What you see is what you sign: checked before the PIN, so a mismatch signs
+            // nothing and counts no guess.
+            signing::check_review_digest(&ch, p.review_digest.as_deref())?;
+            check_pin_format(pin)?;
+            check_guess(state, &ch, Credential::Pin, secret_bytes(pin), claim).await?;
+            // Only now, with the PIN verified, is the key opened and the request signed. The
+            // signature is returned only if the completion below commits.
+            signed = Some(signing::sign(state, &ch).await?);
+            (CredentialUpdate::Nothing, ErrorCode::PinNotSet)
+        }
+        ChallengeType::CreateWallet => {
             let pin = p
                 .pin
                 .as_ref()
@@ -455,16 +476,37 @@ async fn complete(
     let now = now_ms();
     let mut verified = ch.verified.clone();
     verified.push(Step::Complete);
-    let result = step_result(
+    let mut tx = state.pool.begin().await?;
+    // Wallets (CREATE_WALLET, INITIALIZE with blockchains) are created in the completing
+    // transaction: a completion that does not commit creates none.
+    let mut produced = signed;
+    if let Some(text) = &ch.blockchains {
+        let blockchains = wallets::blockchains_from_text(text);
+        let account =
+            latchkey_protocol::AccountType::parse(ch.account_type.as_deref().unwrap_or("EOA"));
+        let ids = wallets::ensure_wallets(state, &mut tx, &ch.user_id, &blockchains, &account, now)
+            .await?;
+        produced = Some(latchkey_protocol::ChallengeResult {
+            wallet_ids: ids,
+            ..Default::default()
+        });
+    }
+    let mut result = step_result(
         &ch,
         &Step::Complete,
         ChallengeStatus::Complete,
         verified.clone(),
     );
+    result.result = produced.clone();
     let body = serde_json::to_string(&latchkey_protocol::DataEnvelope { data: &result })
         .map_err(ApiError::internal)?;
-    let mut tx = state.pool.begin().await?;
-    let n = challenges::set_complete(&mut tx, &ch.id, &verified, now).await?;
+    let produced_json = produced
+        .as_ref()
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(ApiError::internal)?;
+    let n =
+        challenges::set_complete(&mut tx, &ch.id, &verified, produced_json.as_deref(), now).await?;
     if n == 0 {
         tx.rollback().await?;
         let cur = challenges::load_challenge(&mut *state.pool.acquire().await?, &ch.id)

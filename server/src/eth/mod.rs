@@ -41,6 +41,6 @@ pub use key::WalletKey;
 pub use request::{
     canonical_message, canonical_transaction, canonical_typed_data, review_digest, SignRequest,
     MAX_ACCESS_LIST_ITEMS, MAX_MEMO_BYTES, MAX_MESSAGE_BYTES, MAX_TX_DATA_BYTES,
-    MAX_TYPED_DATA_BYTES, REVIEW_DIGEST_DOMAIN,
+    MAX_TYPED_DATA_BYTES,
 };
 pub use sign::{sign_request, SignatureResult};

@@ -32,17 +32,8 @@ pub const MAX_TX_DATA_BYTES: usize = 24 * 1024;
 pub const MAX_ACCESS_LIST_ITEMS: usize = 256;
 /// Largest memo, in UTF-8 bytes.
 pub const MAX_MEMO_BYTES: usize = 1024;
-/// Domain prefix of the review digest: `SHA-256(REVIEW_DIGEST_DOMAIN || signRequest)`.
-pub const REVIEW_DIGEST_DOMAIN: &[u8] = b"latchkey-review-v1\0";
-
-/// Lowercase hex of `SHA-256(b"latchkey-review-v1\0" || sign_request)`: the digest the client
-/// computes from the exact `signRequest` text it displayed and sends with the PIN.
-pub fn review_digest(sign_request: &str) -> String {
-    let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
-    ctx.update(REVIEW_DIGEST_DOMAIN);
-    ctx.update(sign_request.as_bytes());
-    hex::encode(ctx.finish().as_ref())
-}
+/// The review digest is the protocol's own (one definition for client and server).
+pub use latchkey_protocol::review_digest;
 
 /// A validated signing request in canonical form.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -144,7 +135,7 @@ fn strip_0x(s: &str) -> Option<&str> {
 /// Hex bytes with an optional `0x` prefix; an even number of hex digits.
 fn hex_bytes(s: &str, field: &str) -> Result<Vec<u8>, EthError> {
     let h = strip_0x(s).unwrap_or(s);
-    if h.len() % 2 != 0 || !is_hex_digits(h) {
+    if !h.len().is_multiple_of(2) || !is_hex_digits(h) {
         return Err(EthError::hex(field));
     }
     hex::decode(h).map_err(|_| EthError::hex(field))

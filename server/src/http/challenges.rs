@@ -12,7 +12,7 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use latchkey_protocol::{ChallengeType, ErrorCode, StepSubmission};
+use latchkey_protocol::{CancelChallengeRequest, ChallengeType, ErrorCode, StepSubmission};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -26,7 +26,6 @@ pub fn routes() -> Router<Arc<AppState>> {
             "/user/securityQuestions",
             post(create_set_security_questions),
         )
-        .route("/user/sign/message", post(create_sign_message))
         .route("/user/challenges", get(list))
         .route("/user/challenges/{id}", get(get_one))
         .route("/user/challenges/{id}/descriptor", get(descriptor))
@@ -96,16 +95,6 @@ pub async fn create_set_security_questions(
     create(&state, &s, ChallengeType::SetSecurityQuestions, &body).await
 }
 
-/// `POST /v1/user/sign/message`.
-pub async fn create_sign_message(
-    _: ApiKey,
-    UserSession(s): UserSession,
-    State(state): State<Arc<AppState>>,
-    ApiBytes(body): ApiBytes,
-) -> ApiResult<Response> {
-    create(&state, &s, ChallengeType::SignMessage, &body).await
-}
-
 // ---------------------------------------------------------------------------------------------
 // Client API (user token)
 
@@ -146,15 +135,25 @@ pub async fn descriptor(
     ))
 }
 
-/// `POST /v1/user/challenges/{id}/cancel`: FAILED with 155701.
+/// `POST /v1/user/challenges/{id}/cancel`: FAILED with 155701; with the optional body
+/// `{"reason": "USER_REJECTED"}` (the user rejected a signature request), FAILED with 155826.
 pub async fn cancel(
     UserSession(s): UserSession,
     State(state): State<Arc<AppState>>,
     Path(id): Path<String>,
+    ApiBytes(body): ApiBytes,
 ) -> ApiResult<Response> {
+    let req: CancelChallengeRequest = if body.iter().all(u8::is_ascii_whitespace) {
+        CancelChallengeRequest::default()
+    } else {
+        serde_json::from_slice(&body).map_err(|_| {
+            ApiError::new(ErrorCode::InvalidRequest)
+                .with_message("The request body is not the expected JSON.")
+        })?
+    };
     Ok(data(
         StatusCode::OK,
-        challenges::cancel(&state, &s, &id).await?,
+        challenges::cancel(&state, &s, &id, req.reason.as_ref()).await?,
     ))
 }
 

@@ -15,6 +15,7 @@ pub mod openapi;
 pub mod serve;
 pub mod subscriptions;
 pub mod users;
+pub mod wallets;
 
 use crate::domain::StoredReply;
 use crate::error::ApiError;
@@ -89,6 +90,7 @@ pub fn api() -> Router<Arc<AppState>> {
     Router::new()
         .merge(users::routes())
         .merge(challenges::routes())
+        .merge(wallets::routes())
         .merge(subscriptions::routes())
         .merge(openapi::routes())
         .route("/health", get(health))

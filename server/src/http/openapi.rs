@@ -9,10 +9,12 @@
 
 use axum::response::{IntoResponse, Response};
 use latchkey_protocol::{
-    Challenge, ChallengeDescriptor, ChallengeIdResponse, ChallengeNotification, ChallengeStatus,
-    CreateSubscriptionRequest, CreateUserRequest, ErrorBody, IdempotentRequest, Notification,
-    NotificationPublicKey, SignMessageRequest, StepResult, StepSubmission, Subscription, User,
-    UserTokenRequest, UserTokenResponse,
+    CancelChallengeRequest, Challenge, ChallengeDescriptor, ChallengeIdResponse,
+    ChallengeNotification, ChallengeStatus, CreateSubscriptionRequest, CreateUserRequest,
+    CreateWalletRequest, ErrorBody, IdempotentRequest, InitializeRequest, Notification,
+    NotificationPublicKey, SignMessageRequest, SignTransactionRequest, SignTypedDataRequest,
+    StepResult, StepSubmission, Subscription, User, UserTokenRequest, UserTokenResponse,
+    WalletList, WalletReply,
 };
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
@@ -46,6 +48,8 @@ data_wrappers! {
     SubscriptionData => Subscription,
     SubscriptionListData => Vec<Subscription>,
     PublicKeyData => NotificationPublicKey,
+    WalletListData => WalletList,
+    WalletData => WalletReply,
 }
 
 #[utoipa::path(post, path = "/v1/users", tag = "developer", request_body = CreateUserRequest,
@@ -68,9 +72,11 @@ fn create_token() {}
     responses((status = 200, body = UserData), (status = 401, body = ErrorBody, description = "155103/155104/155105")))]
 fn get_current_user() {}
 
-#[utoipa::path(post, path = "/v1/user/initialize", tag = "challenges", request_body = IdempotentRequest,
+#[utoipa::path(post, path = "/v1/user/initialize", tag = "challenges", request_body = InitializeRequest,
     security(("apiKey" = [], "userToken" = [])),
-    responses((status = 201, body = ChallengeIdData), (status = 409, body = ErrorBody, description = "155106 already initialized; 155803 idempotency key reused")))]
+    responses((status = 201, body = ChallengeIdData),
+        (status = 400, body = ErrorBody, description = "155817 unknown blockchain; 155818 account type not EOA"),
+        (status = 409, body = ErrorBody, description = "155106 already initialized; 155803 idempotency key reused")))]
 fn initialize() {}
 
 #[utoipa::path(post, path = "/v1/user/pin", tag = "challenges", request_body = IdempotentRequest,
@@ -93,10 +99,50 @@ fn restore_pin() {}
     responses((status = 201, body = ChallengeIdData), (status = 409, body = ErrorBody, description = "155110 no PIN; 155108 already set; 155803")))]
 fn set_security_questions() {}
 
-#[utoipa::path(post, path = "/v1/user/sign/message", tag = "challenges", request_body = SignMessageRequest,
+#[utoipa::path(post, path = "/v1/user/wallets", tag = "wallets", request_body = CreateWalletRequest,
     security(("apiKey" = [], "userToken" = [])),
-    responses((status = 201, body = ChallengeIdData), (status = 409, body = ErrorBody, description = "155110 no PIN; 155803")))]
+    responses((status = 201, body = ChallengeIdData, description = "A CREATE_WALLET challenge (PIN-gated); its result carries walletIds"),
+        (status = 400, body = ErrorBody, description = "155817 unknown blockchain; 155818 account type not EOA"),
+        (status = 409, body = ErrorBody, description = "155110 no PIN; 155803")))]
+fn create_wallet() {}
+
+#[utoipa::path(post, path = "/v1/user/sign/message", tag = "wallets", request_body = SignMessageRequest,
+    security(("apiKey" = [], "userToken" = [])),
+    responses((status = 201, body = ChallengeIdData, description = "A SIGN_MESSAGE challenge (EIP-191 personal_sign); its result carries the signature"),
+        (status = 400, body = ErrorBody, description = "155820 malformed hex; 155824 message over 8 KiB or memo over 1 KiB"),
+        (status = 404, body = ErrorBody, description = "155819 unknown wallet or another user's"),
+        (status = 409, body = ErrorBody, description = "155110 no PIN; 155803")))]
 fn sign_message() {}
+
+#[utoipa::path(post, path = "/v1/user/sign/typedData", tag = "wallets", request_body = SignTypedDataRequest,
+    security(("apiKey" = [], "userToken" = [])),
+    responses((status = 201, body = ChallengeIdData, description = "A SIGN_TYPEDDATA challenge (EIP-712); its result carries the signature"),
+        (status = 400, body = ErrorBody, description = "155821 not valid EIP-712; 155824 typed data over 32 KiB"),
+        (status = 404, body = ErrorBody, description = "155819 unknown wallet or another user's"),
+        (status = 409, body = ErrorBody, description = "155110 no PIN; 155803")))]
+fn sign_typed_data() {}
+
+#[utoipa::path(post, path = "/v1/user/sign/transaction", tag = "wallets", request_body = SignTransactionRequest,
+    security(("apiKey" = [], "userToken" = [])),
+    responses((status = 201, body = ChallengeIdData, description = "A SIGN_TRANSACTION challenge (EIP-1559, not broadcast); its result carries signedTransaction and txHash"),
+        (status = 400, body = ErrorBody, description = "155820 malformed hex; 155822 chain id not the wallet's blockchain; 155823 missing or invalid field; 155824 call data over 24 KiB"),
+        (status = 404, body = ErrorBody, description = "155819 unknown wallet or another user's"),
+        (status = 409, body = ErrorBody, description = "155110 no PIN; 155803")))]
+fn sign_transaction() {}
+
+#[utoipa::path(get, path = "/v1/wallets", tag = "wallets", security(("userToken" = [])),
+    responses((status = 200, body = WalletListData)))]
+fn list_wallets() {}
+
+#[utoipa::path(get, path = "/v1/wallets/{id}", tag = "wallets", security(("userToken" = [])),
+    params(("id" = String, Path)),
+    responses((status = 200, body = WalletData), (status = 404, body = ErrorBody, description = "155819 unknown wallet or another user's")))]
+fn get_wallet() {}
+
+#[utoipa::path(get, path = "/v1/users/{userId}/wallets", tag = "developer", security(("apiKey" = [])),
+    params(("userId" = String, Path, description = "The user")),
+    responses((status = 200, body = WalletListData), (status = 404, body = ErrorBody, description = "155102")))]
+fn list_user_wallets() {}
 
 #[utoipa::path(get, path = "/v1/user/challenges", tag = "client", security(("userToken" = [])),
     params(("status" = Option<ChallengeStatus>, Query, description = "Only challenges with this status")),
@@ -119,14 +165,15 @@ fn descriptor() {}
     responses((status = 200, body = StepResultData),
         (status = 400, body = ErrorBody, description = "155112 wrong PIN / 155115 wrong answers (attemptsLeft); 155808 envelope rejected; 155704, 155705, 155806, 155807, 155813 input rules"),
         (status = 404, body = ErrorBody, description = "155116"),
-        (status = 409, body = ErrorBody, description = "155804 finished; 155805 out of order (final); 155816 the identical envelope is still being processed: resend it after Retry-After",
+        (status = 409, body = ErrorBody, description = "155804 finished; 155805 out of order (final); 155825 reviewDigest differs from the stored signRequest (nothing signed, no guess counted); 155816 the identical envelope is still being processed: resend it after Retry-After",
             headers(("Retry-After" = u32, description = "Seconds to wait before resending (155816 only)"))),
         (status = 410, body = ErrorBody, description = "155121 expired"),
         (status = 423, body = ErrorBody, description = "155119 PIN locked / 155120 answers locked (lockedExpiryDate)")))]
 fn submit_step() {}
 
 #[utoipa::path(post, path = "/v1/user/challenges/{id}/cancel", tag = "client", security(("userToken" = [])),
-    params(("id" = String, Path)),
+    params(("id" = String, Path)), request_body(content = Option<CancelChallengeRequest>,
+        description = "Optional: {\"reason\": \"USER_REJECTED\"} makes the challenge FAILED with 155826 instead of 155701"),
     responses((status = 200, body = ChallengeData), (status = 409, body = ErrorBody, description = "155804")))]
 fn cancel() {}
 
@@ -213,7 +260,7 @@ impl Modify for CommonErrors {
                 if has_id {
                     add(
                         "404",
-                        "Not found (155116 challenge, 155102 user, 155812 subscription or key)",
+                        "Not found (155116 challenge, 155102 user, 155819 wallet, 155812 subscription or key)",
                     );
                 }
             }
@@ -227,7 +274,8 @@ impl Modify for CommonErrors {
     info(title = "Latchkey reference server", version = "1",
         description = "Developer API (Authorization: Bearer <API key>) and client API (X-User-Token). Successful replies are {\"data\": ...}; errors are ErrorBody with a 155xxx code."),
     paths(create_user, get_user, create_token, get_current_user, initialize, set_pin, change_pin,
-        restore_pin, set_security_questions, sign_message, list_challenges, get_challenge,
+        restore_pin, set_security_questions, create_wallet, sign_message, sign_typed_data,
+        sign_transaction, list_wallets, get_wallet, list_user_wallets, list_challenges, get_challenge,
         descriptor, submit_step, cancel, create_subscription, list_subscriptions,
         delete_subscription, public_key),
     components(schemas(Notification, ChallengeNotification, ErrorBody)),

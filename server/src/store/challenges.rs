@@ -17,8 +17,19 @@ pub struct ChallengeRow {
     pub kind: ChallengeType,
     /// Status.
     pub status: ChallengeStatus,
-    /// SIGN_MESSAGE text.
+    /// Legacy (pre-wallet) SIGN_MESSAGE text; unused by new challenges.
     pub message: Option<String>,
+    /// The signing wallet (SIGN_* challenges).
+    pub wallet_id: Option<String>,
+    /// The canonical `signRequest` JSON text (SIGN_* challenges).
+    pub sign_request: Option<String>,
+    /// Blockchains to create wallets on (CREATE_WALLET, INITIALIZE with wallets), wire
+    /// spellings, comma-separated.
+    pub blockchains: Option<String>,
+    /// Account type of the wallets to create (wire spelling).
+    pub account_type: Option<String>,
+    /// What the completed challenge produced (`ChallengeResult` JSON).
+    pub result: Option<String>,
     /// Steps verified so far.
     pub verified: Vec<Step>,
     /// Failure code.
@@ -43,7 +54,11 @@ impl ChallengeRow {
             correlation_ids: vec![],
             error_code: self.error_code.map(|c| ErrorCode::from_code(c as u32)),
             error_message: self.error_message.clone(),
-            result: None,
+            // Written by this server from a `ChallengeResult`; unreadable text is left out.
+            result: self
+                .result
+                .as_deref()
+                .and_then(|r| serde_json::from_str(r).ok()),
         }
     }
 }
@@ -60,8 +75,8 @@ fn steps_from_text(s: &str) -> Vec<Step> {
         .collect()
 }
 
-const CHALLENGE_COLS: &str =
-    "id, user_id, kind, status, message, verified_steps, error_code, error_message, expires_at, \
+const CHALLENGE_COLS: &str = "id, user_id, kind, status, message, wallet_id, sign_request, \
+     blockchains, account_type, result, verified_steps, error_code, error_message, expires_at, \
      pin_version, answers_version";
 
 fn challenge_from_row(r: &sqlx::any::AnyRow) -> Result<ChallengeRow, sqlx::Error> {
@@ -71,6 +86,11 @@ fn challenge_from_row(r: &sqlx::any::AnyRow) -> Result<ChallengeRow, sqlx::Error
         kind: ChallengeType::parse(&r.try_get::<String, _>("kind")?),
         status: ChallengeStatus::parse(&r.try_get::<String, _>("status")?),
         message: r.try_get("message")?,
+        wallet_id: r.try_get("wallet_id")?,
+        sign_request: r.try_get("sign_request")?,
+        blockchains: r.try_get("blockchains")?,
+        account_type: r.try_get("account_type")?,
+        result: r.try_get("result")?,
         verified: steps_from_text(&r.try_get::<String, _>("verified_steps")?),
         error_code: r.try_get("error_code")?,
         error_message: r.try_get("error_message")?,
@@ -135,24 +155,41 @@ pub async fn due_expiries(conn: &mut AnyConnection, now: i64) -> Result<Vec<Stri
     rows.iter().map(|r| r.try_get("id")).collect()
 }
 
+/// What a challenge carries besides its type (all optional).
+#[derive(Debug, Clone, Default)]
+pub struct ChallengeExtra {
+    /// The signing wallet (SIGN_*).
+    pub wallet_id: Option<String>,
+    /// The canonical `signRequest` text (SIGN_*).
+    pub sign_request: Option<String>,
+    /// Blockchains to create wallets on, comma-separated wire spellings.
+    pub blockchains: Option<String>,
+    /// Account type of those wallets.
+    pub account_type: Option<String>,
+}
+
 /// Inserts a new PENDING challenge.
 pub async fn insert(
     conn: &mut AnyConnection,
     id: &str,
     user_id: &str,
     kind: &ChallengeType,
-    message: Option<String>,
+    extra: &ChallengeExtra,
     now: i64,
     expires_at: i64,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "INSERT INTO challenges (id, user_id, kind, status, message, verified_steps, created_at, updated_at, expires_at) \
-         VALUES ($1, $2, $3, 'PENDING', $4, '', $5, $5, $6)",
+        "INSERT INTO challenges (id, user_id, kind, status, wallet_id, sign_request, blockchains, \
+         account_type, verified_steps, created_at, updated_at, expires_at) \
+         VALUES ($1, $2, $3, 'PENDING', $4, $5, $6, $7, '', $8, $8, $9)",
     )
     .bind(id)
     .bind(user_id)
     .bind(kind.as_str())
-    .bind(message)
+    .bind(extra.wallet_id.as_deref())
+    .bind(extra.sign_request.as_deref())
+    .bind(extra.blockchains.as_deref())
+    .bind(extra.account_type.as_deref())
     .bind(now)
     .bind(expires_at)
     .execute(&mut *conn)
@@ -232,21 +269,23 @@ pub async fn set_verified(
     .rows_affected())
 }
 
-/// Marks the challenge COMPLETE with `verified` if it is active and not past its expiry;
-/// returns the rows changed (0 or 1).
+/// Marks the challenge COMPLETE with `verified` (and its `result` JSON, if any) if it is
+/// active and not past its expiry; returns the rows changed (0 or 1).
 pub async fn set_complete(
     conn: &mut AnyConnection,
     id: &str,
     verified: &[Step],
+    result: Option<&str>,
     now: i64,
 ) -> Result<u64, sqlx::Error> {
     Ok(sqlx::query(&format!(
-        "UPDATE challenges SET status = 'COMPLETE', verified_steps = $1, updated_at = $2 \
-         WHERE id = $3 AND status IN {ACTIVE_STATUSES} AND expires_at > $2"
+        "UPDATE challenges SET status = 'COMPLETE', verified_steps = $1, updated_at = $2, \
+         result = $4 WHERE id = $3 AND status IN {ACTIVE_STATUSES} AND expires_at > $2"
     ))
     .bind(steps_to_text(verified))
     .bind(now)
     .bind(id)
+    .bind(result)
     .execute(&mut *conn)
     .await?
     .rows_affected())

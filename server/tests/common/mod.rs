@@ -244,6 +244,9 @@ impl Api {
                 (reqwest::Method::POST, "/v1/user/securityQuestions")
             }
             ChallengeType::SignMessage => (reqwest::Method::POST, "/v1/user/sign/message"),
+            ChallengeType::SignTypedData => (reqwest::Method::POST, "/v1/user/sign/typedData"),
+            ChallengeType::SignTransaction => (reqwest::Method::POST, "/v1/user/sign/transaction"),
+            ChallengeType::CreateWallet => (reqwest::Method::POST, "/v1/user/wallets"),
             other => panic!("no route for {other}"),
         };
         self.send(
@@ -254,10 +257,15 @@ impl Api {
         .await
     }
 
-    /// Creates a challenge with a fresh idempotency key and returns its id.
+    /// Creates a challenge with a fresh idempotency key and returns its id. INITIALIZE asks for
+    /// a wallet on ETH-SEPOLIA; SIGN_MESSAGE signs with the user's first wallet.
     pub async fn challenge(&self, s: &Session, kind: ChallengeType) -> String {
         let mut body = json!({"idempotencyKey": uuid::Uuid::new_v4().to_string()});
+        if kind == ChallengeType::Initialize {
+            body["blockchains"] = json!(["ETH-SEPOLIA"]);
+        }
         if kind == ChallengeType::SignMessage {
+            body["walletId"] = json!(self.first_wallet(s).await["id"]);
             body["message"] = json!("Send 1 ETH to 0xabc");
         }
         let r = self.create_challenge(s, kind, body).await;
@@ -271,6 +279,33 @@ impl Api {
             s,
         ))
         .await
+    }
+
+    /// The session user's wallets (`GET /v1/wallets`).
+    pub async fn wallets(&self, s: &Session) -> Vec<Value> {
+        let r = self
+            .send(self.client(reqwest::Method::GET, "/v1/wallets", s))
+            .await;
+        r.expect_ok(200)["wallets"].as_array().unwrap().clone()
+    }
+
+    /// The session user's first wallet (panics when there is none).
+    pub async fn first_wallet(&self, s: &Session) -> Value {
+        self.wallets(s)
+            .await
+            .into_iter()
+            .next()
+            .expect("the user has a wallet (INITIALIZE with blockchains)")
+    }
+
+    /// The review digest of a signing challenge's `signRequest`, as the SDK computes it.
+    pub async fn review_digest(&self, s: &Session, id: &str) -> String {
+        let d = self.descriptor(s, id).await;
+        let text = d.expect_ok(200)["signRequest"]
+            .as_str()
+            .expect("a signing challenge has a signRequest")
+            .to_owned();
+        latchkey_protocol::review_digest(&text)
     }
 
     pub async fn get_challenge(&self, s: &Session, id: &str) -> Reply {
@@ -319,15 +354,25 @@ impl Api {
         .await
     }
 
-    /// Seals and posts a step.
+    /// Seals and posts a step. The COMPLETE step of a signing challenge gets the review digest
+    /// of the descriptor's `signRequest` (as the SDK sends it) unless the payload has one.
     pub async fn step(
         &self,
         s: &Session,
         id: &str,
         kind: &ChallengeType,
         step: Step,
-        p: StepPayload,
+        mut p: StepPayload,
     ) -> Reply {
+        let signing = matches!(
+            kind,
+            ChallengeType::SignMessage
+                | ChallengeType::SignTypedData
+                | ChallengeType::SignTransaction
+        );
+        if signing && step == Step::Complete && p.review_digest.is_none() {
+            p.review_digest = Some(self.review_digest(s, id).await);
+        }
         let env = self.seal(s, id, kind, &step, &p);
         self.post_envelope(s, id, &step, &env).await
     }

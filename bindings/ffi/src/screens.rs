@@ -1,0 +1,459 @@
+//! Screens and inputs: the foreign-facing records and enums, converted from and into the core
+//! types.
+
+use latchkey_core as lk;
+use latchkey_protocol::Secret;
+
+/// Which PIN a PIN screen asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PinPurpose {
+    /// The current PIN.
+    Current,
+    /// A new PIN.
+    New,
+    /// The new PIN again.
+    Confirm,
+}
+
+impl From<lk::PinPurpose> for PinPurpose {
+    fn from(p: lk::PinPurpose) -> Self {
+        match p {
+            lk::PinPurpose::Current => PinPurpose::Current,
+            lk::PinPurpose::New => PinPurpose::New,
+            lk::PinPurpose::Confirm => PinPurpose::Confirm,
+        }
+    }
+}
+
+/// Step `step` of `of`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Progress {
+    /// The current step, from 1.
+    pub step: u32,
+    /// The number of steps.
+    pub of: u32,
+}
+
+impl From<lk::Progress> for Progress {
+    fn from(p: lk::Progress) -> Self {
+        Progress {
+            step: p.step,
+            of: p.of,
+        }
+    }
+}
+
+/// Question slot `number` of `of`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Slot {
+    /// The slot, from 1.
+    pub number: u32,
+    /// The number of slots.
+    pub of: u32,
+}
+
+impl From<lk::Slot> for Slot {
+    fn from(s: lk::Slot) -> Self {
+        Slot {
+            number: s.number,
+            of: s.of,
+        }
+    }
+}
+
+/// The kind of answer a question expects.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum QuestionKind {
+    /// Free text.
+    Text,
+    /// `YYYY-MM-DD`.
+    Date,
+    /// Unknown to this build.
+    Unknown,
+}
+
+/// A security question.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Question {
+    /// Stable id.
+    pub id: String,
+    /// Text to show.
+    pub text: String,
+    /// TEXT or DATE.
+    pub kind: QuestionKind,
+}
+
+impl From<lk::Question> for Question {
+    fn from(q: lk::Question) -> Self {
+        let kind = match q.kind {
+            lk::QuestionKind::Text => QuestionKind::Text,
+            lk::QuestionKind::Date => QuestionKind::Date,
+            _ => QuestionKind::Unknown,
+        };
+        Question {
+            id: q.id,
+            text: q.text,
+            kind,
+        }
+    }
+}
+
+/// A chosen question on the review screen.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReviewEntry {
+    /// The question.
+    pub question: Question,
+    /// The user's hint.
+    pub hint: Option<String>,
+}
+
+impl From<lk::ReviewEntry> for ReviewEntry {
+    fn from(e: lk::ReviewEntry) -> Self {
+        ReviewEntry {
+            question: e.question.into(),
+            hint: e.hint,
+        }
+    }
+}
+
+/// Why an input was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InputErrorKind {
+    /// 155704.
+    InsecurePin,
+    /// 155703.
+    PinMismatch,
+    /// 155806, 155705, 155807.
+    InvalidAnswer,
+    /// 155112.
+    IncorrectPin,
+    /// 155115.
+    IncorrectAnswers,
+    /// Not named by this build.
+    Other,
+}
+
+/// An input error shown on a screen.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InputError {
+    /// The kind.
+    pub kind: InputErrorKind,
+    /// The 155xxx code.
+    pub code: u32,
+    /// Secret-free text.
+    pub detail: String,
+}
+
+impl From<lk::InputError> for InputError {
+    fn from(e: lk::InputError) -> Self {
+        let kind = match &e {
+            lk::InputError::InsecurePin(_) => InputErrorKind::InsecurePin,
+            lk::InputError::PinMismatch => InputErrorKind::PinMismatch,
+            lk::InputError::Answer(_) => InputErrorKind::InvalidAnswer,
+            lk::InputError::IncorrectPin => InputErrorKind::IncorrectPin,
+            lk::InputError::IncorrectAnswers => InputErrorKind::IncorrectAnswers,
+            _ => InputErrorKind::Other,
+        };
+        InputError {
+            kind,
+            code: e.code().code(),
+            detail: e.to_string(),
+        }
+    }
+}
+
+/// What the app shows now (UDL `Screen`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Screen {
+    /// Ask for a PIN.
+    EnterPin {
+        /// Which PIN.
+        purpose: PinPurpose,
+        /// Where in the flow.
+        progress: Progress,
+        /// Why the last input was refused.
+        error: Option<InputError>,
+        /// Wrong PINs still allowed.
+        attempts_left: Option<u32>,
+    },
+    /// Pick a question.
+    ChooseQuestion {
+        /// Where in the flow.
+        progress: Progress,
+        /// Which slot.
+        slot: Slot,
+        /// Questions to pick from.
+        options: Vec<Question>,
+        /// Why the last choice was refused.
+        error: Option<InputError>,
+    },
+    /// Answer a question.
+    AnswerQuestion {
+        /// Where in the flow.
+        progress: Progress,
+        /// Which slot.
+        slot: Slot,
+        /// The question.
+        question: Question,
+        /// Whether a hint may be given.
+        hint_allowed: bool,
+        /// The saved hint (recovery).
+        saved_hint: Option<String>,
+        /// Why the last answer was refused.
+        error: Option<InputError>,
+        /// Wrong answer sets still allowed.
+        attempts_left: Option<u32>,
+    },
+    /// Review the chosen questions.
+    Review {
+        /// Where in the flow.
+        progress: Progress,
+        /// The chosen questions.
+        entries: Vec<ReviewEntry>,
+        /// The warning to acknowledge.
+        acknowledgement: String,
+    },
+    /// Authorise a message.
+    AuthorizeMessage {
+        /// Where in the flow.
+        progress: Progress,
+        /// The message.
+        message: String,
+    },
+    /// A request is in flight.
+    Working {
+        /// Where in the flow.
+        progress: Progress,
+        /// The step being sent.
+        step: String,
+    },
+    /// The request could not be delivered.
+    Interrupted {
+        /// Where in the flow.
+        progress: Progress,
+        /// The 155xxx code.
+        code: u32,
+        /// Secret-free text.
+        detail: String,
+    },
+    /// Completed.
+    Done {
+        /// Where in the flow.
+        progress: Progress,
+    },
+    /// Failed.
+    Failed {
+        /// Where in the flow.
+        progress: Progress,
+        /// The 155xxx code.
+        code: u32,
+        /// Secret-free text.
+        detail: String,
+    },
+    /// Locked.
+    Locked {
+        /// Where in the flow.
+        progress: Progress,
+        /// 155119 or 155120.
+        code: u32,
+        /// Lock end, RFC 3339.
+        lock_expiry: Option<String>,
+        /// Lock end, unix seconds.
+        lock_expiry_unix: Option<i64>,
+    },
+    /// Cancelled.
+    Cancelled {
+        /// Where in the flow.
+        progress: Progress,
+    },
+}
+
+impl From<lk::Screen> for Screen {
+    fn from(s: lk::Screen) -> Self {
+        match s {
+            lk::Screen::EnterPin {
+                purpose,
+                progress,
+                error,
+                attempts_left,
+            } => Screen::EnterPin {
+                purpose: purpose.into(),
+                progress: progress.into(),
+                error: error.map(InputError::from),
+                attempts_left,
+            },
+            lk::Screen::ChooseQuestion {
+                progress,
+                slot,
+                options,
+                error,
+            } => Screen::ChooseQuestion {
+                progress: progress.into(),
+                slot: slot.into(),
+                options: options.into_iter().map(Question::from).collect(),
+                error: error.map(InputError::from),
+            },
+            lk::Screen::AnswerQuestion {
+                progress,
+                slot,
+                question,
+                hint_allowed,
+                saved_hint,
+                error,
+                attempts_left,
+            } => Screen::AnswerQuestion {
+                progress: progress.into(),
+                slot: slot.into(),
+                question: question.into(),
+                hint_allowed,
+                saved_hint,
+                error: error.map(InputError::from),
+                attempts_left,
+            },
+            lk::Screen::Review {
+                progress,
+                entries,
+                acknowledgement,
+            } => Screen::Review {
+                progress: progress.into(),
+                entries: entries.into_iter().map(ReviewEntry::from).collect(),
+                acknowledgement: acknowledgement.to_owned(),
+            },
+            lk::Screen::AuthorizeMessage { progress, message } => Screen::AuthorizeMessage {
+                progress: progress.into(),
+                message,
+            },
+            lk::Screen::Working { progress, step } => Screen::Working {
+                progress: progress.into(),
+                step: step.as_str().to_owned(),
+            },
+            lk::Screen::Interrupted { progress, error } => Screen::Interrupted {
+                progress: progress.into(),
+                code: error.code(),
+                detail: error.description().to_owned(),
+            },
+            lk::Screen::Done { progress } => Screen::Done {
+                progress: progress.into(),
+            },
+            lk::Screen::Failed { progress, error } => Screen::Failed {
+                progress: progress.into(),
+                code: error.code(),
+                detail: error.description().to_owned(),
+            },
+            lk::Screen::Locked {
+                progress,
+                code,
+                until,
+                until_unix,
+            } => Screen::Locked {
+                progress: progress.into(),
+                code: code.code(),
+                lock_expiry: until,
+                lock_expiry_unix: until_unix,
+            },
+            lk::Screen::Cancelled { progress } => Screen::Cancelled {
+                progress: progress.into(),
+            },
+            other => Screen::Failed {
+                progress: other.progress().into(),
+                code: lk::ErrorCode::UnsupportedProtocolVersion.code(),
+                detail: "this screen is not supported by this SDK build; update the SDK".into(),
+            },
+        }
+    }
+}
+
+/// A PIN or answer (UDL custom type `SecretString`, a string on the foreign side); `Debug` is
+/// redacted by [`Secret`].
+///
+/// What is wiped: the `String` uniffi lifts (the only copy of the secret this crate ever owns)
+/// is moved into a zeroizing [`Secret`] without being copied, and from there into the core's
+/// [`lk::Input`], which zeroizes it when it is sealed, refused or dropped (also on `Busy`,
+/// `InvalidInput` and panics). What is not, because this crate does not own it: the foreign
+/// string (and the binding's UTF-8 encoding of it), and uniffi's `RustBuffer` holding the
+/// serialized [`Input`], which uniffi 0.31.2 reads the string out of (a copy) and frees unwiped.
+#[derive(Debug)]
+pub struct SecretString(Secret);
+
+uniffi::custom_type!(SecretString, String, {
+    // Secrets only ever travel into the SDK: no call returns an `Input` and no callback takes
+    // one, so `lower` is never used; it exists because uniffi requires it.
+    lower: |s| s.0.expose().to_owned(),
+    try_lift: |s| Ok(SecretString(Secret::new(s))),
+});
+
+/// What the user did (UDL `Input`).
+#[derive(Debug)]
+pub enum Input {
+    /// A PIN.
+    Pin {
+        /// The PIN.
+        pin: SecretString,
+    },
+    /// A question, by id.
+    ChooseQuestion {
+        /// `Question.id`.
+        question_id: String,
+    },
+    /// An answer with an optional hint.
+    Answer {
+        /// The answer.
+        answer: SecretString,
+        /// The hint.
+        hint: Option<String>,
+    },
+    /// Acknowledged.
+    Acknowledge,
+}
+
+impl Input {
+    /// Moves the input (and its secret) into the core's type; nothing is copied.
+    pub(crate) fn into_core(self) -> lk::Input {
+        match self {
+            Input::Pin { pin } => lk::Input::Pin(pin.0),
+            Input::ChooseQuestion { question_id } => lk::Input::ChooseQuestion(question_id),
+            Input::Answer { answer, hint } => lk::Input::Answer {
+                answer: answer.0,
+                hint,
+            },
+            Input::Acknowledge => lk::Input::Acknowledge,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_input_moves_into_core() {
+        let i = Input::Pin {
+            pin: SecretString(Secret::from_str_copy("135790")),
+        };
+        let dbg = format!("{i:?}");
+        assert!(!dbg.contains("135790"), "{dbg}");
+        assert!(matches!(i.into_core(), lk::Input::Pin(p) if p.expose() == "135790"));
+    }
+
+    #[test]
+    fn the_lifted_pin_is_moved_not_copied() {
+        // The String uniffi lifts is the only copy this crate owns: it must end up, in the
+        // same allocation, inside the core's zeroizing Secret.
+        let s = String::from("246813");
+        let at = s.as_ptr();
+        let buf = <String as uniffi::Lower<crate::UniFfiTag>>::lower(s);
+        let lifted = <SecretString as uniffi::Lift<crate::UniFfiTag>>::try_lift(buf).expect("lift");
+        assert_eq!(lifted.0.expose().as_ptr(), at);
+        let input = Input::Answer {
+            answer: lifted,
+            hint: None,
+        };
+        match input.into_core() {
+            lk::Input::Answer { answer, .. } => {
+                assert_eq!(answer.expose().as_ptr(), at);
+                assert_eq!(answer.expose(), "246813");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}
