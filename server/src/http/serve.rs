@@ -12,8 +12,8 @@ use std::future::Future;
 use std::time::Duration;
 use tower::ServiceExt as _;
 
-/// Serves `router` on `listener` until `shutdown` completes, then waits for open connections
-/// to finish their requests. A client that has not sent its complete request headers within
+/// Serves `router` on `listener` until `shutdown` completes, then waits (at most 5 s) for open
+/// connections to finish their requests. A client that has not sent its complete request headers within
 /// `header_read_timeout` is disconnected.
 pub async fn serve(
     listener: tokio::net::TcpListener,
@@ -53,5 +53,12 @@ pub async fn serve(
         });
     }
     drop(listener);
-    graceful.shutdown().await;
+    // In-flight requests get a bounded time to finish; an idle keep-alive connection whose
+    // client never closes it must not hold the process (seen with a blocked client runtime).
+    if tokio::time::timeout(Duration::from_secs(5), graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!("connections still open 5 s after shutdown began; closing them");
+    }
 }
