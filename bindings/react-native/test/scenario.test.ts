@@ -208,6 +208,8 @@ test("full scenario: initialize, change PIN, lock, recover, new PIN works", asyn
   const watcher = (async () => {
     for await (const screen of screens<Screen>(run)) seen.push(screen);
   })();
+  // The listener delivers the current screen first: wait for it before any input.
+  while (seen.length === 0) await new Promise((r) => setTimeout(r, 5));
   s = run.screen();
   assert.ok(Screen.ReviewSignature.instanceOf(s), String(s.tag));
   const review = s.inner.review;
