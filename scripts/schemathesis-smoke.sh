@@ -6,7 +6,8 @@
 #   ST_MAX_EXAMPLES=200 scripts/schemathesis-smoke.sh
 #   LATCHKEY_TEST_POSTGRES_URL=postgres://... scripts/schemathesis-smoke.sh   # on PostgreSQL
 #
-# Builds the server (cargo build -p latchkey-server), starts it on a free loopback port with a
+# Uses $LATCHKEY_SERVER_BIN when set (test-all passes the workspace build's binary), else builds
+# the server (cargo build -p latchkey-server); starts it on a free loopback port with a
 # fresh data dir, creates a user with an initialized PIN and a session, runs schemathesis with
 # the API key and the user token on every request, and stops the server (SIGTERM).
 set -euo pipefail
@@ -21,13 +22,16 @@ if [ ! -x "$VENV/bin/schemathesis" ]; then
     "$VENV/bin/pip" install -q -r reliability/requirements.txt
 fi
 
-cargo build -q -p latchkey-server --bin latchkey-server
-BIN="$(cargo build -q -p latchkey-server --bin latchkey-server --message-format=json \
-    | python3 -c 'import json,sys
+BIN="${LATCHKEY_SERVER_BIN:-}"
+if [ -z "$BIN" ]; then
+    cargo build -q -p latchkey-server --bin latchkey-server
+    BIN="$(cargo build -q -p latchkey-server --bin latchkey-server --message-format=json \
+        | python3 -c 'import json,sys
 for l in sys.stdin:
     m=json.loads(l)
     if m.get("reason")=="compiler-artifact" and m["target"]["name"]=="latchkey-server" and m.get("executable"):
         print(m["executable"])')"
+fi
 
 WORK="$(mktemp -d)"
 DB_ARGS=()

@@ -75,15 +75,19 @@ Commands:
                                uniffi-bindgen-react-native to generate TypeScript + C++.
   swift-check                  tree-sitter-swift parse of every .swift file under bindings/swift,
                                gcc/g++ -fsyntax-only of the FFI header, header-vs-`nm -D` exports.
-  test-bindings                Everything, end to end from a fresh clone: the device build's
-                               bindings (Python/Kotlin/Swift/TS) must not contain AdminClient;
-                               then, with `--features admin` (the suites create users): bindings, the
+  test-bindings                Everything, end to end from a fresh clone, from one workspace-wide
+                               debug build (`cargo test --workspace --no-run` with the FFI
+                               crate's `cli` and `admin` features: what scripts/test-all.sh's
+                               `cargo test` builds, so nothing is compiled twice). With
+                               `--features admin` (the suites create users): bindings, the
                                latchkey-server binary, a venv under the target dir with pinned
                                pip requirements, then pytest (Python scenario), `mvn test`
                                (Kotlin scenario on the JVM), swift-check + checker self-tests,
                                react-native (npm ci, ubrn), strict `tsc --noEmit`,
                                `g++ -fsyntax-only`, the scenario on Node (napi, tsx --test), then
-                               sample-apps. Each suite starts its own server on 127.0.0.1:0. Prints timings.
+                               sample-apps; last, the device build's bindings (Python, Kotlin,
+                               Swift, TypeScript) must not contain AdminClient. Each suite
+                               starts its own server on 127.0.0.1:0. Prints timings.
   sample-apps                  The sample apps' checks (also run by test-bindings): the Android
                                `ui` module on the JVM (`mvn test`: view-model story against a real
                                server + screenshots of every screen), the React Native app (strict
@@ -245,6 +249,15 @@ impl Features {
             Features::Admin => "with --features admin",
         }
     }
+    /// `--features` of the workspace-wide debug build (see [`Ctx::debug_build`]). The admin set
+    /// is exactly the one `scripts/test-all.sh` runs clippy and `cargo test` with, so after
+    /// `cargo test` the library, uniffi-bindgen and the server are already built.
+    fn workspace_features(self) -> &'static str {
+        match self {
+            Features::Device => "latchkey-ffi/cli",
+            Features::Admin => "latchkey-ffi/cli,latchkey-ffi/admin",
+        }
+    }
 }
 
 /// Names that exist only with the `admin` feature; none may appear in the device build's
@@ -304,8 +317,43 @@ impl Ctx {
         ))
     }
 
+    /// Whether the FFI crate is the workspace's own (not moved by `LATCHKEY_FFI_CRATE_DIR`).
+    fn in_workspace(&self) -> bool {
+        self.crate_dir == self.root.join("bindings/ffi")
+    }
+
+    /// The debug build every test suite uses: `cargo test --workspace --no-run` with
+    /// [`Features::workspace_features`]. One invocation builds the library (with the `cli`
+    /// feature, so `uniffi-bindgen` too) and the server binary with the same feature
+    /// resolution as the workspace's `cargo test`, so no dependency is compiled twice with a
+    /// different feature set (a per-package `cargo build -p` resolves features for that package
+    /// alone and rebuilds tokio, hyper, reqwest, clap, ... and everything above them). Switching
+    /// between the device and the admin build recompiles only the FFI crate.
+    fn debug_build(&self, features: Features) -> Result {
+        step(&format!(
+            "cargo test --workspace --no-run --features {} ({})",
+            features.workspace_features(),
+            features.name()
+        ));
+        run_cmd(Command::new(cargo()).current_dir(&self.root).args([
+            "test",
+            "--workspace",
+            "--no-run",
+            "--features",
+            features.workspace_features(),
+        ]))
+    }
+
     /// `cargo build --lib` of the FFI crate; returns the unstripped cdylib path.
     fn build_lib(&self, profile: Profile, features: Features) -> Result<PathBuf> {
+        if matches!(profile, Profile::Debug) && self.in_workspace() {
+            self.debug_build(features)?;
+            let lib = self.lib_path(profile);
+            if !lib.exists() {
+                return Err(format!("expected {} after the build", lib.display()));
+            }
+            return Ok(lib);
+        }
         step(&format!(
             "build {LIB_NAME} ({}, {})",
             profile.dir(),
@@ -347,7 +395,19 @@ impl Ctx {
     }
 
     /// Build the workspace's own `uniffi-bindgen` binary (same uniffi version as the library).
+    /// In the workspace it comes with [`Ctx::debug_build`]; call this after `build_lib`.
     fn bindgen(&self) -> Result<PathBuf> {
+        let bin = self
+            .target_dir
+            .join("debug")
+            .join(format!("uniffi-bindgen{}", env::consts::EXE_SUFFIX));
+        if self.in_workspace() {
+            return if bin.exists() {
+                Ok(bin)
+            } else {
+                Err(format!("expected {} after the build", bin.display()))
+            };
+        }
         step("build uniffi-bindgen (FFI crate, feature `cli`)");
         run_cmd(
             Command::new(cargo())
@@ -361,18 +421,25 @@ impl Ctx {
                 ])
                 .arg(&self.manifest),
         )?;
-        Ok(self
-            .target_dir
-            .join("debug")
-            .join(format!("uniffi-bindgen{}", env::consts::EXE_SUFFIX)))
+        Ok(bin)
+    }
+
+    /// The debug library with `features` and the uniffi-bindgen that reads it.
+    fn bindgen_and_lib(&self, features: Features) -> Result<(PathBuf, PathBuf)> {
+        if self.in_workspace() {
+            let lib = self.build_lib(Profile::Debug, features)?;
+            Ok((self.bindgen()?, lib))
+        } else {
+            let bindgen = self.bindgen()?;
+            Ok((bindgen, self.build_lib(Profile::Debug, features)?))
+        }
     }
 
     /// Generate Python, Kotlin and Swift in library mode; returns the library used.
     fn bindings(&self, features: Features) -> Result<PathBuf> {
-        // uniffi-bindgen first: building that binary rebuilds the crate's lib target (with
-        // feature `cli`), which would otherwise replace the library built here.
-        let bindgen = self.bindgen()?;
-        let lib = self.build_lib(Profile::Debug, features)?;
+        // Outside the workspace, uniffi-bindgen first: building that binary rebuilds the crate's
+        // lib target (with feature `cli`), which would otherwise replace the library built here.
+        let (bindgen, lib) = self.bindgen_and_lib(features)?;
         for (lang, dir) in [
             ("python", PYTHON_PACKAGE_DIR),
             ("kotlin", "bindings/kotlin/generated"),
@@ -473,17 +540,11 @@ impl Ctx {
         )
     }
 
-    /// `cargo build` of the reference server the foreign test suites start (each suite starts
-    /// its own process on 127.0.0.1:0).
+    /// The debug reference server the foreign test suites start (each suite starts its own
+    /// process on 127.0.0.1:0): from the same workspace build as the admin library (so after
+    /// `bindings(Features::Admin)` nothing is rebuilt).
     fn build_server(&self) -> Result<PathBuf> {
-        step("build latchkey-server (debug) for the binding test suites");
-        run_cmd(Command::new(cargo()).current_dir(&self.root).args([
-            "build",
-            "-p",
-            "latchkey-server",
-            "--bin",
-            "latchkey-server",
-        ]))?;
+        self.debug_build(Features::Admin)?;
         let bin = self
             .target_dir
             .join("debug")
@@ -555,8 +616,7 @@ impl Ctx {
     /// from it there; none may mention an admin-only name. Returns the copied library (for the
     /// TypeScript check once ubrn is installed).
     fn device_surface(&self) -> Result<PathBuf> {
-        let bindgen = self.bindgen()?;
-        let built = self.build_lib(Profile::Debug, Features::Device)?;
+        let (bindgen, built) = self.bindgen_and_lib(Features::Device)?;
         let dir = self.target_dir.join("device-surface");
         recreate_dir(&dir)?;
         let lib = dir.join(file_name(&built)?);
@@ -581,8 +641,8 @@ impl Ctx {
 
     fn test_bindings(&self) -> Result {
         let mut timer = Timer::new();
-        let device_lib = self.device_surface()?;
-        timer.lap("device build: no AdminClient in Python/Kotlin/Swift");
+        // The admin build first: it is what `scripts/test-all.sh`'s `cargo test` built, so
+        // nothing is compiled here; the device-surface checks come last (one FFI rebuild).
         let lib = self.bindings(Features::Admin)?;
         for dir in ["bindings/kotlin/generated", "bindings/swift/generated"] {
             if !tree_mentions(&self.root.join(dir), "AdminClient")? {
@@ -640,12 +700,6 @@ impl Ctx {
         // React Native: JSI generation, strict tsc, g++ against RN headers, then Node.
         self.react_native(&lib)?;
         timer.lap("react-native: npm ci + ubrn generate");
-        step("device build: generate TypeScript (ubrn), check for admin-only names");
-        let device_rn = device_lib.with_file_name("react-native");
-        recreate_dir(&device_rn)?;
-        self.ubrn_jsi(&device_lib, &device_rn.join("ts"), &device_rn.join("cpp"))?;
-        check_no_admin_names(&device_rn)?;
-        timer.lap("react-native: device build has no AdminClient");
         let rn = self.root.join("bindings/react-native");
         step("react-native: tsc --noEmit (strict)");
         run_cmd(Command::new("npx").current_dir(&rn).args([
@@ -677,6 +731,15 @@ impl Ctx {
         timer.lap("react-native: Node scenario");
 
         self.sample_apps(&lib, &server, &python, &mut timer)?;
+
+        let device_lib = self.device_surface()?;
+        timer.lap("device build: no AdminClient in Python/Kotlin/Swift");
+        step("device build: generate TypeScript (ubrn), check for admin-only names");
+        let device_rn = device_lib.with_file_name("react-native");
+        recreate_dir(&device_rn)?;
+        self.ubrn_jsi(&device_lib, &device_rn.join("ts"), &device_rn.join("cpp"))?;
+        check_no_admin_names(&device_rn)?;
+        timer.lap("react-native: device build has no AdminClient");
 
         timer.report();
         println!("xtask: test-bindings: all checks passed");
