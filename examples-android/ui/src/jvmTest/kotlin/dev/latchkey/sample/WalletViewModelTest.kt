@@ -92,8 +92,8 @@ class WalletViewModelTest {
         vm.signIn().join()
         assertNull(vm.state.value.error, "${vm.state.value.error}")
         var account = checkNotNull(vm.state.value.account)
-        assertEquals(CredentialStatus.UNSET, account.pin.status)
-        assertEquals(CredentialStatus.UNSET, account.questions.status)
+        assertEquals(CredentialStatus.UNSET, account.pinStatus)
+        assertEquals(CredentialStatus.UNSET, account.securityQuestionStatus)
 
         // ---- set up: insecure PIN, mismatch, back, then PIN + two questions + review.
         vm.start(WalletAction.SET_UP).join()
@@ -131,8 +131,8 @@ class WalletViewModelTest {
         assertEquals(1, walletIds.size, "one wallet (ETH-SEPOLIA): $walletIds")
         closeToHome()
         account = vm.state.value.account!!
-        assertEquals(CredentialStatus.ENABLED, account.pin.status)
-        assertEquals(CredentialStatus.ENABLED, account.questions.status)
+        assertEquals(CredentialStatus.ENABLED, account.pinStatus)
+        assertEquals(CredentialStatus.ENABLED, account.securityQuestionStatus)
         // ---- the home shows the wallet (Session.wallets()).
         val wallet = vm.state.value.wallets.single()
         assertEquals(walletIds.single(), wallet.id)
@@ -149,7 +149,7 @@ class WalletViewModelTest {
         val rejected = awaitScreen("rejected") { it is Screen.Failed } as Screen.Failed
         assertEquals(155826u, rejected.code)
         closeToHome()
-        assertEquals(0u, vm.state.value.account!!.pin.failedAttempts)
+        assertEquals(0u, vm.state.value.account!!.pinDetails.failedAttempts)
 
         // ---- change PIN 135790 -> 246801.
         vm.start(WalletAction.CHANGE_PIN).join()
@@ -174,8 +174,8 @@ class WalletViewModelTest {
         assertTrue(locked.lockExpiryUnix!! > System.currentTimeMillis() / 1000 + 60)
         closeToHome()
         account = vm.state.value.account!!
-        assertEquals(CredentialStatus.LOCKED, account.pin.status)
-        assertNotNull(account.pin.lockedUntil)
+        assertEquals(CredentialStatus.LOCKED, account.pinStatus)
+        assertNotNull(account.pinDetails.lockedExpiryDate)
 
         // ---- forgot PIN: the saved hint, the answers (normalised by the SDK), new PIN 975310.
         vm.start(WalletAction.FORGOT_PIN).join()
@@ -191,8 +191,8 @@ class WalletViewModelTest {
         pin("975310")
         awaitScreen("done") { it is Screen.Done }
         closeToHome()
-        assertEquals(CredentialStatus.ENABLED, vm.state.value.account!!.pin.status)
-        assertEquals(0u, vm.state.value.account!!.pin.failedAttempts)
+        assertEquals(CredentialStatus.ENABLED, vm.state.value.account!!.pinStatus)
+        assertEquals(0u, vm.state.value.account!!.pinDetails.failedAttempts)
 
         // ---- sign in again (new session) and sign a message: the old PIN is refused, the new one
         // works, with the same wallet and address (RESTORE_PIN keeps the key).
@@ -248,7 +248,7 @@ class WalletViewModelTest {
         vm.cancel().join()
         awaitScreen("cancelled") { it is Screen.Cancelled }
         closeToHome()
-        assertEquals(CredentialStatus.UNSET, vm.state.value.account!!.pin.status)
+        assertEquals(CredentialStatus.UNSET, vm.state.value.account!!.pinStatus)
     }
 
     @Test
