@@ -141,7 +141,10 @@ final class WalletModel {
     /// a step the server verified) leaves the challenge by cancelling it.
     func back() async {
         await call { run in
-            run.canGoBack() ? try await run.back() : try await run.cancel()
+            if run.canGoBack() {
+                return try await run.back()
+            }
+            return try await run.cancel()
         }
     }
 

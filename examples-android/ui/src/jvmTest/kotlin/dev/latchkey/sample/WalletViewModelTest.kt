@@ -4,10 +4,12 @@ import dev.latchkey.Blockchain
 import dev.latchkey.CredentialStatus
 import dev.latchkey.Input
 import dev.latchkey.InputErrorKind
+import dev.latchkey.LockedCredential
 import dev.latchkey.PinPurpose
 import dev.latchkey.QuestionKind
 import dev.latchkey.Screen
 import dev.latchkey.SignatureDetails
+import dev.latchkey.lockedCredential
 import dev.latchkey.sample.backend.BackendSettings
 import java.util.UUID
 import kotlin.time.Duration.Companion.seconds
@@ -161,7 +163,8 @@ class WalletViewModelTest {
         awaitScreen("done") { it is Screen.Done }
         closeToHome()
 
-        // ---- three wrong PINs: attempts left 2, 1, then locked with a future expiry.
+        // ---- three wrong PINs: attempts left 2, 1, then locked with a future expiry; the home
+        // shows the lock from `Session.user()`.
         vm.start(WalletAction.CHANGE_PIN).join()
         for (left in listOf(2u, 1u)) {
             pin("112358")
@@ -171,6 +174,7 @@ class WalletViewModelTest {
         pin("112358")
         val locked = awaitScreen("locked") { it is Screen.Locked } as Screen.Locked
         assertEquals(155119u, locked.code)
+        assertEquals(LockedCredential.PIN, locked.lockedCredential)
         assertTrue(locked.lockExpiryUnix!! > System.currentTimeMillis() / 1000 + 60)
         closeToHome()
         account = vm.state.value.account!!
