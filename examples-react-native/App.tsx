@@ -4,12 +4,11 @@
  */
 import { useCallback, useEffect, useRef, useState } from "react";
 import { SafeAreaView, Text } from "react-native";
-import { Blockchain, ChallengeType, Client, ClientConfig, LatchkeyError, type ChallengeRunLike, type SessionLike, type Wallet } from "@latchkey/react-native";
-import { demoBackend, type AccountStatus, type BackendSettings, type DeviceSession, type WalletBackend } from "./src/backend";
+import { Blockchain, ChallengeType, Client, ClientConfig, latchkeyErrorInfo, type ChallengeRunLike, type SessionLike, type User, type Wallet } from "@latchkey/react-native";
+import { demoBackend, type BackendSettings, type DeviceSession, type WalletBackend } from "./src/backend";
 import { BackendScreen } from "./src/BackendScreen";
 import { HomeScreen, type WalletAction } from "./src/HomeScreen";
 import { ChallengeView } from "./src/screens/ChallengeView";
-import { challengeError } from "./src/useChallenge";
 import { styles } from "./src/styles";
 
 /** The blockchains set-up (and "create wallet") creates wallets on. */
@@ -29,7 +28,8 @@ interface Connection {
 
 export default function App() {
   const [settings, setSettings] = useState<BackendSettings>({ serverUrl: "http://localhost:8080", apiKey: "", userId: "demo-user-1" });
-  const [account, setAccount] = useState<AccountStatus | undefined>(undefined);
+  /** The user's PIN and question status (`Session.user()`); undefined until signed in. */
+  const [account, setAccount] = useState<User | undefined>(undefined);
   const [wallets, setWallets] = useState<Wallet[]>([]);
   const [run, setRun] = useState<ChallengeRunLike | undefined>(undefined);
   const [busy, setBusy] = useState(false);
@@ -43,9 +43,9 @@ export default function App() {
     try {
       await f();
     } catch (e) {
-      const info = challengeError(e);
+      const info = latchkeyErrorInfo(e);
       setError(info ? `${info.detail} (error ${info.code})` : String(e));
-      if (LatchkeyError.SessionExpired.instanceOf(e)) setAccount(undefined); // sign in again
+      if (info?.variant === "SessionExpired") setAccount(undefined); // sign in again
     } finally {
       setBusy(false);
     }
@@ -58,14 +58,14 @@ export default function App() {
       const client = new Client(ClientConfig.create({ baseUrl: settings.serverUrl }));
       const session = client.session(device.userToken, device.encryptionKey);
       conn.current = { backend, device, session };
-      setAccount(await backend.status(settings.userId));
+      setAccount(await session.user());
       setWallets(await session.wallets());
     });
 
   const refresh = () =>
     work(async () => {
       const c = conn.current!;
-      setAccount(await c.backend.status(settings.userId));
+      setAccount(await c.session.user());
       setWallets(await c.session.wallets());
     });
 

@@ -24,8 +24,8 @@ use latchkey_protocol::envelope::seal_json;
 use latchkey_protocol::{
     review_digest, AnswerEntry, AnswerRejection, Blockchain, CancelReason, ChallengeDescriptor,
     ChallengeResult, ChallengeStatus, ChallengeType, EnvelopeContext, ErrorCode, PinPolicy,
-    PinRejection, Question, QuestionPolicy, Secret, SessionKey, Step, StepPayload, StepResult,
-    StepSubmission, PROTOCOL_VERSION,
+    PinRejection, Question, QuestionKind, QuestionPolicy, Secret, SessionKey, Step, StepPayload,
+    StepResult, StepSubmission, PROTOCOL_VERSION,
 };
 use ring::rand::SecureRandom;
 use std::fmt;
@@ -464,6 +464,46 @@ impl Flow {
     /// The step submission in flight (or interrupted), if any.
     pub fn pending(&self) -> Option<&StepSubmission> {
         self.pending.as_ref()
+    }
+
+    /// The number of digits a PIN must have in this challenge (the descriptor's PIN policy;
+    /// 6 by default). For drawing the PIN field; the flow checks every PIN rule itself.
+    pub fn pin_length(&self) -> u32 {
+        count(self.pin_policy.length)
+    }
+
+    /// What the SDK does to an answer of `kind` before comparing it, under this challenge's
+    /// question policy (see [`QuestionPolicy::answer_hint`]).
+    pub fn answer_hint(&self, kind: &QuestionKind) -> String {
+        self.question_policy.answer_hint(kind)
+    }
+
+    /// The question policy this challenge runs under (from its descriptor).
+    pub fn question_policy(&self) -> QuestionPolicy {
+        self.question_policy
+    }
+
+    /// Whether [`Event::Back`] would be accepted now: there is an earlier screen to return
+    /// to (nothing is sent). `false` on the first screen, after a step the server verified,
+    /// while a request is in flight and once the flow has ended. Apps use it to show or hide
+    /// their back button (and to leave the challenge with cancel where it is `false`).
+    pub fn can_go_back(&self) -> bool {
+        match self.state {
+            State::EnterCurrentPin => self.kind.is_signing(),
+            State::ConfirmNewPin | State::AnswerQuestion { .. } | State::Review => true,
+            State::ChooseQuestion { slot } => slot > 0 || self.kind == Kind::Initialize,
+            State::AnswerRecovery { slot } => slot > 0,
+            State::ReviewSignature
+            | State::VerifyingCurrentPin
+            | State::VerifyingAnswers
+            | State::EnterNewPin
+            | State::Submitting
+            | State::Interrupted { .. }
+            | State::Done
+            | State::Failed { .. }
+            | State::Locked { .. }
+            | State::Cancelled => false,
+        }
     }
 
     /// What to draw now.

@@ -38,6 +38,16 @@ pub enum PinPurpose {
     Confirm,
 }
 
+/// Which credential a [`Screen::Locked`] says is locked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LockedCredential {
+    /// The PIN, after too many wrong PINs (155119). "Forgot PIN" (recovery with the security
+    /// questions) still works.
+    Pin,
+    /// The security answers, after too many wrong answers (155120).
+    SecurityQuestions,
+}
+
 /// One chosen question on the review screen.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ReviewEntry {
@@ -212,6 +222,29 @@ impl Screen {
         }
     }
 
+    /// Which credential is locked, on a [`Screen::Locked`]; `None` on other screens. A lock
+    /// code this build does not know counts as the PIN (the only other lockable credential).
+    pub fn locked_credential(&self) -> Option<LockedCredential> {
+        match self {
+            Screen::Locked {
+                code: ErrorCode::SecurityQuestionsLocked,
+                ..
+            } => Some(LockedCredential::SecurityQuestions),
+            Screen::Locked { .. } => Some(LockedCredential::Pin),
+            _ => None,
+        }
+    }
+
+    /// A readable, secret-free English sentence for the screens that report a code
+    /// (Interrupted, Failed, Locked, Cancelled): the code's description. `None` on the other
+    /// screens (an input error carries its own text).
+    pub fn message(&self) -> Option<&'static str> {
+        match self {
+            Screen::Interrupted { error, .. } => Some(error.description()),
+            _ => self.outcome_code().map(ErrorCode::description),
+        }
+    }
+
     /// The outcome code of a terminal screen: `None` for Done and non-terminal screens.
     pub fn outcome_code(&self) -> Option<ErrorCode> {
         match self {
@@ -220,5 +253,66 @@ impl Screen {
             Screen::Cancelled { .. } => Some(ErrorCode::CancelledByUser),
             _ => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const P: Progress = Progress { step: 2, of: 3 };
+
+    fn locked(code: ErrorCode) -> Screen {
+        Screen::Locked {
+            progress: P,
+            code,
+            until: None,
+            until_unix: Some(100),
+        }
+    }
+
+    #[test]
+    fn locked_credential_names_what_is_locked() {
+        assert_eq!(
+            locked(ErrorCode::PinLocked).locked_credential(),
+            Some(LockedCredential::Pin)
+        );
+        assert_eq!(
+            locked(ErrorCode::SecurityQuestionsLocked).locked_credential(),
+            Some(LockedCredential::SecurityQuestions)
+        );
+        assert_eq!(Screen::Cancelled { progress: P }.locked_credential(), None);
+    }
+
+    #[test]
+    fn message_is_the_code_description_on_code_screens_only() {
+        assert_eq!(
+            locked(ErrorCode::PinLocked).message(),
+            Some("PIN is locked after too many wrong attempts.")
+        );
+        let failed = Screen::Failed {
+            progress: P,
+            error: ErrorCode::UserRejected,
+        };
+        assert_eq!(
+            failed.message(),
+            Some(ErrorCode::UserRejected.description())
+        );
+        let interrupted = Screen::Interrupted {
+            progress: P,
+            error: ErrorCode::NetworkError,
+        };
+        assert_eq!(interrupted.message(), Some("Network error; try again."));
+        assert_eq!(
+            Screen::Cancelled { progress: P }.message(),
+            Some("Cancelled by the user.")
+        );
+        let done = Screen::Done {
+            progress: P,
+            result: None,
+        };
+        assert_eq!(done.message(), None);
+        assert_eq!(done.progress(), P);
+        assert_eq!(locked(ErrorCode::PinLocked).lock_remaining(40), Some(60));
     }
 }

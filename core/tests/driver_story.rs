@@ -69,6 +69,8 @@ async fn full_story() {
     let run = session.run_challenge(&id).await.unwrap();
     let e = run.submit(Input::Acknowledge).await.unwrap_err();
     assert_eq!(e.code(), ErrorCode::UnexpectedInput, "{e}");
+    assert_eq!(run.pin_length(), 6);
+    assert!(!run.can_go_back(), "nothing before the current PIN");
     let s = run.submit(pin(PIN1)).await.unwrap();
     assert!(
         matches!(
@@ -80,9 +82,12 @@ async fn full_story() {
         ),
         "{s:?}"
     );
+    assert!(!run.can_go_back(), "the verified PIN is not asked again");
     run.submit(pin(PIN2)).await.unwrap();
+    assert!(run.can_go_back(), "confirmation -> new PIN");
     let s = run.submit(pin(PIN2)).await.unwrap();
     assert!(matches!(s, Screen::Done { .. }), "{s:?}");
+    assert!(!run.can_go_back(), "ended");
     assert_eq!(
         proxy.log().len(),
         3,
@@ -140,6 +145,9 @@ async fn full_story() {
     assert_eq!(u.pin_status, CredentialStatus::Locked);
     assert_eq!(u.pin_details.failed_attempts, 3);
     assert!(u.pin_details.locked_expiry_date.is_some());
+    // The device sees the same status with its session (no API key): `Session::user`.
+    assert_eq!(session.user().await.expect("GET /v1/user"), u);
+    assert_eq!(s.message(), Some(ErrorCode::PinLocked.description()));
 
     // While locked, a PIN guess is refused as locked (even the right PIN). (Before issue 9 this
     // was a SIGN_MESSAGE; signing now needs a wallet: see driver_wallets.rs.)

@@ -1508,3 +1508,95 @@ fn review_acknowledged_that_cannot_be_sealed_is_refused_and_loses_nothing() {
         s => panic!("{s:?}"),
     }
 }
+
+// ---------------------------------------------------------------- queries (no transition)
+
+/// The inputs and replies of one successful walk through a flow of type `t`, built fresh each
+/// time (events hold secrets and are not `Clone`).
+fn happy_walk(t: &T) -> Vec<Event> {
+    let questions = || {
+        vec![
+            choose("q01"),
+            answer("Rex", None),
+            choose("q10"),
+            answer("2001-02-03", None),
+            Event::Acknowledged,
+        ]
+    };
+    let done = || accepted(Step::Complete, ChallengeStatus::Complete);
+    let mut w = Vec::new();
+    match t {
+        T::Initialize => {
+            w.extend([pin(PIN), pin(PIN)]);
+            w.extend(questions());
+        }
+        T::SetPin => w.extend([pin(PIN), pin(PIN)]),
+        T::ChangePin => w.extend([
+            pin(PIN),
+            accepted(Step::CurrentPin, ChallengeStatus::InProgress),
+            pin(PIN2),
+            pin(PIN2),
+        ]),
+        T::SetSecurityQuestions => {
+            w.extend([
+                pin(PIN),
+                accepted(Step::CurrentPin, ChallengeStatus::InProgress),
+            ]);
+            w.extend(questions());
+        }
+        T::RestorePin => w.extend([
+            answer("Rex", None),
+            answer("2001-02-03", None),
+            accepted(Step::Answers, ChallengeStatus::InProgress),
+            pin(PIN2),
+            pin(PIN2),
+        ]),
+        T::SignMessage | T::SignTypedData | T::SignTransaction => {
+            w.extend([Event::Acknowledged, pin(PIN)])
+        }
+        T::CreateWallet => w.push(pin(PIN)),
+        other => panic!("no walk for {other:?}"),
+    }
+    w.push(done());
+    w
+}
+
+/// `can_go_back` answers exactly what `Back` would do, in every state every flow passes
+/// through (the flow is rebuilt up to each state, then `Back` is tried).
+#[test]
+fn can_go_back_agrees_with_back_in_every_state_of_every_flow() {
+    let (mut yes, mut no) = (0, 0);
+    for t in ALL {
+        let len = happy_walk(&t).len();
+        for k in 0..=len {
+            let mut f = start(t.clone());
+            for e in happy_walk(&t).into_iter().take(k) {
+                let _ = f.process_event(e, NOW, &rng());
+            }
+            let state = f.state_name();
+            let can = f.can_go_back();
+            let back = f.process_event(Event::Back, NOW, &rng());
+            assert_eq!(can, back.is_ok(), "{t:?} in {state}: {back:?}");
+            if can {
+                yes += 1;
+            } else {
+                no += 1;
+            }
+        }
+    }
+    assert!(yes > 10 && no > 10, "both answers seen: {yes} yes, {no} no");
+}
+
+#[test]
+fn pin_length_and_answer_hint_come_from_the_descriptor_policies() {
+    let mut d = descriptor(T::Initialize);
+    let f = Flow::start(d.clone(), key(), NOW).unwrap();
+    assert_eq!(f.pin_length(), 6);
+    d.pin_policy.length = 8;
+    d.question_policy.min_answer_chars = 3;
+    let f = Flow::start(d, key(), NOW).unwrap();
+    assert_eq!(f.pin_length(), 8);
+    assert!(f
+        .answer_hint(&latchkey_protocol::QuestionKind::Text)
+        .contains("3 to 100 characters"));
+}

@@ -22,25 +22,9 @@ struct DeviceSession: Equatable {
     let encryptionKey: String
 }
 
-/// One credential's status as the backend reports it.
-struct CredentialState: Equatable {
-    let status: CredentialStatus
-    let failedAttempts: UInt32
-    /// When a lock ends, RFC 3339.
-    let lockedUntil: String?
-}
-
-/// The wallet home's data.
-struct AccountStatus: Equatable {
-    let userID: String
-    let pin: CredentialState
-    let questions: CredentialState
-}
-
 /// The calls the app makes to its backend.
 protocol WalletBackend: Sendable {
     func signIn(userID: String) async throws -> DeviceSession
-    func status(userID: String) async throws -> AccountStatus
     /// A PIN challenge (SET_SECURITY_QUESTIONS, CHANGE_PIN, RESTORE_PIN).
     func createChallenge(session: DeviceSession, type: ChallengeType) async throws -> String
     /// INITIALIZE (PIN + questions) that also creates the user's wallets on `blockchains`.
@@ -69,23 +53,6 @@ final class DemoBackend: WalletBackend, @unchecked Sendable {
         }
         let token = try await admin.createUserToken(userId: userID)
         return DeviceSession(userToken: token.userToken, encryptionKey: token.encryptionKey)
-    }
-
-    func status(userID: String) async throws -> AccountStatus {
-        let user = try await admin.getUser(userId: userID)
-        return AccountStatus(
-            userID: user.id,
-            pin: CredentialState(
-                status: user.pinStatus,
-                failedAttempts: user.pinDetails.failedAttempts,
-                lockedUntil: user.pinDetails.lockedExpiryDate
-            ),
-            questions: CredentialState(
-                status: user.securityQuestionStatus,
-                failedAttempts: user.securityQuestionDetails.failedAttempts,
-                lockedUntil: user.securityQuestionDetails.lockedExpiryDate
-            )
-        )
     }
 
     func createChallenge(session: DeviceSession, type: ChallengeType) async throws -> String {

@@ -33,12 +33,15 @@ struct ErrorBanner: Equatable {
 final class WalletModel {
     var settings = BackendSettings()
     private(set) var loading = false
-    private(set) var account: AccountStatus?
+    /// The user's PIN and question status (`Session.user()`); nil until signed in.
+    private(set) var account: User?
     /// The user's wallets (`Session.wallets()`), oldest first; empty before set-up.
     private(set) var wallets: [Wallet] = []
     private(set) var challengeType: ChallengeType?
     private(set) var screen: Screen?
     private(set) var busy = false
+    /// The run's PIN length (`ChallengeRun.pinLength()`), for the PIN pad.
+    private(set) var pinLength = Int(Latchkey.pinLength())
     var error: ErrorBanner?
 
     @ObservationIgnored private let makeConfig: (String) -> ClientConfig
@@ -70,16 +73,16 @@ final class WalletModel {
             self.session = session
             self.backend = backend
             self.device = device
-            self.account = try await backend.status(userID: self.settings.userID)
+            self.account = try await session.user()
             self.wallets = try await session.wallets()
         }
     }
 
     /// Reloads the PIN and question status and the wallets.
     func refresh() async {
-        guard let backend, let session else { return }
+        guard let session else { return }
         await work {
-            self.account = try await backend.status(userID: self.settings.userID)
+            self.account = try await session.user()
             self.wallets = try await session.wallets()
         }
     }
@@ -119,6 +122,7 @@ final class WalletModel {
             let run = try await session.runChallenge(challengeId: id)
             self.run = run
             self.challengeType = run.challengeType()
+            self.pinLength = Int(run.pinLength())
             self.screen = run.screen()
             self.streamTask = Task { [weak self] in
                 for await next in run.screens {
@@ -133,15 +137,14 @@ final class WalletModel {
         await call { try await $0.submit(input: input) }
     }
 
-    /// The previous screen; where the SDK has none (the first screen), leaves by cancelling.
+    /// The previous screen where the SDK has one (`canGoBack()`); else (the first screen, or after
+    /// a step the server verified) leaves the challenge by cancelling it.
     func back() async {
         await call { run in
-            do {
+            if run.canGoBack() {
                 return try await run.back()
-            } catch let LatchkeyError.InvalidInput(code, _, _, _) where code == 155_815 {
-                // 155815: no earlier screen; back leaves the challenge.
-                return try await run.cancel()
             }
+            return try await run.cancel()
         }
     }
 
@@ -209,6 +212,6 @@ final class WalletModel {
         case .SessionExpired, .InvalidKey: signInAgain = true
         default: break
         }
-        self.error = ErrorBanner(code: e.code, text: String(describing: e), signInAgain: signInAgain)
+        self.error = ErrorBanner(code: e.code, text: e.detail, signInAgain: signInAgain)
     }
 }

@@ -51,7 +51,7 @@ final class WalletModelTests: XCTestCase {
     func testWholeStory() async throws {
         await model.signIn()
         XCTAssertNil(model.error)
-        XCTAssertEqual(model.account?.pin.status, .unset)
+        XCTAssertEqual(model.account?.pinStatus, .unset)
 
         // Set up: insecure PIN, back, mismatch, then PIN + two questions + review.
         await model.start(.setUp)
@@ -90,8 +90,8 @@ final class WalletModelTests: XCTestCase {
         }
         XCTAssertEqual(walletIDs.count, 1)
         await model.closeChallenge()
-        XCTAssertEqual(model.account?.pin.status, .enabled)
-        XCTAssertEqual(model.account?.questions.status, .enabled)
+        XCTAssertEqual(model.account?.pinStatus, .enabled)
+        XCTAssertEqual(model.account?.securityQuestionStatus, .enabled)
 
         // The home's wallet (Session.wallets()).
         XCTAssertEqual(model.wallets.map(\.id), walletIDs)
@@ -134,7 +134,7 @@ final class WalletModelTests: XCTestCase {
             XCTAssertGreaterThan(until ?? 0, Int64(Date().timeIntervalSince1970) + 60)
         }
         await model.closeChallenge()
-        XCTAssertEqual(model.account?.pin.status, .locked)
+        XCTAssertEqual(model.account?.pinStatus, .locked)
 
         // Forgot PIN: the saved hint, the answers, new PIN 975310.
         await model.start(.forgotPin)
@@ -150,7 +150,7 @@ final class WalletModelTests: XCTestCase {
         await pin("975310")
         _ = try await screen("done") { if case .done = $0 { return true }; return false }
         await model.closeChallenge()
-        XCTAssertEqual(model.account?.pin.status, .enabled)
+        XCTAssertEqual(model.account?.pinStatus, .enabled)
 
         // Sign in again: the same wallet and address; the old PIN is refused, the new one signs.
         model.signOut()

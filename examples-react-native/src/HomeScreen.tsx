@@ -1,8 +1,6 @@
 import { Text, View } from "react-native";
-import { CredentialStatus, WalletState, type Wallet } from "@latchkey/react-native";
-import type { AccountStatus, CredentialState } from "./backend";
+import { blockchainId, CredentialStatus, WalletState, type CredentialDetails, type User, type Wallet } from "@latchkey/react-native";
 import { Button } from "./screens/common";
-import { blockchainLabel } from "./screens/SignatureScreen";
 import { styles } from "./styles";
 
 /** What the home offers; each starts one challenge. */
@@ -16,7 +14,7 @@ function WalletsCard(props: { wallets: Wallet[] }) {
       {props.wallets.map((w) => (
         <View key={w.id}>
           <Text style={{ fontWeight: "600" }}>
-            {blockchainLabel(w.blockchain)}
+            {blockchainId(w.blockchain)}
             {w.state === WalletState.Frozen ? " (frozen)" : ""}
           </Text>
           <Text selectable style={{ fontFamily: "monospace", fontSize: 13 }}>
@@ -28,8 +26,9 @@ function WalletsCard(props: { wallets: Wallet[] }) {
   );
 }
 
-function StatusCard(props: { name: string; state: CredentialState }) {
-  const { status, failedAttempts, lockedUntil } = props.state;
+function StatusCard(props: { name: string; status: CredentialStatus; details: CredentialDetails }) {
+  const { status } = props;
+  const { failedAttempts, lockedExpiryDate: lockedUntil } = props.details;
   const text =
     status === CredentialStatus.Enabled ? "Set"
     : status === CredentialStatus.Unset ? "Not set"
@@ -44,18 +43,18 @@ function StatusCard(props: { name: string; state: CredentialState }) {
   );
 }
 
-/** The wallet home: the wallets, PIN and security-question status, and the actions they allow. */
-export function HomeScreen(props: { account: AccountStatus; wallets: Wallet[]; busy: boolean; onAction: (a: WalletAction) => void; onRefresh: () => void; onSignOut: () => void }) {
+/** The wallet home: the wallets, PIN and security-question status (`Session.user()`), and the actions they allow. */
+export function HomeScreen(props: { account: User; wallets: Wallet[]; busy: boolean; onAction: (a: WalletAction) => void; onRefresh: () => void; onSignOut: () => void }) {
   const { account, busy, onAction } = props;
-  const pin = account.pin.status;
-  const questions = account.questions.status;
+  const pin = account.pinStatus;
+  const questions = account.securityQuestionStatus;
   return (
     <View style={styles.screen}>
       <Text style={styles.title}>Wallet</Text>
-      <Text style={styles.body}>Signed in as {account.userId}</Text>
+      <Text style={styles.body}>Signed in as {account.id}</Text>
       {props.wallets.length > 0 && <WalletsCard wallets={props.wallets} />}
-      <StatusCard name="PIN" state={account.pin} />
-      <StatusCard name="Security questions" state={account.questions} />
+      <StatusCard name="PIN" status={account.pinStatus} details={account.pinDetails} />
+      <StatusCard name="Security questions" status={account.securityQuestionStatus} details={account.securityQuestionDetails} />
       {pin === CredentialStatus.Unset && <Button label="Create your wallet: PIN and security questions" disabled={busy} onPress={() => onAction("setUp")} />}
       {pin !== CredentialStatus.Unset && questions === CredentialStatus.Unset && (
         <Button label="Set up security questions" disabled={busy} onPress={() => onAction("setQuestions")} />

@@ -5,7 +5,7 @@
 //  developer API from the device through the SDK's AdminClient so it runs without a backend.
 //  Replace these functions with fetch() calls to your backend; nothing else in the app changes.
 // =================================================================================================
-import { AdminClient, Blockchain, ChallengeType, ClientConfig, CredentialStatus, LatchkeyError } from "@latchkey/react-native";
+import { AdminClient, Blockchain, ChallengeType, ClientConfig, LatchkeyError } from "@latchkey/react-native";
 
 /** What the backend settings screen asks for. */
 export interface BackendSettings {
@@ -21,24 +21,9 @@ export interface DeviceSession {
   encryptionKey: string;
 }
 
-/** One credential's status as the backend reports it. */
-export interface CredentialState {
-  status: CredentialStatus;
-  failedAttempts: number;
-  lockedUntil?: string;
-}
-
-/** The wallet home's data. */
-export interface AccountStatus {
-  userId: string;
-  pin: CredentialState;
-  questions: CredentialState;
-}
-
 /** The calls the app makes to its backend. */
 export interface WalletBackend {
   signIn(userId: string): Promise<DeviceSession>;
-  status(userId: string): Promise<AccountStatus>;
   /** A PIN challenge (SET_SECURITY_QUESTIONS, CHANGE_PIN, RESTORE_PIN). */
   createChallenge(session: DeviceSession, type: ChallengeType): Promise<string>;
   /** INITIALIZE (PIN + questions) that also creates the user's wallets on `blockchains`. */
@@ -64,18 +49,6 @@ export function demoBackend(settings: BackendSettings): WalletBackend {
       }
       const t = await admin.createUserToken(userId);
       return { userToken: t.userToken, encryptionKey: t.encryptionKey };
-    },
-    async status(userId) {
-      const u = await admin.getUser(userId);
-      return {
-        userId: u.id,
-        pin: { status: u.pinStatus, failedAttempts: u.pinDetails.failedAttempts, lockedUntil: u.pinDetails.lockedExpiryDate },
-        questions: {
-          status: u.securityQuestionStatus,
-          failedAttempts: u.securityQuestionDetails.failedAttempts,
-          lockedUntil: u.securityQuestionDetails.lockedExpiryDate,
-        },
-      };
     },
     createChallenge: (s, type) => admin.createChallenge(s.userToken, type, undefined),
     createSetUp: (s, blockchains) => admin.createInitializeWithWallets(s.userToken, blockchains, undefined, undefined),

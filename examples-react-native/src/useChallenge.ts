@@ -11,11 +11,13 @@
  */
 import { useCallback, useEffect, useRef, useState } from "react";
 // Flavour-agnostic helpers of the SDK package (no native module is loaded by this import).
-import { isTerminal, screens, type SubscribableRun } from "@latchkey/react-native/src/screens";
+import { isTerminal, latchkeyErrorInfo, screens, type SubscribableRun } from "@latchkey/react-native/src/screens";
 
 /** What the hook needs from a `ChallengeRun` (JSI or napi flavour). */
 export interface RunLike<S, I> extends SubscribableRun<S> {
   screen(): S;
+  /** Whether `back()` would return an earlier screen now (the SDK's `ChallengeRun.canGoBack`). */
+  canGoBack(): boolean;
   submit(input: I): Promise<S>;
   back(): Promise<S>;
   retry(): Promise<S>;
@@ -41,26 +43,16 @@ export interface Challenge<S, I> {
   /** Whether the run has ended (Done, Failed, Locked, Cancelled). */
   readonly finished: boolean;
   submit(input: I): Promise<void>;
-  /** The previous screen; where the SDK has none (first screen), leaves by cancelling. */
+  /** The previous screen where the SDK has one (`canGoBack`), else leaves by cancelling. */
   back(): Promise<void>;
   retry(): Promise<void>;
   cancel(): Promise<void>;
 }
 
-/** 155815: the call does not fit the current screen (e.g. back on the first screen). */
-const NOT_NOW = 155815;
-
-/**
- * The SDK error's code, text and variant. Generated `LatchkeyError`s carry `tag` and
- * `inner: { code, detail }` in both flavours (see the README: the package does not yet export a
- * flavour-agnostic accessor).
- */
+/** The SDK error's code, text and variant (the SDK's flavour-agnostic `latchkeyErrorInfo`). */
 export function challengeError(e: unknown): ChallengeError | undefined {
-  if (typeof e !== "object" || e === null) return undefined;
-  const inner = (e as { inner?: { code?: unknown; detail?: unknown } }).inner;
-  const tag = (e as { tag?: unknown }).tag;
-  if (typeof inner?.code !== "number" || typeof inner.detail !== "string") return undefined;
-  return { code: inner.code, detail: inner.detail, variant: typeof tag === "string" ? tag : "" };
+  const info = latchkeyErrorInfo(e);
+  return info && { code: info.code, detail: info.detail, variant: info.variant };
 }
 
 /** The run as React state; pass `undefined` when no challenge runs. */
@@ -115,18 +107,7 @@ export function useChallenge<S extends { readonly tag: string }, I>(run: RunLike
     error,
     finished: screen !== undefined && isTerminal(screen),
     submit: useCallback((input: I) => call((r) => r.submit(input)), [call]),
-    back: useCallback(
-      () =>
-        call(async (r) => {
-          try {
-            return await r.back();
-          } catch (e) {
-            if (challengeError(e)?.code === NOT_NOW) return r.cancel();
-            throw e;
-          }
-        }),
-      [call],
-    ),
+    back: useCallback(() => call((r) => (r.canGoBack() ? r.back() : r.cancel())), [call]),
     retry: useCallback(() => call((r) => r.retry()), [call]),
     cancel: useCallback(() => call((r) => r.cancel()), [call]),
   };

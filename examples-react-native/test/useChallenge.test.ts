@@ -24,6 +24,7 @@ import {
   ChallengeType,
   Client,
   ClientConfig,
+  CredentialStatus,
   Input,
   InputErrorKind,
   PinPurpose,
@@ -122,6 +123,7 @@ async function signIn(admin: AdminClient, userId: string) {
   return {
     token: t.userToken,
     wallets: () => session.wallets(),
+    user: () => session.user(),
     setUp: async () => session.runChallenge(await admin.createInitializeWithWallets(t.userToken, [Blockchain.EthSepolia], undefined, undefined)),
     start: async (type: ChallengeType) => session.runChallenge(await admin.createChallenge(t.userToken, type, undefined)),
     sign: async (walletId: string, message: string) =>
@@ -260,6 +262,11 @@ test("the hook walks set-up, change PIN, lock, recovery and signing against a re
   assert.equal(locked.inner.code, 155119);
   assert.ok(Number(locked.inner.lockExpiryUnix) > Date.now() / 1000 + 60);
   h.unmount();
+  // The home reads the lock with the device's session (`Session.user()`, no API key).
+  let user = await me.user();
+  assert.equal(user.pinStatus, CredentialStatus.Locked);
+  assert.equal(user.pinDetails.failedAttempts, 3);
+  assert.ok(user.pinDetails.lockedExpiryDate);
 
   // ---- forgot PIN: saved hint, answers (normalised by the SDK), new PIN 975310.
   run = await me.start(ChallengeType.RestorePin);
@@ -276,6 +283,9 @@ test("the hook walks set-up, change PIN, lock, recovery and signing against a re
   await h.get().submit(pin("975310"));
   await until(h, "done", (x) => x.tag === "Done");
   h.unmount();
+  user = await me.user();
+  assert.equal(user.pinStatus, CredentialStatus.Enabled);
+  assert.equal(user.pinDetails.failedAttempts, 0);
 
   // ---- sign in again (new session): same wallet and address; old PIN refused, new PIN signs.
   me = await signIn(admin, userId);

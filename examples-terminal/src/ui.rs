@@ -7,7 +7,7 @@ use inquire::validator::Validation;
 use inquire::{Confirm, Password, PasswordDisplayMode, Select, Text};
 use latchkey_core::{
     ChallengeRun, ChallengeStatus, ChallengeType, CredentialStatus, ErrorCode, Input, InputError,
-    LatchkeyError, PinPurpose, QuestionKind, Screen, Secret, Wallet,
+    LatchkeyError, LockedCredential, PinPurpose, QuestionKind, Screen, Secret, Wallet,
 };
 use latchkey_protocol::questions::is_valid_date;
 use std::fmt;
@@ -354,7 +354,7 @@ async fn drive(run: &ChallengeRun) {
             outcome(run, &screen).await;
             return;
         }
-        let action = match prompt_for(&screen).await {
+        let action = match prompt_for(run, &screen).await {
             Ok(a) => a,
             Err(Stop::Back) => Action::Back,
             Err(Stop::Cancel) => Action::Cancel,
@@ -379,15 +379,6 @@ async fn drive(run: &ChallengeRun) {
         match result {
             Ok(s) if sending && matches!(s, Screen::Working { .. }) => println!("· Working…"),
             Ok(_) => {}
-            Err(LatchkeyError::InvalidInput {
-                code: ErrorCode::UnexpectedInput,
-                ..
-            }) => {
-                // Esc on the first screen: nothing to go back to, so leave the challenge.
-                if let Err(e) = run.cancel().await {
-                    println!("✗ {}", error_text(&e));
-                }
-            }
             Err(e) => {
                 println!("✗ {}", error_text(&e));
                 let _ = run.cancel().await;
@@ -399,7 +390,10 @@ async fn drive(run: &ChallengeRun) {
 async fn perform(run: &ChallengeRun, action: Action) -> Result<Screen, LatchkeyError> {
     match action {
         Action::Input(i) => run.submit(i).await,
-        Action::Back => run.back().await,
+        // Where the SDK has no earlier screen (the first one, or after a verified step), Esc
+        // leaves the challenge.
+        Action::Back if run.can_go_back() => run.back().await,
+        Action::Back => run.cancel().await,
         Action::Retry => run.retry().await,
         Action::Cancel => run.cancel().await,
     }
@@ -410,13 +404,9 @@ fn progress(s: &Screen) -> String {
     format!("[{}/{}]", p.step, p.of)
 }
 
+/// The SDK's text for a refused input, as a sentence.
 fn input_error_text(e: &InputError) -> String {
-    match e {
-        InputError::IncorrectPin => "That PIN is incorrect.".into(),
-        InputError::IncorrectAnswers => "The answers do not match.".into(),
-        InputError::PinMismatch => "The two PINs differ; choose the new PIN again.".into(),
-        other => format!("{}.", capitalize(&other.to_string())),
-    }
+    format!("{}.", capitalize(&e.to_string()))
 }
 
 fn capitalize(t: &str) -> String {
@@ -468,7 +458,8 @@ fn attempts(n: u32) -> String {
     }
 }
 
-async fn prompt_for(screen: &Screen) -> Result<Action, Stop> {
+async fn prompt_for(run: &ChallengeRun, screen: &Screen) -> Result<Action, Stop> {
+    let digits = run.pin_length();
     if let Some(e) = screen.error() {
         let left = match screen {
             Screen::EnterPin {
@@ -496,12 +487,12 @@ async fn prompt_for(screen: &Screen) -> Result<Action, Stop> {
                 PinPurpose::Current => (
                     format!("{step} Enter your current PIN:"),
                     match attempts_left {
-                        Some(n) => format!("6 digits · {}", attempts(n)),
-                        None => "6 digits".into(),
+                        Some(n) => format!("{digits} digits · {}", attempts(n)),
+                        None => format!("{digits} digits"),
                     },
                 ),
                 PinPurpose::New => (
-                    format!("{step} Choose a new 6-digit PIN:"),
+                    format!("{step} Choose a new {digits}-digit PIN:"),
                     "not one repeated digit, not a run like 123456".into(),
                 ),
                 PinPurpose::Confirm => (
@@ -549,11 +540,8 @@ async fn prompt_for(screen: &Screen) -> Result<Action, Stop> {
             ..
         } => {
             let date = question.kind == QuestionKind::Date;
-            let mut help = if date {
-                "a date, YYYY-MM-DD".to_owned()
-            } else {
-                "case and extra spaces do not matter".to_owned()
-            };
+            // What the SDK does to the answer (case, spaces, accents; dates as YYYY-MM-DD).
+            let mut help = run.answer_hint(&question.kind);
             if let Some(h) = &saved_hint {
                 help = format!("your hint: {h} · {help}");
             }
@@ -696,10 +684,11 @@ async fn outcome(run: &ChallengeRun, screen: &Screen) {
         Screen::Locked {
             code, until_unix, ..
         } => {
-            let what = if *code == ErrorCode::SecurityQuestionsLocked {
-                "Too many wrong answers: recovery is locked"
-            } else {
-                "Too many wrong PINs: the PIN is locked"
+            let what = match screen.locked_credential() {
+                Some(LockedCredential::SecurityQuestions) => {
+                    "Too many wrong answers: recovery is locked"
+                }
+                _ => "Too many wrong PINs: the PIN is locked",
             };
             let left = screen.lock_remaining(now_unix()).unwrap_or(0);
             match until_unix {
@@ -718,7 +707,8 @@ async fn outcome(run: &ChallengeRun, screen: &Screen) {
 }
 
 async fn show_status(app: &App) {
-    let u = match app.admin.get_user(&app.user).await {
+    // The device's own session reads the status (`GET /v1/user`, no API key).
+    let u = match app.session.user().await {
         Ok(u) => u,
         Err(e) => {
             println!("✗ {}", error_text(&e));
@@ -774,32 +764,18 @@ fn now_unix() -> i64 {
         .unwrap_or(0)
 }
 
-/// Clear text for a code, with the number.
+/// The SDK's text for a code (`ErrorCode::description`), with the number and, for the codes
+/// this app's menu can act on, which entry to choose.
 pub fn code_text(code: ErrorCode) -> String {
-    let text = match code {
-        ErrorCode::TokenExpired | ErrorCode::TokenNotFound | ErrorCode::InvalidToken => {
-            "Your session is no longer valid; the app opens a new one."
-        }
-        ErrorCode::ChallengeExpired => "This step took too long and expired; start it again.",
-        ErrorCode::CancelledByUser => "Cancelled.",
-        ErrorCode::PinNotSet => {
-            "There is no PIN yet: choose “Set up PIN and security questions” first."
-        }
+    let next = match code {
+        ErrorCode::PinNotSet => " Choose “Set up PIN and security questions” first.",
         ErrorCode::UserAlreadyInitialized | ErrorCode::PinAlreadySet => {
-            "The PIN is already set up. Use “Change PIN” or “Forgot PIN”."
+            " Use “Change PIN” or “Forgot PIN”."
         }
-        ErrorCode::SecurityQuestionsNotSet => {
-            "No security questions are set up, so the PIN cannot be recovered."
-        }
-        ErrorCode::NetworkError => "The server could not be reached.",
-        ErrorCode::InternalError => "The server failed.",
-        ErrorCode::ChallengeNotActive => "This challenge is already finished.",
-        ErrorCode::StepOutOfOrder => "The server expected another step; start again.",
-        ErrorCode::Unauthorized => "The API key is wrong (check --api-key).",
-        ErrorCode::UserRejected => "Rejected: nothing was signed.",
-        other => other.description(),
+        ErrorCode::Unauthorized => " Check --api-key.",
+        _ => "",
     };
-    format!("{text} [{}]", code.code())
+    format!("{}{next} [{}]", code.description(), code.code())
 }
 
 /// Clear text for a driver error.

@@ -142,14 +142,14 @@ fn setup_change_wrong_pin_lock_and_recover() {
     t.enter("Give away everything");
     t.see("Sign it with your PIN?");
     t.enter("n");
-    t.see("Rejected: nothing was signed. [155826]");
+    t.see("The user rejected the signature request. [155826]");
 
     // ---- change PIN: a wrong current PIN first.
     t.menu("Change PIN");
     t.see("Enter your current PIN");
     t.see("3 attempts left before a lock");
     t.enter("112358");
-    t.see("That PIN is incorrect. 2 attempts left before a lock.");
+    t.see("The PIN is incorrect. 2 attempts left before a lock.");
     t.enter("135790");
     t.see("Choose a new 6-digit PIN");
     t.enter("246801");
@@ -166,7 +166,7 @@ fn setup_change_wrong_pin_lock_and_recover() {
     for left in ["2 attempts left", "1 attempt left"] {
         t.see("Enter your current PIN");
         t.enter("135790"); // the old PIN
-        t.see(&format!("That PIN is incorrect. {left}"));
+        t.see(&format!("The PIN is incorrect. {left}"));
     }
     t.see("Enter your current PIN");
     t.enter("135790");

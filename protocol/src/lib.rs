@@ -22,7 +22,7 @@ pub use messages::{
     AnswerEntry, ChallengeDescriptor, Step, StepPayload, StepResult, StepSubmission,
     PROTOCOL_VERSION,
 };
-pub use pin::{PinPolicy, PinRejection};
+pub use pin::{PinPolicy, PinRejection, PIN_LENGTH};
 pub use questions::{default_catalogue, AnswerRejection, Question, QuestionPolicy};
 pub use secret::Secret;
 pub use wallet::*;

@@ -30,6 +30,10 @@ impl PinRejection {
     }
 }
 
+/// The number of digits of a PIN under the default rules ([`PinPolicy::default`]). A challenge's
+/// descriptor carries the policy it runs under; prefer that one when a flow is at hand.
+pub const PIN_LENGTH: usize = 6;
+
 /// The PIN rules: exactly `length` ASCII digits, not all the same, not an ascending or
 /// descending run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -43,7 +47,7 @@ pub struct PinPolicy {
 
 impl Default for PinPolicy {
     fn default() -> Self {
-        PinPolicy { length: 6 }
+        PinPolicy { length: PIN_LENGTH }
     }
 }
 
@@ -100,6 +104,19 @@ mod tests {
         for (pin, want) in cases {
             assert_eq!(p.check(pin), *want, "pin case {pin:?}");
         }
+    }
+
+    #[test]
+    fn default_length_is_the_constant() {
+        assert_eq!(PIN_LENGTH, 6);
+        assert_eq!(PinPolicy::default().length, PIN_LENGTH);
+        assert!(PinPolicy::default().check("135790").is_ok());
+        assert_eq!(
+            PinPolicy::default().check("13579"),
+            Err(PinRejection::WrongLength {
+                expected: PIN_LENGTH
+            })
+        );
     }
 
     #[test]

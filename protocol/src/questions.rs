@@ -225,6 +225,19 @@ impl QuestionPolicy {
         }
     }
 
+    /// What the SDK does to an answer before comparing it, told to the user next to the answer
+    /// field (English; apps that localise can key on the question kind). TEXT: case and extra
+    /// spaces are ignored, accents are not (see [`normalize_text`]); DATE: `YYYY-MM-DD`.
+    pub fn answer_hint(&self, kind: &QuestionKind) -> String {
+        match kind {
+            QuestionKind::Date => "A calendar date as YYYY-MM-DD, e.g. 1994-07-15.".to_owned(),
+            _ => format!(
+                "Upper/lower case and extra spaces do not matter; accents do. {} to {} characters.",
+                self.min_answer_chars, self.max_answer_chars
+            ),
+        }
+    }
+
     /// Checks an optional hint against the (normalised) answer: it must not contain it.
     /// Returns the trimmed hint, or `None` when the hint is empty.
     pub fn check_hint(
@@ -299,6 +312,45 @@ mod tests {
         for (raw, want) in cases {
             assert_eq!(normalize_text(raw).expose(), want, "case {raw:?}");
         }
+    }
+
+    /// The hint tells the truth about the normalisation: each claim is checked against it.
+    #[test]
+    fn answer_hint_matches_what_normalisation_does() {
+        let p = QuestionPolicy::default();
+        let text = p.answer_hint(&QuestionKind::Text);
+        assert_eq!(
+            text,
+            "Upper/lower case and extra spaces do not matter; accents do. 2 to 100 characters."
+        );
+        // "case and extra spaces do not matter"
+        assert_eq!(
+            normalize_text("  Elm   STREET ").expose(),
+            normalize_text("elm street").expose()
+        );
+        // "accents do"
+        assert_ne!(
+            normalize_text("Café").expose(),
+            normalize_text("Cafe").expose()
+        );
+        // "2 to 100 characters"
+        assert!(p.normalize_answer(&QuestionKind::Text, "ab").is_ok());
+        assert!(p.normalize_answer(&QuestionKind::Text, "a").is_err());
+        assert!(p
+            .normalize_answer(&QuestionKind::Text, &"a".repeat(100))
+            .is_ok());
+        assert!(p
+            .normalize_answer(&QuestionKind::Text, &"a".repeat(101))
+            .is_err());
+        // DATE: the example in the hint is accepted as written.
+        let date = p.answer_hint(&QuestionKind::Date);
+        assert!(date.contains("YYYY-MM-DD"));
+        assert!(p
+            .normalize_answer(&QuestionKind::Date, "1994-07-15")
+            .is_ok());
+        assert!(date.contains("1994-07-15"));
+        // An unknown kind is answered as text (the flow treats it so).
+        assert_eq!(p.answer_hint(&QuestionKind::Unknown("COLOUR".into())), text);
     }
 
     #[test]

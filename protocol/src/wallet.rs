@@ -51,6 +51,24 @@ impl Blockchain {
         }
     }
 
+    /// A human name for the blockchain (e.g. `"Ethereum Sepolia"`); an unknown value shows its
+    /// wire id.
+    pub fn display_name(&self) -> &str {
+        match self {
+            Blockchain::Eth => "Ethereum",
+            Blockchain::EthSepolia => "Ethereum Sepolia",
+            Blockchain::Matic => "Polygon",
+            Blockchain::MaticAmoy => "Polygon Amoy",
+            Blockchain::Base => "Base",
+            Blockchain::BaseSepolia => "Base Sepolia",
+            Blockchain::Arb => "Arbitrum One",
+            Blockchain::ArbSepolia => "Arbitrum Sepolia",
+            Blockchain::Evm => "Any EVM chain",
+            Blockchain::EvmTestnet => "Any EVM testnet",
+            Blockchain::Unknown(s) => s,
+        }
+    }
+
     /// The symbol of the chain's native currency (18 decimals on every supported chain). The
     /// generic `EVM` / `EVM-TESTNET` do not know which chain they will sign for, so they say
     /// `"native units"` rather than guess a symbol.
@@ -416,6 +434,18 @@ mod tests {
         assert_eq!(u, Blockchain::Unknown("SOL".into()));
         assert!(!u.accepts_chain_id(1));
         assert_eq!(serde_json::to_string(&u).unwrap(), "\"SOL\"");
+    }
+
+    #[test]
+    fn blockchain_display_names_are_distinct_and_unknown_shows_its_id() {
+        let names: std::collections::HashSet<&str> = Blockchain::KNOWN
+            .iter()
+            .map(Blockchain::display_name)
+            .collect();
+        assert_eq!(names.len(), Blockchain::KNOWN.len());
+        assert_eq!(Blockchain::EthSepolia.display_name(), "Ethereum Sepolia");
+        assert_eq!(Blockchain::Arb.display_name(), "Arbitrum One");
+        assert_eq!(Blockchain::Unknown("SOL".into()).display_name(), "SOL");
     }
 
     #[test]

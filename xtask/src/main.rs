@@ -262,8 +262,9 @@ impl Features {
 
 /// Names that exist only with the `admin` feature; none may appear in the device build's
 /// generated bindings (any language; matched case-insensitively, so `adminclient` in C symbol
-/// names counts too). Not `UserToken`: `Client.session(userToken, ...)` is device API.
-const ADMIN_ONLY_NAMES: [&str; 2] = ["AdminClient", "CredentialDetails"];
+/// names counts too). Not `UserToken`: `Client.session(userToken, ...)` is device API; not
+/// `User`/`CredentialDetails` either: `Session.user()` returns them on the device.
+const ADMIN_ONLY_NAMES: [&str; 1] = ["AdminClient"];
 
 struct Ctx {
     root: PathBuf,

@@ -5,86 +5,11 @@
 //! `udl/latchkey.udl`.
 
 use crate::runtime::{on_runtime, runtime};
-use crate::{AccountType, Blockchain, ChallengeType, ClientConfig, LatchkeyError, Wallet};
+use crate::{AccountType, Blockchain, ChallengeType, ClientConfig, LatchkeyError, User, Wallet};
 use latchkey_core as lk;
 use latchkey_protocol as proto;
 use tokio::runtime::Runtime;
 use zeroize::Zeroizing;
-
-/// Status of a user's PIN or security questions.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]
-pub enum CredentialStatus {
-    /// Set and usable.
-    Enabled,
-    /// Not set yet.
-    Unset,
-    /// Locked after too many wrong attempts, until `locked_expiry_date`.
-    Locked,
-    /// A status this SDK build does not know.
-    Unknown,
-}
-
-impl From<lk::CredentialStatus> for CredentialStatus {
-    fn from(s: lk::CredentialStatus) -> Self {
-        match s {
-            lk::CredentialStatus::Enabled => CredentialStatus::Enabled,
-            lk::CredentialStatus::Unset => CredentialStatus::Unset,
-            lk::CredentialStatus::Locked => CredentialStatus::Locked,
-            _ => CredentialStatus::Unknown,
-        }
-    }
-}
-
-/// Guess-limit details of one credential (PIN or security questions).
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
-pub struct CredentialDetails {
-    /// Consecutive wrong attempts since the last success.
-    pub failed_attempts: u32,
-    /// When the credential was locked, RFC 3339.
-    pub locked_date: Option<String>,
-    /// When the lock ends, RFC 3339.
-    pub locked_expiry_date: Option<String>,
-}
-
-impl From<latchkey_protocol::CredentialDetails> for CredentialDetails {
-    fn from(d: latchkey_protocol::CredentialDetails) -> Self {
-        CredentialDetails {
-            failed_attempts: d.failed_attempts,
-            locked_date: d.locked_date,
-            locked_expiry_date: d.locked_expiry_date,
-        }
-    }
-}
-
-/// A user as the developer API reports it.
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
-pub struct User {
-    /// The app's id for the user (5 to 50 characters).
-    pub id: String,
-    /// Creation time, RFC 3339.
-    pub create_date: String,
-    /// PIN status.
-    pub pin_status: CredentialStatus,
-    /// PIN guess-limit details.
-    pub pin_details: CredentialDetails,
-    /// Security-question status.
-    pub security_question_status: CredentialStatus,
-    /// Security-question guess-limit details.
-    pub security_question_details: CredentialDetails,
-}
-
-impl From<lk::User> for User {
-    fn from(u: lk::User) -> Self {
-        User {
-            id: u.id,
-            create_date: u.create_date,
-            pin_status: u.pin_status.into(),
-            pin_details: u.pin_details.into(),
-            security_question_status: u.security_question_status.into(),
-            security_question_details: u.security_question_details.into(),
-        }
-    }
-}
 
 /// A new session for a user: hand both values to the device, which passes them to
 /// `Client.session`.

@@ -53,6 +53,16 @@ impl ChallengeRun {
         self.inner.challenge_type().into()
     }
 
+    /// The number of PIN digits in this challenge.
+    pub fn pin_length(&self) -> u32 {
+        self.inner.pin_length()
+    }
+
+    /// Whether `back()` would return an earlier screen now.
+    pub fn can_go_back(&self) -> bool {
+        self.inner.can_go_back()
+    }
+
     /// The blockchains whose wallets the challenge creates.
     pub fn blockchains(&self) -> Vec<Blockchain> {
         self.inner

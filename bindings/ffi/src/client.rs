@@ -1,7 +1,7 @@
 //! `ClientConfig`, `Client` and `Session`: conversions and calls into [`latchkey_core`].
 
 use crate::runtime::{on_runtime, runtime};
-use crate::{Challenge, ChallengeRun, LatchkeyError, Wallet};
+use crate::{Challenge, ChallengeRun, LatchkeyError, User, Wallet};
 use latchkey_core as lk;
 use std::sync::Arc;
 use std::time::Duration;
@@ -135,6 +135,12 @@ impl Session {
                 .collect())
         })
         .await
+    }
+
+    /// The session's user: PIN and security-question status (`GET /v1/user`).
+    pub async fn user(&self) -> Result<User, LatchkeyError> {
+        let s = self.inner.clone();
+        on_runtime(self.rt, async move { Ok(s.user().await?.into()) }).await
     }
 
     /// The user's wallets.

@@ -14,6 +14,10 @@
 //! * `wallet`: [`Wallet`], [`Blockchain`], the review screen's [`SignatureReview`] and the
 //!   [`ChallengeResult`] of a completed challenge.
 //! * `error`: [`LatchkeyError`].
+//! * `user`: [`User`] (`Session.user()`), [`CredentialStatus`], [`CredentialDetails`].
+//! * `ux`: what apps need to draw screens without re-implementing SDK rules: the text of a
+//!   155xxx code, the PIN length, the answer hint, a screen's progress/message, the locked
+//!   credential, a blockchain's id and name.
 //! * `admin` (cargo feature `admin`, off by default): the developer API, `AdminClient`. It
 //!   needs the developer API key, so the device library is built without it. The UDL cannot
 //!   be conditional, so it is exported with uniffi's proc-macros next to the UDL scaffolding.
@@ -38,10 +42,12 @@ mod client;
 mod error;
 mod runtime;
 mod screens;
+mod user;
+mod ux;
 mod wallet;
 
 #[cfg(feature = "admin")]
-pub use admin::{AdminClient, CredentialDetails, CredentialStatus, User, UserToken};
+pub use admin::{AdminClient, UserToken};
 pub use challenge::{Challenge, ChallengeStatus, ChallengeType};
 pub use challenge_run::{ChallengeRun, ListenerHandle, ScreenListener};
 pub use client::{Client, ClientConfig, Session};
@@ -49,6 +55,11 @@ pub use error::LatchkeyError;
 pub use screens::{
     Input, InputError, InputErrorKind, PinPurpose, Progress, Question, QuestionKind, ReviewEntry,
     Screen, SecretString, Slot,
+};
+pub use user::{CredentialDetails, CredentialStatus, User};
+pub use ux::{
+    answer_hint, blockchain_id, blockchain_name, error_description, locked_credential, pin_length,
+    screen_message, screen_progress, LockedCredential,
 };
 pub use wallet::{
     AccountType, Blockchain, ChallengeResult, SignatureDetails, SignatureReview, TransactionReview,

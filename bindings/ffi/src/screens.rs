@@ -73,6 +73,16 @@ pub enum QuestionKind {
     Unknown,
 }
 
+impl QuestionKind {
+    /// The core kind (an unknown kind is answered as text, as the flow treats it).
+    pub(crate) fn to_core(self) -> lk::QuestionKind {
+        match self {
+            QuestionKind::Date => lk::QuestionKind::Date,
+            QuestionKind::Text | QuestionKind::Unknown => lk::QuestionKind::Text,
+        }
+    }
+}
+
 /// A security question.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Question {

@@ -111,11 +111,16 @@ def test_full_scenario(server):
         with pytest.raises(latchkey.LatchkeyError.InvalidInput) as ei:
             await run.submit(Input.ACKNOWLEDGE())
         assert ei.value.code == 155815
+        assert run.pin_length() == 6
+        assert not run.can_go_back()
         s = await run.submit(Input.PIN(PIN1))
         assert s.is_enter_pin() and s.purpose == latchkey.PinPurpose.NEW, s
+        assert latchkey.screen_progress(s) == s.progress
         await run.submit(Input.PIN(PIN2))
+        assert run.can_go_back()
         s = await run.submit(Input.PIN(PIN2))
         assert s.is_done(), s
+        assert not run.can_go_back()
         assert (await run.wait_for_result(5000)).status == latchkey.ChallengeStatus.COMPLETE
 
         # ---- three wrong PINs -> locked with an expiry.
@@ -130,12 +135,17 @@ def test_full_scenario(server):
         assert s.code == 155119
         assert s.lock_expiry is not None
         assert s.lock_expiry_unix - time.time() > 60
+        assert latchkey.locked_credential(s) == latchkey.LockedCredential.PIN
+        assert latchkey.screen_message(s) == "PIN is locked after too many wrong attempts."
+        assert latchkey.screen_message(s) == latchkey.error_description(s.code)
         c = await run.wait_for_result(5000)
         assert c.status == latchkey.ChallengeStatus.FAILED and c.error_code == 155119
         u = await w.admin.get_user(user_id)
         assert u.pin_status == latchkey.CredentialStatus.LOCKED
         assert u.pin_details.failed_attempts == 3
         assert u.pin_details.locked_expiry_date is not None
+        # The device reads the same status with its session (no API key).
+        assert await session.user() == u
 
         # ---- RESTORE_PIN with the answers (the saved hint is shown), new PIN3.
         run = await w.run(session, token, latchkey.ChallengeType.RESTORE_PIN)
@@ -376,3 +386,12 @@ def test_namespace_functions():
     cfg = latchkey.ClientConfig(base_url="http://127.0.0.1:1")
     assert cfg.request_timeout_ms == 15000 and cfg.max_retries == 3 and cfg.user_agent is None
     assert latchkey.Client(cfg).config() == cfg
+    assert latchkey.pin_length() == 6
+    assert latchkey.error_description(155112) == "The PIN is incorrect."
+    assert latchkey.answer_hint(latchkey.QuestionKind.DATE) == "A calendar date as YYYY-MM-DD, e.g. 1994-07-15."
+    assert latchkey.blockchain_id(latchkey.Blockchain.ETH_SEPOLIA) == "ETH-SEPOLIA"
+    assert latchkey.blockchain_name(latchkey.Blockchain.ARB) == "Arbitrum One"
+    cancelled = latchkey.Screen.CANCELLED(latchkey.Progress(step=1, of=2))
+    assert latchkey.screen_progress(cancelled) == latchkey.Progress(step=1, of=2)
+    assert latchkey.screen_message(cancelled) == "Cancelled by the user."
+    assert latchkey.locked_credential(cancelled) is None

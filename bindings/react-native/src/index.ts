@@ -25,8 +25,8 @@ import latchkey, {
 } from "./generated/latchkey";
 
 export * from "./generated/latchkey";
-export { isTerminal, TERMINAL_SCREEN_TAGS } from "./screens";
-export type { SubscribableRun } from "./screens";
+export { isTerminal, latchkeyErrorInfo, TERMINAL_SCREEN_TAGS } from "./screens";
+export type { LatchkeyErrorInfo, SubscribableRun } from "./screens";
 import { screens as screensOf } from "./screens";
 
 /** The run's current screen, then every new one, ending after the terminal screen. */

@@ -30,13 +30,22 @@ import {
   QuestionKind,
   Screen,
   SignatureDetails,
+  answerHint,
+  blockchainId,
+  blockchainName,
+  errorDescription,
+  lockedCredential,
+  LockedCredential,
   noop,
+  pinLength,
+  screenMessage,
+  screenProgress,
   sdkVersion,
   type ChallengeRun,
   type Question,
   type Session,
 } from "../node/generated/index";
-import { isTerminal, screens } from "../src/screens";
+import { isTerminal, latchkeyErrorInfo, screens } from "../src/screens";
 
 const API_KEY = "lk_test_react_native_bindings_api_key";
 let server: ChildProcess;
@@ -160,10 +169,16 @@ test("full scenario: initialize, change PIN, lock, recover, new PIN works", asyn
   // CHANGE_PIN 135790 -> 246801.
   run = await a.start(ChallengeType.ChangePin);
   await rejects(run.submit(Input.Acknowledge.new()), 155815, (e) => LatchkeyError.InvalidInput.instanceOf(e));
+  assert.equal(run.pinLength(), 6);
+  assert.equal(run.canGoBack(), false);
   s = await run.submit(pin("135790"));
   assert.ok(Screen.EnterPin.instanceOf(s) && s.inner.purpose === PinPurpose.New);
+  assert.deepEqual(screenProgress(s), s.inner.progress);
+  assert.equal(run.canGoBack(), false);
   await run.submit(pin("246801"));
+  assert.equal(run.canGoBack(), true);
   assert.equal((await run.submit(pin("246801"))).tag, "Done");
+  assert.equal(run.canGoBack(), false);
   assert.equal((await run.waitForResult(5000)).status, ChallengeStatus.Complete);
 
   // Three wrong PINs: locked, with an expiry.
@@ -178,12 +193,17 @@ test("full scenario: initialize, change PIN, lock, recover, new PIN works", asyn
   assert.equal(s.inner.code, 155119);
   assert.ok(s.inner.lockExpiry);
   assert.ok(Number(s.inner.lockExpiryUnix) - Date.now() / 1000 > 60);
+  assert.equal(lockedCredential(s), LockedCredential.Pin);
+  assert.equal(screenMessage(s), "PIN is locked after too many wrong attempts.");
+  assert.equal(screenMessage(s), errorDescription(s.inner.code));
   const failed = await run.waitForResult(5000);
   assert.equal(failed.status, ChallengeStatus.Failed);
   assert.equal(failed.errorCode, 155119);
   u = await a.admin.getUser(a.userId);
   assert.equal(u.pinStatus, CredentialStatus.Locked);
   assert.equal(u.pinDetails.failedAttempts, 3);
+  // The device reads the same status with its session (no API key).
+  assert.deepEqual(await a.session.user(), u);
 
   // RESTORE_PIN with the answers (saved hint shown), new PIN 975310.
   run = await a.start(ChallengeType.RestorePin);
@@ -259,6 +279,16 @@ test("errors tell the caller what to do", async () => {
   );
   const run = await a.start(ChallengeType.Initialize);
   await rejects(run.back(), 155815, (e) => LatchkeyError.InvalidInput.instanceOf(e));
+  try {
+    await run.back();
+    assert.fail("back on the first screen");
+  } catch (e) {
+    const info = latchkeyErrorInfo(e);
+    assert.equal(info?.variant, "InvalidInput");
+    assert.equal(info?.code, 155815);
+    assert.ok(info?.detail);
+  }
+  assert.equal(latchkeyErrorInfo(new Error("not ours")), undefined);
   assert.equal((await run.cancel()).tag, "Cancelled");
   const c = await run.waitForResult(5000);
   assert.equal(c.status, ChallengeStatus.Failed);
@@ -271,6 +301,11 @@ test("namespace functions and record defaults", () => {
   const cfg = ClientConfig.create({ baseUrl: "http://127.0.0.1:1" });
   assert.equal(cfg.requestTimeoutMs, 15000);
   assert.equal(cfg.maxRetries, 3);
+  assert.equal(pinLength(), 6);
+  assert.equal(errorDescription(155112), "The PIN is incorrect.");
+  assert.equal(answerHint(QuestionKind.Date), "A calendar date as YYYY-MM-DD, e.g. 1994-07-15.");
+  assert.equal(blockchainId(Blockchain.EthSepolia), "ETH-SEPOLIA");
+  assert.equal(blockchainName(Blockchain.Arb), "Arbitrum One");
 });
 
 // Keep the Session type import used for readers of the test.

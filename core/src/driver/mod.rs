@@ -38,7 +38,7 @@ pub use run::{Begun, ChallengeRun, Input, PendingIo};
 
 use http::{Auth, Outcome, Retry, Transport};
 use latchkey_protocol::{
-    Challenge, ChallengeDescriptor, SessionKey, Wallet, WalletList, WalletReply,
+    Challenge, ChallengeDescriptor, SessionKey, User, Wallet, WalletList, WalletReply,
 };
 use reqwest::Method;
 use serde::Deserialize;
@@ -239,6 +239,13 @@ impl Session {
     pub async fn challenges(&self) -> Result<Vec<Challenge>, LatchkeyError> {
         let l: ChallengeList = self.get("/v1/user/challenges").await?;
         Ok(l.challenges)
+    }
+
+    /// The session's user (`GET /v1/user`): PIN and security-question status, wrong attempts
+    /// since the last success, and when a lock ends. For the wallet home (which actions to
+    /// offer); no API key is needed.
+    pub async fn user(&self) -> Result<User, LatchkeyError> {
+        self.get("/v1/user").await
     }
 
     /// The user's wallets (`GET /v1/wallets`), oldest first.

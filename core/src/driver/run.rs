@@ -6,7 +6,8 @@ use crate::flow::{Effect, Event, Flow};
 use crate::screen::Screen;
 use latchkey_protocol::{
     Blockchain, CancelChallengeRequest, CancelReason, Challenge, ChallengeDescriptor,
-    ChallengeStatus, ChallengeType, ErrorCode, Secret, StepResult, StepSubmission,
+    ChallengeStatus, ChallengeType, ErrorCode, QuestionKind, QuestionPolicy, Secret, StepResult,
+    StepSubmission,
 };
 use reqwest::Method;
 use std::fmt;
@@ -68,6 +69,8 @@ pub struct ChallengeRun {
     challenge_id: String,
     challenge_type: ChallengeType,
     blockchains: Vec<Blockchain>,
+    pin_length: u32,
+    question_policy: QuestionPolicy,
     flow: Arc<Mutex<Flow>>,
     screen: watch::Sender<Screen>,
     cancel_requested: AtomicBool,
@@ -180,6 +183,8 @@ impl ChallengeRun {
             challenge_id: flow.challenge_id().to_owned(),
             challenge_type: flow.challenge_type().clone(),
             blockchains: flow.blockchains().to_vec(),
+            pin_length: flow.pin_length(),
+            question_policy: flow.question_policy(),
             session,
             flow: Arc::new(Mutex::new(flow)),
             screen,
@@ -202,6 +207,28 @@ impl ChallengeRun {
     /// empty otherwise. Not secret: show them with the PIN screen.
     pub fn blockchains(&self) -> Vec<Blockchain> {
         self.blockchains.clone()
+    }
+
+    /// The number of digits a PIN has in this challenge (its descriptor's PIN policy; 6 by
+    /// default), for drawing the PIN field. The SDK checks every PIN rule itself.
+    pub fn pin_length(&self) -> u32 {
+        self.pin_length
+    }
+
+    /// Whether [`ChallengeRun::back`] would return an earlier screen now (see
+    /// [`Flow::can_go_back`]); `false` while a call is in flight. Where it is `false`, an
+    /// app's back button leaves the challenge with [`ChallengeRun::cancel`].
+    pub fn can_go_back(&self) -> bool {
+        self.flow
+            .try_lock()
+            .map(|f| f.can_go_back())
+            .unwrap_or(false)
+    }
+
+    /// What the SDK does to an answer of `kind` before comparing it, under this challenge's
+    /// question policy, to show next to the answer field.
+    pub fn answer_hint(&self, kind: &QuestionKind) -> String {
+        self.question_policy.answer_hint(kind)
     }
 
     /// What to draw now.

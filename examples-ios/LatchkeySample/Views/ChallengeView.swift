@@ -14,8 +14,8 @@ struct ChallengeView: View {
 
     var body: some View {
         VStack(spacing: 0) {
-            if !screen.isTerminal, let progress = screen.progress, progress.of > 0 {
-                ProgressView(value: Double(progress.step), total: Double(progress.of))
+            if !screen.isTerminal, screen.progress.of > 0 {
+                ProgressView(value: Double(screen.progress.step), total: Double(screen.progress.of))
             }
             content.padding()
             Spacer(minLength: 0)
@@ -38,7 +38,7 @@ struct ChallengeView: View {
     @ViewBuilder private var content: some View {
         switch screen {
         case let .enterPin(purpose, _, error, attemptsLeft):
-            PinView(purpose: purpose, error: error, attemptsLeft: attemptsLeft, enabled: enabled) { pin in
+            PinView(purpose: purpose, length: model.pinLength, error: error, attemptsLeft: attemptsLeft, enabled: enabled) { pin in
                 Task { await model.submit(.pin(pin: pin)) }
             }
             .id(screen)
@@ -88,7 +88,7 @@ struct ChallengeView: View {
                 Button("Close") { Task { await model.closeChallenge() } }.buttonStyle(.borderedProminent)
             }
         case let .locked(_, code, _, lockExpiryUnix):
-            LockedView(code: code, lockExpiryUnix: lockExpiryUnix) {
+            LockedView(code: code, credential: screen.lockedCredential, lockExpiryUnix: lockExpiryUnix) {
                 Task { await model.closeChallenge() }
             }
         case .cancelled:
@@ -128,25 +128,6 @@ struct ChallengeView: View {
         case .signTransaction: return "The transaction was signed. It was not sent."
         case .createWallet: return "Your wallet was created."
         case .unknown: return "Finished."
-        }
-    }
-}
-
-extension Screen {
-    /// The step progress of any screen (the SDK has no accessor for it yet).
-    var progress: Progress? {
-        switch self {
-        case let .enterPin(_, progress, _, _): return progress
-        case let .chooseQuestion(progress, _, _, _): return progress
-        case let .answerQuestion(progress, _, _, _, _, _, _): return progress
-        case let .review(progress, _, _): return progress
-        case let .reviewSignature(progress, _): return progress
-        case let .working(progress, _): return progress
-        case let .interrupted(progress, _, _): return progress
-        case let .done(progress, _): return progress
-        case let .failed(progress, _, _): return progress
-        case let .locked(progress, _, _, _): return progress
-        case let .cancelled(progress): return progress
         }
     }
 }

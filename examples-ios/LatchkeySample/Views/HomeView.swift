@@ -1,10 +1,11 @@
 import Latchkey
 import SwiftUI
 
-/// The wallet home: the wallets, PIN and security-question status, and the actions they allow.
+/// The wallet home: the wallets, PIN and security-question status (`Session.user()`), and the
+/// actions they allow.
 struct HomeView: View {
     let model: WalletModel
-    let account: AccountStatus
+    let account: User
 
     var body: some View {
         List {
@@ -12,33 +13,33 @@ struct HomeView: View {
                 Section(model.wallets.count == 1 ? "Wallet" : "Wallets (\(model.wallets.count))") {
                     ForEach(model.wallets, id: \.id) { wallet in
                         VStack(alignment: .leading) {
-                            Text(wallet.blockchain.label + (wallet.state == .frozen ? " (frozen)" : "")).font(.headline)
+                            Text(wallet.blockchain.id + (wallet.state == .frozen ? " (frozen)" : "")).font(.headline)
                             Text(wallet.address).font(.caption.monospaced()).textSelection(.enabled)
                         }
                     }
                 }
             }
-            Section("Signed in as \(account.userID)") {
-                StatusRow(name: "PIN", state: account.pin)
-                StatusRow(name: "Security questions", state: account.questions)
+            Section("Signed in as \(account.id)") {
+                StatusRow(name: "PIN", status: account.pinStatus, details: account.pinDetails)
+                StatusRow(name: "Security questions", status: account.securityQuestionStatus, details: account.securityQuestionDetails)
             }
             Section("Actions") {
-                if account.pin.status == .unset {
+                if account.pinStatus == .unset {
                     action("Create your wallet: PIN and security questions", .setUp)
                 }
-                if account.pin.status != .unset && account.questions.status == .unset {
+                if account.pinStatus != .unset && account.securityQuestionStatus == .unset {
                     action("Set up security questions", .setQuestions)
                 }
-                if account.pin.status == .enabled && !model.wallets.isEmpty {
+                if account.pinStatus == .enabled && !model.wallets.isEmpty {
                     action("Sign a message", .signMessage)
                 }
-                if account.pin.status == .enabled && model.wallets.isEmpty {
+                if account.pinStatus == .enabled && model.wallets.isEmpty {
                     action("Create a wallet", .createWallet)
                 }
-                if account.pin.status == .enabled {
+                if account.pinStatus == .enabled {
                     action("Change PIN", .changePin)
                 }
-                if account.pin.status != .unset && account.questions.status != .unset {
+                if account.pinStatus != .unset && account.securityQuestionStatus != .unset {
                     action("Forgot PIN", .forgotPin)
                 }
             }
@@ -59,19 +60,20 @@ struct HomeView: View {
 /// One credential's status, failed attempts and lock.
 struct StatusRow: View {
     let name: String
-    let state: CredentialState
+    let status: CredentialStatus
+    let details: CredentialDetails
 
     var body: some View {
         VStack(alignment: .leading) {
             Text(name).font(.headline)
-            switch state.status {
+            switch status {
             case .enabled: Text("Set")
             case .unset: Text("Not set")
-            case .locked: Text("Locked" + (state.lockedUntil.map { " until \($0)" } ?? ""))
+            case .locked: Text("Locked" + (details.lockedExpiryDate.map { " until \($0)" } ?? ""))
             case .unknown: Text("Unknown")
             }
-            if state.failedAttempts > 0 && state.status != .locked {
-                Text("\(state.failedAttempts) wrong attempt(s)").font(.caption)
+            if details.failedAttempts > 0 && status != .locked {
+                Text("\(details.failedAttempts) wrong attempt(s)").font(.caption)
             }
         }
     }

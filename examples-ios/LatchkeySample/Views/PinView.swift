@@ -1,13 +1,12 @@
 import Latchkey
 import SwiftUI
 
-/// Dots drawn for a PIN. The SDK checks every PIN rule itself; it does not export the length
-/// yet, so the pad submits when this many digits are typed (see the README).
-let pinDigits = 6
-
-/// `.enterPin`: masked digits, the SDK's error, attempts left, number pad.
+/// `.enterPin`: masked digits, the SDK's error, attempts left, number pad. `length` is the run's
+/// PIN length (`ChallengeRun.pinLength()`): the pad submits when that many digits are typed and
+/// the SDK checks every PIN rule.
 struct PinView: View {
     let purpose: PinPurpose
+    let length: Int
     let error: InputError?
     let attemptsLeft: UInt32?
     let enabled: Bool
@@ -18,14 +17,14 @@ struct PinView: View {
         VStack(spacing: 16) {
             Text(title).font(.title2.bold())
             HStack(spacing: 16) {
-                ForEach(0..<pinDigits, id: \.self) { i in
+                ForEach(0..<length, id: \.self) { i in
                     Circle()
                         .strokeBorder(Color.accentColor, lineWidth: 2)
                         .background(Circle().fill(i < digits.count ? Color.accentColor : .clear))
                         .frame(width: 20, height: 20)
                 }
             }
-            .accessibilityLabel("\(digits.count) of \(pinDigits) digits entered")
+            .accessibilityLabel("\(digits.count) of \(length) digits entered")
             InputErrorView(error: error, attemptsLeft: attemptsLeft)
             Spacer()
             NumberPad(enabled: enabled, digit: press, delete: { digits = String(digits.dropLast()) })
@@ -41,9 +40,9 @@ struct PinView: View {
     }
 
     private func press(_ d: Character) {
-        guard digits.count < pinDigits else { return }
+        guard digits.count < length else { return }
         digits.append(d)
-        if digits.count == pinDigits {
+        if digits.count == length {
             submit(digits)
         }
     }

@@ -22,12 +22,6 @@ struct ChooseQuestionView: View {
     }
 }
 
-/// How the SDK compares answers, told to the user (the SDK normalises; it does not export this
-/// text yet, see the README).
-func normalisationHint(_ kind: QuestionKind) -> String {
-    kind == .date ? "A calendar date, e.g. 1994-07-15." : "Upper/lower case and extra spaces do not matter."
-}
-
 /// `.answerQuestion`: answer (+ hint in setup; the saved hint in recovery).
 struct AnswerQuestionView: View {
     let slot: Slot
@@ -52,7 +46,7 @@ struct AnswerQuestionView: View {
                 .textFieldStyle(.roundedBorder)
                 .textInputAutocapitalization(.never)
                 .autocorrectionDisabled()
-            Text(normalisationHint(question.kind)).font(.caption)
+            Text(question.kind.answerHint).font(.caption)
             if hintAllowed {
                 TextField("Hint (optional)", text: $hint).textFieldStyle(.roundedBorder)
                 Text("Shown when you recover your PIN. It must not contain the answer.").font(.caption)

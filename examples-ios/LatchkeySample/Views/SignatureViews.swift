@@ -17,7 +17,7 @@ struct ReviewSignatureView: View {
                     Text("Approve only if you started this request. Nothing is signed until you enter your PIN.")
                     FieldSection(title: "Wallet") {
                         Field(label: "Address", value: review.wallet.address, mono: true)
-                        Field(label: "Blockchain", value: review.wallet.blockchain.label)
+                        Field(label: "Blockchain", value: review.wallet.blockchain.id)
                     }
                     details
                     if let memo = review.memo {
@@ -75,7 +75,7 @@ struct ReviewSignatureView: View {
             }
         case let .transaction(t):
             FieldSection(title: "Transaction (signed, not sent)") {
-                Field(label: "Chain", value: "\(t.blockchain.label) (chain id \(t.chainId))")
+                Field(label: "Chain", value: "\(t.blockchain.id) (chain id \(t.chainId))")
                 Field(label: "To", value: t.to ?? "New contract (contract creation)", mono: t.to != nil)
                 Field(label: "Value", value: "\(t.value)\n\(t.valueWei) wei")
                 Field(label: "Nonce", value: t.nonce)
@@ -139,19 +139,5 @@ struct ResultRow: View {
         .padding(12)
         .frame(maxWidth: .infinity, alignment: .leading)
         .background(.quaternary, in: RoundedRectangle(cornerRadius: 8))
-    }
-}
-
-extension Blockchain {
-    /// The blockchain's id as the server spells it ("ETH-SEPOLIA"). The SDK has no display name
-    /// yet; the case name, split at capitals, is the wire id for every known chain.
-    var label: String {
-        if self == .unknown { return "Unknown blockchain" }
-        var out = ""
-        for ch in String(describing: self) {
-            if ch.isUppercase { out.append("-") }
-            out.append(contentsOf: ch.uppercased())
-        }
-        return out
     }
 }

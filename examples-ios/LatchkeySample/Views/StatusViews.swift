@@ -36,13 +36,13 @@ struct StatusView<Actions: View>: View {
     }
 }
 
-/// `.locked`: a countdown to the lock's expiry.
+/// `.locked`: which credential is locked (the SDK's `lockedCredential`) and a countdown to the
+/// lock's expiry.
 struct LockedView: View {
     let code: UInt32
+    let credential: LockedCredential?
     let lockExpiryUnix: Int64?
     let close: () -> Void
-    /// 155119: the PIN is locked (155120: the answers are). The screen carries no text yet.
-    private let pinLocked: UInt32 = 155_119
 
     var body: some View {
         TimelineView(.periodic(from: .now, by: 1)) { context in
@@ -53,7 +53,7 @@ struct LockedView: View {
     }
 
     private func text(now: Date) -> String {
-        let what = code == pinLocked ? "Too many wrong PINs." : "Too many wrong answers."
+        let what = credential == .securityQuestions ? "Too many wrong answers." : "Too many wrong PINs."
         guard let lockExpiryUnix else { return "\(what)\nTry again later.\n(error \(code))" }
         let left = max(0, Int(lockExpiryUnix) - Int(now.timeIntervalSince1970))
         let countdown = String(format: "%d:%02d", left / 60, left % 60)

@@ -46,7 +46,7 @@ export function ChallengeView(props: { run: ChallengeRunLike; onClose: () => voi
           <View />
         )}
       </View>
-      <ScreenView screen={s} type={props.run.challengeType()} disabled={disabled} c={c} onClose={props.onClose} />
+      <ScreenView screen={s} type={props.run.challengeType()} pinLength={props.run.pinLength()} disabled={disabled} c={c} onClose={props.onClose} />
       {c.error !== undefined && (
         <Text style={[styles.error, { margin: 16 }]}>
           {c.error.detail} (error {c.error.code})
@@ -59,9 +59,10 @@ export function ChallengeView(props: { run: ChallengeRunLike; onClose: () => voi
 type Hook = ReturnType<typeof useChallenge<Screen, Input>>;
 
 /** One component per SDK screen. */
-function ScreenView(props: { screen: Screen; type: ChallengeType; disabled: boolean; c: Hook; onClose: () => void }) {
+function ScreenView(props: { screen: Screen; type: ChallengeType; pinLength: number; disabled: boolean; c: Hook; onClose: () => void }) {
   const { screen: s, disabled, c, onClose } = props;
-  if (Screen.EnterPin.instanceOf(s)) return <PinScreen screen={s} disabled={disabled} onPin={(pin) => void c.submit(Input.Pin.new({ pin }))} />;
+  if (Screen.EnterPin.instanceOf(s))
+    return <PinScreen screen={s} disabled={disabled} length={props.pinLength} onPin={(pin) => void c.submit(Input.Pin.new({ pin }))} />;
   if (Screen.ChooseQuestion.instanceOf(s))
     return <ChooseQuestionScreen screen={s} disabled={disabled} onChoose={(questionId) => void c.submit(Input.ChooseQuestion.new({ questionId }))} />;
   if (Screen.AnswerQuestion.instanceOf(s))

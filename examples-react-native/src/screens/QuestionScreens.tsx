@@ -1,6 +1,6 @@
 import { useEffect, useState } from "react";
 import { Pressable, ScrollView, Text, TextInput, View } from "react-native";
-import { QuestionKind, type Screen } from "@latchkey/react-native";
+import { QuestionKind, answerHint, type Screen } from "@latchkey/react-native";
 import { styles } from "../styles";
 import { Button, InputErrorText } from "./common";
 
@@ -27,14 +27,6 @@ export function ChooseQuestionScreen(props: { screen: ChooseQuestion; disabled: 
       <Button label="Continue" disabled={props.disabled || picked === undefined} onPress={() => picked && props.onChoose(picked)} />
     </View>
   );
-}
-
-/**
- * How the SDK compares answers, told to the user (the SDK normalises; it does not export this
- * text yet, see the README).
- */
-export function normalisationHint(kind: QuestionKind): string {
-  return kind === QuestionKind.Date ? "A calendar date, e.g. 1994-07-15." : "Upper/lower case and extra spaces do not matter.";
 }
 
 /** `Screen.AnswerQuestion`: answer (+ hint in setup; the saved hint in recovery). */
@@ -71,7 +63,7 @@ export function AnswerQuestionScreen(props: {
         autoCorrect={false}
         editable={!props.disabled}
       />
-      <Text style={styles.small}>{normalisationHint(s.question.kind)}</Text>
+      <Text style={styles.small}>{answerHint(s.question.kind)}</Text>
       {s.hintAllowed && (
         <>
           <TextInput style={styles.input} value={hint} onChangeText={setHint} placeholder="Hint (optional)" editable={!props.disabled} />

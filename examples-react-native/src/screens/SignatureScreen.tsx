@@ -1,21 +1,12 @@
 import type { ReactNode } from "react";
 import { ScrollView, Text, View } from "react-native";
-import { Blockchain, SignatureDetails, type Screen, type TransactionReview, type TypedDataDomain, type TypedDataRow } from "@latchkey/react-native";
+import { blockchainId, SignatureDetails, type Screen, type TransactionReview, type TypedDataDomain, type TypedDataRow } from "@latchkey/react-native";
 import { styles } from "../styles";
 import { Button } from "./common";
 
 type ReviewSignature = InstanceType<typeof Screen.ReviewSignature>;
 
 const mono = { fontFamily: "monospace", fontSize: 14 } as const;
-
-/**
- * The blockchain's id as the server spells it ("ETH-SEPOLIA"). The SDK has no display name for a
- * `Blockchain` yet; the enum member's name, split at capitals, is the wire id for every known chain.
- */
-export function blockchainLabel(b: Blockchain): string {
-  if (b === Blockchain.Unknown) return "Unknown blockchain";
-  return Blockchain[b].replace(/([a-z])([A-Z])/g, "$1-$2").toUpperCase();
-}
 
 /** A titled card of fields. */
 function Section(props: { title: string; children: ReactNode }) {
@@ -85,7 +76,7 @@ function TransactionDetails(props: { t: TransactionReview }) {
   return (
     <>
       <Section title="Transaction (signed, not sent)">
-        <Field label="Chain" value={`${blockchainLabel(t.blockchain)} (chain id ${t.chainId})`} />
+        <Field label="Chain" value={`${blockchainId(t.blockchain)} (chain id ${t.chainId})`} />
         <Field label="To" value={t.to ?? "New contract (contract creation)"} mono={t.to !== undefined} />
         <Field label="Value" value={`${t.value}\n${t.valueWei} wei`} />
         <Field label="Nonce" value={t.nonce} />
@@ -135,7 +126,7 @@ export function ReviewSignatureScreen(props: { screen: ReviewSignature; disabled
         <Text style={styles.body}>Approve only if you started this request. Nothing is signed until you enter your PIN.</Text>
         <Section title="Wallet">
           <Field label="Address" value={wallet.address} mono />
-          <Field label="Blockchain" value={blockchainLabel(wallet.blockchain)} />
+          <Field label="Blockchain" value={blockchainId(wallet.blockchain)} />
         </Section>
         {body}
         {memo !== undefined && (

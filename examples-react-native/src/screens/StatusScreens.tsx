@@ -1,6 +1,6 @@
 import { useEffect, useState } from "react";
 import { ActivityIndicator, Text, View } from "react-native";
-import { ChallengeType, type ChallengeResult, type Screen } from "@latchkey/react-native";
+import { ChallengeType, LockedCredential, lockedCredential, type ChallengeResult, type Screen } from "@latchkey/react-native";
 import { styles } from "../styles";
 import { Button, StatusView } from "./common";
 
@@ -98,9 +98,6 @@ export function countdown(seconds: number): string {
   return h > 0 ? `${h}:${String(m).padStart(2, "0")}:${r}` : `${m}:${r}`;
 }
 
-/** 155119: the PIN is locked (155120: the answers are). The Locked screen carries no text yet. */
-const PIN_LOCKED = 155119;
-
 /** `Screen.Locked`: a countdown to the lock's expiry. */
 export function LockedScreen(props: { screen: Locked; onClose: () => void }) {
   const s = props.screen.inner;
@@ -110,7 +107,7 @@ export function LockedScreen(props: { screen: Locked; onClose: () => void }) {
     return () => clearInterval(t);
   }, []);
   const until = s.lockExpiryUnix === undefined ? undefined : Number(s.lockExpiryUnix);
-  const what = s.code === PIN_LOCKED ? "Too many wrong PINs." : "Too many wrong answers.";
+  const what = lockedCredential(props.screen) === LockedCredential.SecurityQuestions ? "Too many wrong answers." : "Too many wrong PINs.";
   const when = until === undefined ? "Try again later." : `Try again in ${countdown(until - now)}.`;
   return (
     <StatusView icon="🔒" title="Locked" text={`${what}\n${when}\n(error ${s.code})`}>

@@ -120,6 +120,47 @@ public extension Screen {
     }
 }
 
+public extension Screen {
+    /// Where in the flow the screen is ("step n of m"); every case has one.
+    var progress: Progress { screenProgress(screen: self) }
+
+    /// A readable sentence for the screens that report a code (`.interrupted`, `.failed`,
+    /// `.locked`, `.cancelled`); nil on the others (an `InputError` has its own `detail`).
+    var message: String? { screenMessage(screen: self) }
+
+    /// Which credential a `.locked` screen is about (PIN or security answers); nil otherwise.
+    var lockedCredential: LockedCredential? { Latchkey.lockedCredential(screen: self) }
+}
+
+public extension Blockchain {
+    /// The blockchain's id as the server spells it, e.g. "ETH-SEPOLIA".
+    var id: String { blockchainId(blockchain: self) }
+
+    /// A human name for the blockchain, e.g. "Ethereum Sepolia".
+    var displayName: String { blockchainName(blockchain: self) }
+}
+
+public extension QuestionKind {
+    /// What the SDK does to an answer of this kind before comparing it, to show next to the
+    /// answer field.
+    var answerHint: String { Latchkey.answerHint(kind: self) }
+}
+
+public extension LatchkeyError {
+    /// The secret-free explanation of any variant.
+    var detail: String {
+        switch self {
+        case let .InvalidInput(_, detail, _, _), let .Busy(_, detail, _, _),
+             let .Network(_, detail, _, _), let .Timeout(_, detail, _, _),
+             let .SessionExpired(_, detail, _, _), let .ChallengeExpired(_, detail, _, _),
+             let .Locked(_, detail, _, _), let .InvalidKey(_, detail, _, _),
+             let .Unsupported(_, detail, _, _), let .Server(_, detail, _, _),
+             let .Internal(_, detail, _, _):
+            return detail
+        }
+    }
+}
+
 public extension LatchkeyError {
     /// The 155xxx code of any variant.
     var code: UInt32 {

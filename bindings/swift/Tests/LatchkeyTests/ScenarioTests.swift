@@ -132,10 +132,14 @@ final class ScenarioTests: XCTestCase {
         // CHANGE_PIN 135790 -> 246801.
         run = try await session.runChallenge(
             challengeId: try await admin.createChallenge(userToken: token.userToken, challengeType: .changePin, idempotencyKey: nil))
+        XCTAssertEqual(run.pinLength(), 6)
+        XCTAssertFalse(run.canGoBack())
         try await run.submitPin("135790")
         try await run.submitPin("246801")
+        XCTAssertTrue(run.canGoBack())
         screen = try await run.submitPin("246801")
         XCTAssertTrue(screen.isTerminal)
+        XCTAssertFalse(run.canGoBack())
         let changed = try await run.result()
         XCTAssertEqual(changed.status, .complete)
 
@@ -157,8 +161,14 @@ final class ScenarioTests: XCTestCase {
         XCTAssertEqual(code, 155_119)
         XCTAssertNotNil(lockExpiry)
         XCTAssertGreaterThan((lockExpiryUnix ?? 0) - Int64(Date().timeIntervalSince1970), 60)
+        XCTAssertEqual(screen.lockedCredential, .pin)
+        XCTAssertEqual(screen.message, "PIN is locked after too many wrong attempts.")
+        XCTAssertEqual(screen.message, errorDescription(code: code))
         let user = try await admin.getUser(userId: userId)
         XCTAssertEqual(user.pinStatus, .locked)
+        // The device reads the same status with its session (no API key).
+        let own = try await session.user()
+        XCTAssertEqual(own, user)
 
         // RESTORE_PIN with the answers, new PIN 975310.
         run = try await session.runChallenge(
@@ -223,7 +233,17 @@ final class ScenarioTests: XCTestCase {
         let client = try Client(config: server.config())
         XCTAssertThrowsError(try client.session(userToken: "some-token", encryptionKey: "not-a-key")) { error in
             XCTAssertEqual((error as? LatchkeyError)?.code, 155_118)
+            XCTAssertFalse(((error as? LatchkeyError)?.detail ?? "").isEmpty)
         }
+        XCTAssertEqual(pinLength(), 6)
+        XCTAssertEqual(errorDescription(code: 155_112), "The PIN is incorrect.")
+        XCTAssertEqual(QuestionKind.date.answerHint, "A calendar date as YYYY-MM-DD, e.g. 1994-07-15.")
+        XCTAssertEqual(Blockchain.ethSepolia.id, "ETH-SEPOLIA")
+        XCTAssertEqual(Blockchain.arb.displayName, "Arbitrum One")
+        let cancelled = Screen.cancelled(progress: Progress(step: 1, of: 2))
+        XCTAssertEqual(cancelled.progress, Progress(step: 1, of: 2))
+        XCTAssertEqual(cancelled.message, "Cancelled by the user.")
+        XCTAssertNil(cancelled.lockedCredential)
         XCTAssertThrowsError(try Client(config: ClientConfig(
             baseUrl: "ftp://nope", requestTimeoutMs: 1000, connectTimeoutMs: 1000, maxRetries: 0,
             initialBackoffMs: 10, maxBackoffMs: 10, pollIntervalMs: 10, userAgent: nil

@@ -69,6 +69,15 @@ class ChallengeFlow(val run: ChallengeRun) : Closeable {
     /** The blockchains whose wallets this challenge creates (INITIALIZE with wallets, CREATE_WALLET). */
     val blockchains: List<Blockchain> get() = run.blockchains()
 
+    /** The number of digits a PIN has in this challenge (draw that many dots; the SDK checks every PIN rule). */
+    val pinLength: Int get() = run.pinLength().toInt()
+
+    /**
+     * Whether [back] would return an earlier screen now. Where it is false (the first screen, after a
+     * step the server verified, while a call is in flight), a back button should [cancel] instead.
+     */
+    val canGoBack: Boolean get() = run.canGoBack()
+
     /** The previous screen. */
     suspend fun back(): Screen = run.back()
 
@@ -104,6 +113,45 @@ val Screen.result: ChallengeResult?
 /** The review a [Screen.ReviewSignature] shows; null on other screens. */
 val Screen.signatureReview: SignatureReview?
     get() = (this as? Screen.ReviewSignature)?.review
+
+/** Where in the flow this screen is ("step n of m"); every variant has one. */
+val Screen.progress: Progress
+    get() = screenProgress(this)
+
+/**
+ * A readable sentence for the screens that report a code (Interrupted, Failed, Locked, Cancelled);
+ * null on the others (an [InputError] carries its own `detail`).
+ */
+val Screen.message: String?
+    get() = screenMessage(this)
+
+/** Which credential a [Screen.Locked] is about (PIN or security answers); null on other screens. */
+val Screen.lockedCredential: LockedCredential?
+    get() = lockedCredential(this)
+
+/** The blockchain's id as the server spells it, e.g. "ETH-SEPOLIA". */
+val Blockchain.id: String
+    get() = blockchainId(this)
+
+/** A human name for the blockchain, e.g. "Ethereum Sepolia". */
+val Blockchain.displayName: String
+    get() = blockchainName(this)
+
+/** The secret-free explanation of any [LatchkeyException] variant (without the "code=…" prefix of `message`). */
+val LatchkeyException.detail: String
+    get() = when (this) {
+        is LatchkeyException.InvalidInput -> detail
+        is LatchkeyException.Busy -> detail
+        is LatchkeyException.Network -> detail
+        is LatchkeyException.Timeout -> detail
+        is LatchkeyException.SessionExpired -> detail
+        is LatchkeyException.ChallengeExpired -> detail
+        is LatchkeyException.Locked -> detail
+        is LatchkeyException.InvalidKey -> detail
+        is LatchkeyException.Unsupported -> detail
+        is LatchkeyException.Server -> detail
+        is LatchkeyException.Internal -> detail
+    }
 
 /** The 155xxx code of any [LatchkeyException] variant. */
 val LatchkeyException.errorCode: UInt

@@ -12,6 +12,7 @@ import org.junit.jupiter.api.AfterAll
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertFalse
 import org.junit.jupiter.api.Assertions.assertNotNull
+import org.junit.jupiter.api.Assertions.assertNull
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.BeforeAll
 import org.junit.jupiter.api.Test
@@ -147,13 +148,22 @@ class ScenarioTest {
         val sig = signMessage(acct, wallet, "Hello from Kotlin", "135790")
         assertEquals(wallet.address.lowercase(), signer("Hello from Kotlin", sig))
 
-        // ---- CHANGE_PIN 135790 -> 246801.
+        // ---- CHANGE_PIN 135790 -> 246801 (canGoBack: not before the current PIN nor after it
+        // was verified; yes from the confirmation).
         acct.start(ChallengeType.CHANGE_PIN).use { flow ->
             val e = assertThrows<LatchkeyException.InvalidInput> { runBlocking { flow.acknowledge() } }
             assertEquals(155815u, e.errorCode)
+            val any: LatchkeyException = e
+            assertEquals(e.detail, any.detail) // the extension reads every variant's field
+            assertEquals(6, flow.pinLength)
+            assertFalse(flow.canGoBack)
             val s = flow.submitPin("135790")
             assertTrue(s is Screen.EnterPin && s.purpose == PinPurpose.NEW, "$s")
+            assertFalse(flow.canGoBack)
+            val generic: Screen = s
+            assertEquals((s as Screen.EnterPin).progress, generic.progress)
             flow.submitPin("246801")
+            assertTrue(flow.canGoBack)
             assertTrue(flow.submitPin("246801") is Screen.Done)
             assertEquals(ChallengeStatus.COMPLETE, flow.awaitResult().status)
         }
@@ -172,6 +182,9 @@ class ScenarioTest {
             assertNotNull(locked.lockExpiry)
             val remaining = locked.lockExpiryUnix!! - System.currentTimeMillis() / 1000
             assertTrue(remaining > 60, "lock lasts ${remaining}s")
+            assertEquals(LockedCredential.PIN, locked.lockedCredential)
+            assertEquals("PIN is locked after too many wrong attempts.", locked.message)
+            assertEquals(locked.message, errorDescription(locked.code))
             val c = flow.awaitResult()
             assertEquals(ChallengeStatus.FAILED, c.status)
             assertEquals(155119u, c.errorCode)
@@ -180,6 +193,8 @@ class ScenarioTest {
         assertEquals(CredentialStatus.LOCKED, locked.pinStatus)
         assertEquals(3u, locked.pinDetails.failedAttempts)
         assertNotNull(locked.pinDetails.lockedExpiryDate)
+        // The device reads the same status with its session (no API key).
+        assertEquals(locked, acct.session.user())
 
         // ---- RESTORE_PIN with the answers (saved hint shown), new PIN 975310.
         acct.start(ChallengeType.RESTORE_PIN).use { flow ->
@@ -316,5 +331,15 @@ class ScenarioTest {
         val cfg = ClientConfig(baseUrl = "http://127.0.0.1:1")
         assertEquals(15000u, cfg.requestTimeoutMs)
         Client(cfg).use { assertEquals(cfg, it.config()) }
+        assertEquals(6u, pinLength())
+        assertEquals("The PIN is incorrect.", errorDescription(155112u))
+        assertEquals("A calendar date as YYYY-MM-DD, e.g. 1994-07-15.", answerHint(QuestionKind.DATE))
+        assertTrue(answerHint(QuestionKind.TEXT).startsWith("Upper/lower case and extra spaces do not matter"))
+        assertEquals("ETH-SEPOLIA", Blockchain.ETH_SEPOLIA.id)
+        assertEquals("Arbitrum One", Blockchain.ARB.displayName)
+        val cancelled = Screen.Cancelled(Progress(1u, 2u))
+        assertEquals(Progress(1u, 2u), cancelled.progress)
+        assertEquals("Cancelled by the user.", cancelled.message)
+        assertNull(cancelled.lockedCredential)
     }
 }

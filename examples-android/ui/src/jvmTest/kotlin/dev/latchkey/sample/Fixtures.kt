@@ -4,6 +4,7 @@ import dev.latchkey.AccountType
 import dev.latchkey.Blockchain
 import dev.latchkey.ChallengeResult
 import dev.latchkey.ChallengeType
+import dev.latchkey.CredentialDetails
 import dev.latchkey.CredentialStatus
 import dev.latchkey.InputError
 import dev.latchkey.InputErrorKind
@@ -16,6 +17,7 @@ import dev.latchkey.Screen
 import dev.latchkey.SignatureDetails
 import dev.latchkey.SignatureReview
 import dev.latchkey.Slot
+import dev.latchkey.User
 import dev.latchkey.TransactionReview
 import dev.latchkey.TypedDataDomain
 import dev.latchkey.TypedDataRow
@@ -23,9 +25,7 @@ import dev.latchkey.Wallet
 import dev.latchkey.WalletRef
 import dev.latchkey.WalletState
 import dev.latchkey.acknowledgementText
-import dev.latchkey.sample.backend.AccountStatus
 import dev.latchkey.sample.backend.BackendSettings
-import dev.latchkey.sample.backend.CredentialState
 
 /**
  * One example of every state the app draws, for the screenshot test: each SDK `Screen` (several
@@ -140,22 +140,26 @@ object Fixtures {
         "2026-12-02T10:00:00Z", "2026-12-02T10:00:00Z",
     )
 
-    private fun cred(status: CredentialStatus, failed: UInt = 0u, until: String? = null) = CredentialState(status, failed, until)
+    private fun cred(failed: UInt = 0u, until: String? = null) = CredentialDetails(failed, null, until)
+
+    /** The user as `Session.user()` reports it. */
+    private fun user(pin: CredentialStatus, questions: CredentialStatus, pinDetails: CredentialDetails = cred()) =
+        User("alice-0001", "2026-12-02T10:00:00Z", pin, pinDetails, questions, cred())
 
     /** name -> app state without a challenge. */
     val appStates: List<Pair<String, WalletUiState>> = listOf(
         "backend" to WalletUiState(settings = settings),
-        "home-new-user" to WalletUiState(settings = settings, account = AccountStatus("alice-0001", cred(CredentialStatus.UNSET), cred(CredentialStatus.UNSET))),
-        "home-ready" to WalletUiState(settings = settings, account = AccountStatus("alice-0001", cred(CredentialStatus.ENABLED, 1u), cred(CredentialStatus.ENABLED))),
-        "home-pin-locked" to WalletUiState(settings = settings, account = AccountStatus("alice-0001", cred(CredentialStatus.LOCKED, 3u, "2026-12-02T10:26:40Z"), cred(CredentialStatus.ENABLED))),
+        "home-new-user" to WalletUiState(settings = settings, account = user(CredentialStatus.UNSET, CredentialStatus.UNSET)),
+        "home-ready" to WalletUiState(settings = settings, account = user(CredentialStatus.ENABLED, CredentialStatus.ENABLED, cred(1u))),
+        "home-pin-locked" to WalletUiState(settings = settings, account = user(CredentialStatus.LOCKED, CredentialStatus.ENABLED, cred(3u, "2026-12-02T10:26:40Z"))),
         "home-wallets" to WalletUiState(
             settings = settings,
-            account = AccountStatus("alice-0001", cred(CredentialStatus.ENABLED), cred(CredentialStatus.ENABLED)),
+            account = user(CredentialStatus.ENABLED, CredentialStatus.ENABLED),
             wallets = listOf(wallet("7d0a1d5e-3c52-4b8e-9a51-2f0c8e6b1a40", Blockchain.ETH_SEPOLIA), wallet("c1f4e2a9-8b3d-4e6f-a0c7-5d9e1b2f3a84", Blockchain.BASE_SEPOLIA)),
         ),
         "error-banner" to WalletUiState(
             settings = settings,
-            account = AccountStatus("alice-0001", cred(CredentialStatus.ENABLED), cred(CredentialStatus.ENABLED)),
+            account = user(CredentialStatus.ENABLED, CredentialStatus.ENABLED),
             error = ErrorBanner(155104u, "User token has expired; start a new session.", signInAgain = true),
         ),
     )

@@ -4,10 +4,12 @@ import dev.latchkey.Blockchain
 import dev.latchkey.CredentialStatus
 import dev.latchkey.Input
 import dev.latchkey.InputErrorKind
+import dev.latchkey.LockedCredential
 import dev.latchkey.PinPurpose
 import dev.latchkey.QuestionKind
 import dev.latchkey.Screen
 import dev.latchkey.SignatureDetails
+import dev.latchkey.lockedCredential
 import dev.latchkey.sample.backend.BackendSettings
 import java.util.UUID
 import kotlin.time.Duration.Companion.seconds
@@ -92,8 +94,8 @@ class WalletViewModelTest {
         vm.signIn().join()
         assertNull(vm.state.value.error, "${vm.state.value.error}")
         var account = checkNotNull(vm.state.value.account)
-        assertEquals(CredentialStatus.UNSET, account.pin.status)
-        assertEquals(CredentialStatus.UNSET, account.questions.status)
+        assertEquals(CredentialStatus.UNSET, account.pinStatus)
+        assertEquals(CredentialStatus.UNSET, account.securityQuestionStatus)
 
         // ---- set up: insecure PIN, mismatch, back, then PIN + two questions + review.
         vm.start(WalletAction.SET_UP).join()
@@ -131,8 +133,8 @@ class WalletViewModelTest {
         assertEquals(1, walletIds.size, "one wallet (ETH-SEPOLIA): $walletIds")
         closeToHome()
         account = vm.state.value.account!!
-        assertEquals(CredentialStatus.ENABLED, account.pin.status)
-        assertEquals(CredentialStatus.ENABLED, account.questions.status)
+        assertEquals(CredentialStatus.ENABLED, account.pinStatus)
+        assertEquals(CredentialStatus.ENABLED, account.securityQuestionStatus)
         // ---- the home shows the wallet (Session.wallets()).
         val wallet = vm.state.value.wallets.single()
         assertEquals(walletIds.single(), wallet.id)
@@ -149,7 +151,7 @@ class WalletViewModelTest {
         val rejected = awaitScreen("rejected") { it is Screen.Failed } as Screen.Failed
         assertEquals(155826u, rejected.code)
         closeToHome()
-        assertEquals(0u, vm.state.value.account!!.pin.failedAttempts)
+        assertEquals(0u, vm.state.value.account!!.pinDetails.failedAttempts)
 
         // ---- change PIN 135790 -> 246801.
         vm.start(WalletAction.CHANGE_PIN).join()
@@ -161,7 +163,8 @@ class WalletViewModelTest {
         awaitScreen("done") { it is Screen.Done }
         closeToHome()
 
-        // ---- three wrong PINs: attempts left 2, 1, then locked with a future expiry.
+        // ---- three wrong PINs: attempts left 2, 1, then locked with a future expiry; the home
+        // shows the lock from `Session.user()`.
         vm.start(WalletAction.CHANGE_PIN).join()
         for (left in listOf(2u, 1u)) {
             pin("112358")
@@ -171,11 +174,12 @@ class WalletViewModelTest {
         pin("112358")
         val locked = awaitScreen("locked") { it is Screen.Locked } as Screen.Locked
         assertEquals(155119u, locked.code)
+        assertEquals(LockedCredential.PIN, locked.lockedCredential)
         assertTrue(locked.lockExpiryUnix!! > System.currentTimeMillis() / 1000 + 60)
         closeToHome()
         account = vm.state.value.account!!
-        assertEquals(CredentialStatus.LOCKED, account.pin.status)
-        assertNotNull(account.pin.lockedUntil)
+        assertEquals(CredentialStatus.LOCKED, account.pinStatus)
+        assertNotNull(account.pinDetails.lockedExpiryDate)
 
         // ---- forgot PIN: the saved hint, the answers (normalised by the SDK), new PIN 975310.
         vm.start(WalletAction.FORGOT_PIN).join()
@@ -191,8 +195,8 @@ class WalletViewModelTest {
         pin("975310")
         awaitScreen("done") { it is Screen.Done }
         closeToHome()
-        assertEquals(CredentialStatus.ENABLED, vm.state.value.account!!.pin.status)
-        assertEquals(0u, vm.state.value.account!!.pin.failedAttempts)
+        assertEquals(CredentialStatus.ENABLED, vm.state.value.account!!.pinStatus)
+        assertEquals(0u, vm.state.value.account!!.pinDetails.failedAttempts)
 
         // ---- sign in again (new session) and sign a message: the old PIN is refused, the new one
         // works, with the same wallet and address (RESTORE_PIN keeps the key).
@@ -248,7 +252,7 @@ class WalletViewModelTest {
         vm.cancel().join()
         awaitScreen("cancelled") { it is Screen.Cancelled }
         closeToHome()
-        assertEquals(CredentialStatus.UNSET, vm.state.value.account!!.pin.status)
+        assertEquals(CredentialStatus.UNSET, vm.state.value.account!!.pinStatus)
     }
 
     @Test

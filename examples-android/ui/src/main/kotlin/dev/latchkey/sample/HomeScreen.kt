@@ -26,19 +26,19 @@ import androidx.compose.ui.Alignment
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.text.font.FontFamily
 import androidx.compose.ui.unit.dp
+import dev.latchkey.CredentialDetails
 import dev.latchkey.CredentialStatus
+import dev.latchkey.User
 import dev.latchkey.Wallet
 import dev.latchkey.WalletState
-import dev.latchkey.sample.backend.AccountStatus
-import dev.latchkey.sample.backend.CredentialState
+import dev.latchkey.id
 import dev.latchkey.sample.screens.ScreenBody
-import dev.latchkey.sample.screens.blockchainLabel
 
-/** The wallet home: the wallets, PIN and security-question status, and the actions they allow. */
+/** The wallet home: the wallets, PIN and security-question status (`Session.user()`), and the actions they allow. */
 @OptIn(ExperimentalMaterial3Api::class)
 @Composable
 fun HomeScreen(
-    account: AccountStatus,
+    account: User,
     wallets: List<Wallet>,
     loading: Boolean,
     onAction: (WalletAction) -> Unit,
@@ -54,13 +54,13 @@ fun HomeScreen(
             },
         )
         ScreenBody {
-            Text("Signed in as ${account.userId}", style = MaterialTheme.typography.titleMedium)
+            Text("Signed in as ${account.id}", style = MaterialTheme.typography.titleMedium)
             if (wallets.isNotEmpty()) WalletsCard(wallets)
-            StatusCard("PIN", account.pin)
-            StatusCard("Security questions", account.questions)
+            StatusCard("PIN", account.pinStatus, account.pinDetails)
+            StatusCard("Security questions", account.securityQuestionStatus, account.securityQuestionDetails)
             Spacer(Modifier.padding(4.dp))
-            val pin = account.pin.status
-            val questions = account.questions.status
+            val pin = account.pinStatus
+            val questions = account.securityQuestionStatus
             if (pin == CredentialStatus.UNSET) {
                 ActionButton("Create your wallet: PIN and security questions", !loading, primary = true) { onAction(WalletAction.SET_UP) }
             }
@@ -105,7 +105,7 @@ fun WalletsCard(wallets: List<Wallet>) {
             for (w in wallets) {
                 Spacer(Modifier.padding(4.dp))
                 Text(
-                    blockchainLabel(w.blockchain) + if (w.state == WalletState.LIVE) "" else " (${w.state.name.lowercase()})",
+                    w.blockchain.id + if (w.state == WalletState.LIVE) "" else " (${w.state.name.lowercase()})",
                     style = MaterialTheme.typography.labelLarge,
                 )
                 SelectionContainer { Text(w.address, fontFamily = FontFamily.Monospace, style = MaterialTheme.typography.bodySmall) }
@@ -116,10 +116,10 @@ fun WalletsCard(wallets: List<Wallet>) {
 
 /** One credential's status, failed attempts and lock. */
 @Composable
-fun StatusCard(name: String, state: CredentialState) {
+fun StatusCard(name: String, status: CredentialStatus, details: CredentialDetails) {
     Card(Modifier.fillMaxWidth()) {
         Row(Modifier.padding(16.dp), verticalAlignment = Alignment.CenterVertically) {
-            val (icon, tint) = when (state.status) {
+            val (icon, tint) = when (status) {
                 CredentialStatus.ENABLED -> Icons.Filled.CheckCircle to MaterialTheme.colorScheme.primary
                 CredentialStatus.LOCKED -> Icons.Filled.Lock to MaterialTheme.colorScheme.error
                 else -> Icons.Filled.Info to MaterialTheme.colorScheme.onSurfaceVariant
@@ -129,16 +129,16 @@ fun StatusCard(name: String, state: CredentialState) {
             Column {
                 Text(name, style = MaterialTheme.typography.titleMedium)
                 Text(
-                    when (state.status) {
+                    when (status) {
                         CredentialStatus.ENABLED -> "Set"
                         CredentialStatus.UNSET -> "Not set"
-                        CredentialStatus.LOCKED -> "Locked" + (state.lockedUntil?.let { " until $it" } ?: "")
+                        CredentialStatus.LOCKED -> "Locked" + (details.lockedExpiryDate?.let { " until $it" } ?: "")
                         CredentialStatus.UNKNOWN -> "Unknown"
                     },
                     style = MaterialTheme.typography.bodyMedium,
                 )
-                if (state.failedAttempts > 0u && state.status != CredentialStatus.LOCKED) {
-                    Text("${state.failedAttempts} wrong attempt(s) since the last success", style = MaterialTheme.typography.bodySmall)
+                if (details.failedAttempts > 0u && status != CredentialStatus.LOCKED) {
+                    Text("${details.failedAttempts} wrong attempt(s) since the last success", style = MaterialTheme.typography.bodySmall)
                 }
             }
         }

@@ -9,9 +9,10 @@ import dev.latchkey.Input
 import dev.latchkey.LatchkeyException
 import dev.latchkey.Screen
 import dev.latchkey.Session
+import dev.latchkey.User
 import dev.latchkey.Wallet
+import dev.latchkey.detail
 import dev.latchkey.errorCode
-import dev.latchkey.sample.backend.AccountStatus
 import dev.latchkey.sample.backend.BackendSettings
 import dev.latchkey.sample.backend.DemoBackend
 import dev.latchkey.sample.backend.DeviceSession
@@ -50,16 +51,24 @@ enum class WalletAction(val challengeType: ChallengeType) {
 /** A failed call, as the app shows it: the SDK's code and text, and whether to sign in again. */
 data class ErrorBanner(val code: UInt, val text: String, val signInAgain: Boolean)
 
-/** The challenge being walked through: the SDK's current [screen] and whether a call is in flight. */
-data class ChallengeUi(val type: ChallengeType, val screen: Screen, val busy: Boolean = false)
+/**
+ * The challenge being walked through: the SDK's current [screen], whether a call is in flight, and
+ * the run's PIN length (`ChallengeFlow.pinLength`) for the PIN pad.
+ */
+data class ChallengeUi(
+    val type: ChallengeType,
+    val screen: Screen,
+    val busy: Boolean = false,
+    val pinLength: Int = dev.latchkey.pinLength().toInt(),
+)
 
 /** Everything the UI draws. */
 data class WalletUiState(
     val settings: BackendSettings = BackendSettings(),
     /** A backend call is in flight (sign-in, status, creating a challenge). */
     val loading: Boolean = false,
-    /** Null until signed in: the backend screen is shown. */
-    val account: AccountStatus? = null,
+    /** Null until signed in: the backend screen is shown. The user's PIN and question status (`Session.user()`). */
+    val account: User? = null,
     /** The user's wallets (`Session.wallets()`), oldest first; empty before set-up. */
     val wallets: List<Wallet> = emptyList(),
     /** Non-null while a challenge runs: its screen is shown. */
@@ -105,16 +114,15 @@ class WalletViewModel(
         val c = Client(clientConfig(settings.serverUrl)).also { client = it }
         val ds = b.signIn(settings.userId).also { deviceSession = it }
         val s = c.session(ds.userToken, ds.encryptionKey).also { session = it }
-        val account = b.status(settings.userId)
+        val account = s.user()
         val wallets = s.wallets()
         mutableState.update { it.copy(account = account, wallets = wallets) }
     }
 
     /** Reloads the PIN and question status and the wallets. */
     fun refresh(): Job = work {
-        val b = backend ?: return@work
         val s = session ?: return@work
-        val account = b.status(state.value.settings.userId)
+        val account = s.user()
         val wallets = s.wallets()
         mutableState.update { it.copy(account = account, wallets = wallets) }
     }
@@ -150,11 +158,9 @@ class WalletViewModel(
         }
         val f = s.start(id)
         flow = f
-        mutableState.update { it.copy(challenge = ChallengeUi(f.challengeType, f.screen.value)) }
+        mutableState.update { it.copy(challenge = ChallengeUi(f.challengeType, f.screen.value, pinLength = f.pinLength)) }
         flowJob = scope.launch {
-            f.screen.collect { screen ->
-                mutableState.update { st -> st.copy(challenge = st.challenge?.copy(screen = screen)) }
-            }
+            f.screen.collect { screen -> show(screen) }
         }
     }
 
@@ -162,17 +168,10 @@ class WalletViewModel(
     fun submit(input: Input): Job = challengeCall { it.submit(input) }
 
     /**
-     * Back: the previous screen, or (where the SDK has none: the first screen, or after a step the
-     * server verified) leaves the challenge by cancelling it.
+     * Back: the previous screen where the SDK has one (`canGoBack`), else (the first screen, or
+     * after a step the server verified) leaves the challenge by cancelling it.
      */
-    fun back(): Job = challengeCall { f ->
-        try {
-            f.back()
-        } catch (e: LatchkeyException.InvalidInput) {
-            if (e.code != NO_EARLIER_SCREEN) throw e
-            f.cancel()
-        }
-    }
+    fun back(): Job = challengeCall { f -> if (f.canGoBack) f.back() else f.cancel() }
 
     /** Cancels the challenge (allowed at any time, also while a call is in flight). */
     fun cancel(): Job = scope.launch {
@@ -234,20 +233,13 @@ class WalletViewModel(
     /** The screen a call returned (the listener delivers the same one; this avoids waiting for it). */
     private fun show(screen: Screen) = mutableState.update { it.copy(challenge = it.challenge?.copy(screen = screen)) }
 
-    private companion object {
-        /** 155815: the call does not fit the current screen (here: no earlier screen). */
-        const val NO_EARLIER_SCREEN = 155815u
-    }
-
     /** Shows a [LatchkeyException] as a banner: the SDK's code and detail; the variant says what to do. */
     private suspend fun guarded(block: suspend () -> Unit) {
         try {
             block()
         } catch (e: LatchkeyException) {
             val signInAgain = e is LatchkeyException.SessionExpired || e is LatchkeyException.InvalidKey
-            // The SDK has `errorCode` for every variant but no shared accessor for `detail` yet:
-            // its `message` ("code=…, detail=…") stands in (see the README).
-            mutableState.update { it.copy(error = ErrorBanner(e.errorCode, e.message ?: "", signInAgain)) }
+            mutableState.update { it.copy(error = ErrorBanner(e.errorCode, e.detail, signInAgain)) }
         }
     }
 }

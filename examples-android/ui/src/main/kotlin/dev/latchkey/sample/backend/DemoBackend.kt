@@ -11,8 +11,6 @@ import dev.latchkey.AdminClient
 import dev.latchkey.Blockchain
 import dev.latchkey.ChallengeType
 import dev.latchkey.ClientConfig
-import dev.latchkey.CredentialDetails
-import dev.latchkey.CredentialStatus
 import dev.latchkey.LatchkeyException
 import java.io.Closeable
 
@@ -29,24 +27,10 @@ data class BackendSettings(
 /** What the app's backend gives the device after sign-in. */
 data class DeviceSession(val userToken: String, val encryptionKey: String)
 
-/** A credential's state as the backend reports it. */
-data class CredentialState(
-    val status: CredentialStatus,
-    val failedAttempts: UInt,
-    /** When a lock ends, RFC 3339. */
-    val lockedUntil: String?,
-)
-
-/** The wallet home's data: the user's PIN and security-question status. */
-data class AccountStatus(val userId: String, val pin: CredentialState, val questions: CredentialState)
-
 /** The calls the app makes to its backend. */
 interface WalletBackend : Closeable {
     /** Signs [userId] in (the demo creates the user on first use) and returns a session. */
     suspend fun signIn(userId: String): DeviceSession
-
-    /** The user's PIN and question status. */
-    suspend fun status(userId: String): AccountStatus
 
     /** A new challenge of [type] for the user of [session]; returns its id. */
     suspend fun createChallenge(session: DeviceSession, type: ChallengeType): String
@@ -82,11 +66,6 @@ class DemoBackend(settings: BackendSettings, config: ClientConfig = ClientConfig
         return DeviceSession(t.userToken, t.encryptionKey)
     }
 
-    override suspend fun status(userId: String): AccountStatus {
-        val u = admin.getUser(userId)
-        return AccountStatus(u.id, state(u.pinStatus, u.pinDetails), state(u.securityQuestionStatus, u.securityQuestionDetails))
-    }
-
     override suspend fun createChallenge(session: DeviceSession, type: ChallengeType): String =
         admin.createChallenge(session.userToken, type, null)
 
@@ -100,9 +79,6 @@ class DemoBackend(settings: BackendSettings, config: ClientConfig = ClientConfig
         admin.createSignMessage(session.userToken, walletId, message, false, memo, null)
 
     override fun close() = admin.close()
-
-    private fun state(status: CredentialStatus, d: CredentialDetails) =
-        CredentialState(status, d.failedAttempts, d.lockedExpiryDate)
 
     private companion object {
         /** 155101: the user id exists already (a returning user). */

@@ -16,9 +16,9 @@ import androidx.compose.runtime.Composable
 import androidx.compose.ui.Modifier
 import dev.latchkey.ChallengeType
 import dev.latchkey.Input
-import dev.latchkey.Progress
 import dev.latchkey.Screen
 import dev.latchkey.isTerminal
+import dev.latchkey.progress
 import dev.latchkey.sample.ChallengeUi
 
 /** What a challenge screen can do; the view model implements each. */
@@ -50,19 +50,19 @@ fun ChallengeScreen(challenge: ChallengeUi, actions: ChallengeActions) {
                 if (!screen.isTerminal) TextButton(onClick = actions.cancel) { Text("Cancel") }
             },
         )
-        val p = progressOf(screen)
+        val p = screen.progress
         if (!screen.isTerminal && p.of > 0u) {
             LinearProgressIndicator(progress = { p.step.toFloat() / p.of.toFloat() }, modifier = Modifier.fillMaxWidth())
         }
-        ScreenContent(challenge.type, screen, enabled, actions)
+        ScreenContent(challenge.type, screen, enabled, actions, challenge.pinLength)
     }
 }
 
 /** One composable per SDK screen; a new `Screen` variant fails compilation here until drawn. */
 @Composable
-fun ScreenContent(type: ChallengeType, screen: Screen, enabled: Boolean, actions: ChallengeActions) {
+fun ScreenContent(type: ChallengeType, screen: Screen, enabled: Boolean, actions: ChallengeActions, pinLength: Int = dev.latchkey.pinLength().toInt()) {
     when (screen) {
-        is Screen.EnterPin -> PinScreen(screen, enabled, onPin = { actions.submit(Input.Pin(it)) })
+        is Screen.EnterPin -> PinScreen(screen, enabled, onPin = { actions.submit(Input.Pin(it)) }, length = pinLength)
         is Screen.ChooseQuestion -> ChooseQuestionScreen(screen, enabled, onChoose = { actions.submit(Input.ChooseQuestion(it)) })
         is Screen.AnswerQuestion -> AnswerQuestionScreen(screen, enabled, onAnswer = { a, h -> actions.submit(Input.Answer(a, h)) })
         is Screen.Review -> ReviewScreen(screen, enabled, onAcknowledge = { actions.submit(Input.Acknowledge) })
@@ -89,16 +89,3 @@ private fun title(type: ChallengeType) = when (type) {
     ChallengeType.UNKNOWN -> "Latchkey"
 }
 
-private fun progressOf(s: Screen): Progress = when (s) {
-    is Screen.EnterPin -> s.progress
-    is Screen.ChooseQuestion -> s.progress
-    is Screen.AnswerQuestion -> s.progress
-    is Screen.Review -> s.progress
-    is Screen.ReviewSignature -> s.progress
-    is Screen.Working -> s.progress
-    is Screen.Interrupted -> s.progress
-    is Screen.Done -> s.progress
-    is Screen.Failed -> s.progress
-    is Screen.Locked -> s.progress
-    is Screen.Cancelled -> s.progress
-}

@@ -28,16 +28,15 @@ import androidx.compose.ui.Modifier
 import androidx.compose.ui.unit.dp
 import dev.latchkey.PinPurpose
 import dev.latchkey.Screen
+import dev.latchkey.pinLength
 
 /**
- * Dots drawn for a PIN. The SDK checks every PIN rule itself; it does not export the length
- * yet, so the pad submits when this many digits are typed (see the sample's README).
+ * `Screen.EnterPin`: masked digits, the SDK's error, attempts left, and a number pad. [length] is
+ * the SDK's PIN length (`ChallengeFlow.pinLength`); the pad submits when that many digits are
+ * typed and the SDK checks every PIN rule.
  */
-const val PIN_DIGITS = 6
-
-/** `Screen.EnterPin`: masked digits, the SDK's error, attempts left, and a number pad. */
 @Composable
-fun PinScreen(screen: Screen.EnterPin, enabled: Boolean, onPin: (String) -> Unit, typed: String = "") {
+fun PinScreen(screen: Screen.EnterPin, enabled: Boolean, onPin: (String) -> Unit, typed: String = "", length: Int = pinLength().toInt()) {
     // A new screen (next purpose, or the same purpose with an error) starts empty.
     var digits by remember(screen) { mutableStateOf(typed) }
     ScreenBody {
@@ -51,22 +50,22 @@ fun PinScreen(screen: Screen.EnterPin, enabled: Boolean, onPin: (String) -> Unit
         )
         Text(
             when (screen.purpose) {
-                PinPurpose.CURRENT -> "Your $PIN_DIGITS-digit PIN protects your wallet."
-                PinPurpose.NEW -> "Use $PIN_DIGITS digits that are hard to guess."
-                PinPurpose.CONFIRM -> "Type the same $PIN_DIGITS digits again."
+                PinPurpose.CURRENT -> "Your $length-digit PIN protects your wallet."
+                PinPurpose.NEW -> "Use $length digits that are hard to guess."
+                PinPurpose.CONFIRM -> "Type the same $length digits again."
             },
             style = MaterialTheme.typography.bodyMedium,
         )
         Spacer(Modifier.height(8.dp))
-        PinDots(digits.length)
+        PinDots(digits.length, length)
         InputErrorText(screen.error, screen.attemptsLeft)
         Spacer(Modifier.weight(1f))
         NumberPad(
             enabled = enabled,
             onDigit = { d ->
-                if (digits.length < PIN_DIGITS) {
+                if (digits.length < length) {
                     digits += d
-                    if (digits.length == PIN_DIGITS) onPin(digits)
+                    if (digits.length == length) onPin(digits)
                 }
             },
             onDelete = { digits = digits.dropLast(1) },
@@ -74,11 +73,11 @@ fun PinScreen(screen: Screen.EnterPin, enabled: Boolean, onPin: (String) -> Unit
     }
 }
 
-/** [PIN_DIGITS] circles, the first [filled] of them filled. No digit is ever drawn. */
+/** [length] circles, the first [filled] of them filled. No digit is ever drawn. */
 @Composable
-fun PinDots(filled: Int) {
+fun PinDots(filled: Int, length: Int) {
     Row(Modifier.fillMaxWidth(), horizontalArrangement = Arrangement.Center) {
-        repeat(PIN_DIGITS) { i ->
+        repeat(length) { i ->
             val color = MaterialTheme.colorScheme.primary
             Box(
                 Modifier.padding(6.dp).size(24.dp)

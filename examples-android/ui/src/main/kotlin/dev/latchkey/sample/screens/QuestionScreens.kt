@@ -28,6 +28,7 @@ import androidx.compose.ui.text.input.KeyboardType
 import androidx.compose.ui.unit.dp
 import dev.latchkey.QuestionKind
 import dev.latchkey.Screen
+import dev.latchkey.answerHint
 
 /** `Screen.ChooseQuestion`: the catalogue to pick question `slot` from. */
 @Composable
@@ -55,7 +56,7 @@ fun ChooseQuestionScreen(screen: Screen.ChooseQuestion, enabled: Boolean, onChoo
 }
 
 /**
- * `Screen.AnswerQuestion`: the answer (with how the SDK normalises it), a hint during setup, the
+ * `Screen.AnswerQuestion`: the answer (with the SDK's `answerHint`: how it normalises answers), a hint during setup, the
  * saved hint during recovery, the SDK's error and attempts left.
  */
 @Composable
@@ -78,7 +79,7 @@ fun AnswerQuestionScreen(screen: Screen.AnswerQuestion, enabled: Boolean, onAnsw
             value = answer,
             onValueChange = { answer = it },
             label = { Text(if (date) "Date (YYYY-MM-DD)" else "Answer") },
-            supportingText = { Text(normalisationHint(screen.question.kind)) },
+            supportingText = { Text(answerHint(screen.question.kind)) },
             singleLine = true,
             enabled = enabled,
             keyboardOptions = KeyboardOptions(keyboardType = if (date) KeyboardType.Number else KeyboardType.Text),
@@ -105,11 +106,3 @@ fun AnswerQuestionScreen(screen: Screen.AnswerQuestion, enabled: Boolean, onAnsw
     }
 }
 
-/**
- * How the SDK compares answers, told to the user (the SDK does the normalising; it does not
- * export this text yet, see the README).
- */
-fun normalisationHint(kind: QuestionKind): String = when (kind) {
-    QuestionKind.DATE -> "A calendar date, e.g. 1994-07-15."
-    else -> "Upper/lower case and extra spaces do not matter."
-}

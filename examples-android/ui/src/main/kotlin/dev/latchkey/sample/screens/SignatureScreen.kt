@@ -20,7 +20,7 @@ import androidx.compose.runtime.Composable
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.text.font.FontFamily
 import androidx.compose.ui.unit.dp
-import dev.latchkey.Blockchain
+import dev.latchkey.id
 import dev.latchkey.Screen
 import dev.latchkey.SignatureDetails
 import dev.latchkey.TransactionReview
@@ -40,7 +40,7 @@ fun ReviewSignatureScreen(screen: Screen.ReviewSignature, enabled: Boolean, onAp
             Text("Approve only if you started this request. Nothing is signed until you enter your PIN.", style = MaterialTheme.typography.bodyMedium)
             Section("Wallet") {
                 Field("Address", review.wallet.address, mono = true)
-                Field("Blockchain", blockchainLabel(review.wallet.blockchain))
+                Field("Blockchain", review.wallet.blockchain.id)
             }
             when (val d = review.details) {
                 is SignatureDetails.Message -> MessageDetails(d)
@@ -109,7 +109,7 @@ private fun TypedDataDetails(domain: TypedDataDomain, primaryType: String, rows:
 @Composable
 private fun TransactionDetails(t: TransactionReview) {
     Section("Transaction (signed, not sent)") {
-        Field("Chain", "${blockchainLabel(t.blockchain)} (chain id ${t.chainId})")
+        Field("Chain", "${t.blockchain.id} (chain id ${t.chainId})")
         Field("To", t.to ?: "New contract (contract creation)", mono = t.to != null)
         Field("Value", "${t.value}\n${t.valueWei} wei")
         Field("Nonce", t.nonce)
@@ -152,8 +152,3 @@ fun Field(label: String, value: String, mono: Boolean = false) {
     }
 }
 
-/**
- * The blockchain's id as the server spells it ("ETH-SEPOLIA"). The SDK has no display name for a
- * [Blockchain] yet; the enum's name with '-' for '_' is the wire id for every known chain.
- */
-fun blockchainLabel(b: Blockchain): String = if (b == Blockchain.UNKNOWN) "Unknown blockchain" else b.name.replace('_', '-')

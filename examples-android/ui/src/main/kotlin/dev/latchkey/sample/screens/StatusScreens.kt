@@ -30,7 +30,9 @@ import androidx.compose.ui.Modifier
 import androidx.compose.ui.unit.dp
 import dev.latchkey.ChallengeResult
 import dev.latchkey.ChallengeType
+import dev.latchkey.LockedCredential
 import dev.latchkey.Screen
+import dev.latchkey.lockedCredential
 import dev.latchkey.sample.LocalNowUnix
 import kotlinx.coroutines.delay
 
@@ -119,7 +121,7 @@ fun FailedScreen(screen: Screen.Failed, onClose: () -> Unit) {
     }
 }
 
-/** `Screen.Locked`: too many wrong guesses; a countdown to the lock's expiry. */
+/** `Screen.Locked`: too many wrong guesses (which credential: the SDK's `lockedCredential`); a countdown to the lock's expiry. */
 @Composable
 fun LockedScreen(screen: Screen.Locked, onClose: () -> Unit) {
     val clock = LocalNowUnix.current
@@ -132,7 +134,7 @@ fun LockedScreen(screen: Screen.Locked, onClose: () -> Unit) {
     }
     val until = screen.lockExpiryUnix
     val text = buildString {
-        append(if (screen.code == PIN_LOCKED) "Too many wrong PINs." else "Too many wrong answers.")
+        append(if (screen.lockedCredential == LockedCredential.SECURITY_QUESTIONS) "Too many wrong answers." else "Too many wrong PINs.")
         append('\n')
         append(if (until == null) "Try again later." else "Try again in ${countdown(until - now)}.")
     }
@@ -143,9 +145,6 @@ fun LockedScreen(screen: Screen.Locked, onClose: () -> Unit) {
 
 /** 155826: the user rejected the signature request on the review screen; nothing was signed. */
 private const val USER_REJECTED = 155826u
-
-/** 155119: the PIN is locked (155120: the answers are). The Locked screen carries no text yet. */
-private const val PIN_LOCKED = 155119u
 
 /** `h:mm:ss` / `m:ss` of a number of seconds (0 once past). */
 fun countdown(seconds: Long): String {
