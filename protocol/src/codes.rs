@@ -174,6 +174,19 @@ error_codes! {
     /// unspecified or cloud-metadata address (or does not resolve), and the operator has not
     /// allowed private targets.
     WebhookTargetForbidden = 155840, 400, "The webhook endpoint must resolve to a public address.";
+    /// Circle-compatible API (`/v1/w3s`): the endpoint needs a blockchain connection
+    /// (transfers, contract execution, balances, NFTs, fees, nonces, token lookup, address
+    /// validation), which Latchkey does not have. Use your own node or indexer.
+    CircleNeedsChain = 155850, 400, "Not supported by Latchkey: this Circle endpoint needs a blockchain connection.";
+    /// Circle-compatible API: social or email login (device tokens, OTP, token refresh) is not
+    /// offered; Latchkey users authenticate with a PIN.
+    CircleLoginUnsupported = 155851, 400, "Not supported by Latchkey: social and email login; use PIN users.";
+    /// Circle-compatible API: a request field or value Latchkey cannot act on (e.g.
+    /// `rawTransaction`, `scaCore`); the message names it.
+    CircleFieldUnsupported = 155852, 400, "Not supported by Latchkey: a request field or value cannot be acted on.";
+    /// Circle-compatible API: a Circle endpoint Latchkey does not offer (monitored tokens,
+    /// entity secret public key, faucet, wallet upgrade).
+    CircleEndpointUnsupported = 155853, 400, "Not supported by Latchkey: this Circle endpoint is not offered.";
 }
 
 impl fmt::Display for ErrorCode {

@@ -14,6 +14,7 @@ pub mod signing;
 pub mod steps;
 pub mod subscriptions;
 pub mod users;
+pub mod w3s;
 pub mod wallets;
 
 use crate::error::ApiError;

@@ -427,6 +427,7 @@ async fn complete(
             latchkey_protocol::AccountType::parse(ch.account_type.as_deref().unwrap_or("EOA"));
         let ids = wallets::ensure_wallets(state, &mut tx, &ch.user_id, &blockchains, &account, now)
             .await?;
+        super::w3s::apply_wallet_metadata(&mut tx, &ch.id, &blockchains, &ids, now).await?;
         produced = Some(latchkey_protocol::ChallengeResult {
             wallet_ids: ids,
             ..Default::default()

@@ -13,6 +13,7 @@ pub mod challenges;
 pub mod openapi;
 pub mod subscriptions;
 pub mod users;
+pub mod w3s;
 pub mod wallets;
 
 use crate::domain::StoredReply;
@@ -100,6 +101,8 @@ pub fn router(state: Arc<AppState>) -> Router {
     let limit = state.config.max_body_bytes;
     Router::new()
         .nest("/v1", api())
+        .nest("/v1/w3s", w3s::routes())
+        .nest("/v2/notifications", w3s::notification_routes())
         .fallback(not_found)
         .method_not_allowed_fallback(not_found)
         .layer(DefaultBodyLimit::max(limit))

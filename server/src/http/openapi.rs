@@ -229,7 +229,8 @@ fn replay_dead_letter() {}
     security(("apiKey" = [])), responses((status = 201, body = PublicKeyData, description = "The new key; deliveries are signed with it from now on, the old key stays published")))]
 fn rotate_signing_key() {}
 
-struct Security;
+/// The security schemes (`apiKey`, `userToken`).
+pub(crate) struct Security;
 
 impl Modify for Security {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
@@ -248,7 +249,7 @@ impl Modify for Security {
 /// Error replies every operation can give besides its own: 400 (155801, a body, path or query
 /// that does not parse), 401 (155802 API key; 155103/155104/155105 user token), 413 (155810,
 /// body over `--max-body-bytes`) where there is a body, and 404 where a path has an id.
-struct CommonErrors;
+pub(crate) struct CommonErrors;
 
 impl Modify for CommonErrors {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
@@ -321,9 +322,9 @@ pub struct ApiDoc;
 
 /// The OpenAPI document as pretty JSON (what `docs/openapi.json` holds).
 pub fn document_json() -> String {
-    let mut s = ApiDoc::openapi()
-        .to_pretty_json()
-        .unwrap_or_else(|_| "{}".to_owned());
+    let mut doc = ApiDoc::openapi();
+    doc.merge(super::w3s::openapi::W3sDoc::openapi());
+    let mut s = doc.to_pretty_json().unwrap_or_else(|_| "{}".to_owned());
     s.push('\n');
     s
 }

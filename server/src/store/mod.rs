@@ -11,6 +11,7 @@ pub mod sessions;
 pub mod signing_keys;
 pub mod subscriptions;
 pub mod users;
+pub mod w3s;
 pub mod wallets;
 
 use crate::config::{redact_url, Config};

@@ -47,18 +47,14 @@ impl std::fmt::Debug for UserRow {
     }
 }
 
-/// Loads a user.
-pub async fn load_user(conn: &mut AnyConnection, id: &str) -> Result<Option<UserRow>, sqlx::Error> {
-    let row = sqlx::query(
-        "SELECT id, created_at, pin_verifier, pin_failed, pin_locked_at, pin_locked_until, \
-         questions, answers_verifier, q_failed, q_locked_at, q_locked_until FROM users WHERE id = $1",
-    )
-    .bind(id)
-    .fetch_optional(&mut *conn)
-    .await?;
-    let Some(r) = row else { return Ok(None) };
+/// The columns [`user_from_row`] reads.
+pub const USER_COLS: &str = "id, created_at, pin_verifier, pin_failed, pin_locked_at, \
+     pin_locked_until, questions, answers_verifier, q_failed, q_locked_at, q_locked_until";
+
+/// A [`UserRow`] from a row selected with [`USER_COLS`].
+pub fn user_from_row(r: &sqlx::any::AnyRow) -> Result<UserRow, sqlx::Error> {
     let questions: Option<String> = r.try_get("questions")?;
-    Ok(Some(UserRow {
+    Ok(UserRow {
         id: r.try_get("id")?,
         created_at: r.try_get("created_at")?,
         pin_verifier: r.try_get("pin_verifier")?,
@@ -70,7 +66,16 @@ pub async fn load_user(conn: &mut AnyConnection, id: &str) -> Result<Option<User
         q_failed: r.try_get("q_failed")?,
         q_locked_at: r.try_get("q_locked_at")?,
         q_locked_until: r.try_get("q_locked_until")?,
-    }))
+    })
+}
+
+/// Loads a user.
+pub async fn load_user(conn: &mut AnyConnection, id: &str) -> Result<Option<UserRow>, sqlx::Error> {
+    let row = sqlx::query(&format!("SELECT {USER_COLS} FROM users WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.as_ref().map(user_from_row).transpose()
 }
 
 /// Inserts a user; returns false when the id exists already.

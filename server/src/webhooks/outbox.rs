@@ -19,7 +19,10 @@ pub async fn enqueue(
     ch: &ChallengeRow,
     now: i64,
 ) -> Result<(), sqlx::Error> {
-    let subs = subscriptions::list(&mut *conn).await?;
+    let mut subs = subscriptions::list(&mut *conn).await?;
+    // A subscription disabled through Circle's PATCH gets no new notifications.
+    let disabled = store::w3s::disabled_subscriptions(&mut *conn).await?;
+    subs.retain(|s| !disabled.contains(&s.id));
     let ty = notification_type(&ch.kind);
     for s in subs {
         if !type_matches(&s.notification_types, &ty) {
