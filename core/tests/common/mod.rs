@@ -109,6 +109,7 @@ pub fn descriptor(t: ChallengeType) -> ChallengeDescriptor {
         pin_attempts_left: 5,
         answer_attempts_left: 3,
         verified_steps: vec![],
+        recovery: None,
     }
 }
 

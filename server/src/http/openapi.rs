@@ -394,6 +394,7 @@ mod tests {
             pin_attempts_left: 3,
             answer_attempts_left: 3,
             verified_steps: vec![],
+            recovery: None,
         })
         .unwrap();
         for k in d.as_object().unwrap().keys() {
