@@ -302,6 +302,18 @@ pub struct IdempotentRequest {
     pub idempotency_key: String,
 }
 
+/// `POST /v1/user/pin/restore` body.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct RestorePinRequest {
+    /// A UUID chosen by the caller; a repeated key returns the original reply.
+    pub idempotency_key: String,
+    /// `SECURITY_QUESTIONS` (the default) or `RECOVERY_CODE`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+}
+
 /// Reply of every challenge-creating call.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

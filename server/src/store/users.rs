@@ -37,6 +37,8 @@ pub struct UserRow {
     pub q_locked_at: Option<i64>,
     /// When the answer lock ends.
     pub q_locked_until: Option<i64>,
+    /// ACTIVE recovery codes (0 or 1).
+    pub recovery_codes: i64,
 }
 
 impl std::fmt::Debug for UserRow {
@@ -51,7 +53,10 @@ impl std::fmt::Debug for UserRow {
 pub async fn load_user(conn: &mut AnyConnection, id: &str) -> Result<Option<UserRow>, sqlx::Error> {
     let row = sqlx::query(
         "SELECT id, created_at, pin_verifier, pin_failed, pin_locked_at, pin_locked_until, \
-         questions, answers_verifier, q_failed, q_locked_at, q_locked_until FROM users WHERE id = $1",
+         questions, answers_verifier, q_failed, q_locked_at, q_locked_until, \
+         (SELECT COUNT(*) FROM recovery_credentials r WHERE r.user_id = users.id \
+          AND r.method = 'RECOVERY_CODE' AND r.status = 'ACTIVE') AS recovery_codes \
+         FROM users WHERE id = $1",
     )
     .bind(id)
     .fetch_optional(&mut *conn)
@@ -70,6 +75,7 @@ pub async fn load_user(conn: &mut AnyConnection, id: &str) -> Result<Option<User
         q_failed: r.try_get("q_failed")?,
         q_locked_at: r.try_get("q_locked_at")?,
         q_locked_until: r.try_get("q_locked_until")?,
+        recovery_codes: r.try_get("recovery_codes")?,
     }))
 }
 
