@@ -12,6 +12,9 @@ struct Proc {
     child: Child,
     base: String,
     stdout: BufReader<std::process::ChildStdout>,
+    /// Drains stderr while the server runs: a debug log larger than the pipe buffer would
+    /// otherwise block the server's writes (and the test with it).
+    stderr: std::thread::JoinHandle<String>,
 }
 
 fn spawn(dir: &std::path::Path, api_key: Option<&str>) -> Proc {
@@ -37,6 +40,12 @@ fn spawn(dir: &std::path::Path, api_key: Option<&str>) -> Proc {
         None => cmd.env_remove("LATCHKEY_API_KEY"),
     };
     let mut child = cmd.spawn().unwrap();
+    let mut err_pipe = child.stderr.take().unwrap();
+    let stderr = std::thread::spawn(move || {
+        let mut err = String::new();
+        err_pipe.read_to_string(&mut err).unwrap();
+        err
+    });
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
     let mut first = String::new();
     stdout.read_line(&mut first).unwrap();
@@ -53,6 +62,7 @@ fn spawn(dir: &std::path::Path, api_key: Option<&str>) -> Proc {
         child,
         base,
         stdout,
+        stderr,
     }
 }
 
@@ -66,13 +76,7 @@ fn terminate(mut p: Proc) -> (String, String) {
     assert!(ok);
     let status = p.child.wait().unwrap();
     assert!(status.success(), "graceful exit on SIGTERM: {status:?}");
-    let mut err = String::new();
-    p.child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut err)
-        .unwrap();
+    let err = p.stderr.join().unwrap();
     let mut rest = String::new();
     p.stdout.read_to_string(&mut rest).unwrap();
     (err, rest)
