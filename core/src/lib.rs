@@ -27,7 +27,9 @@ pub use review::{
     MessageReview, ReviewDetails, ReviewError, SignatureReview, TransactionReview, TypedDataDomain,
     TypedDataReview, TypedDataRow,
 };
-pub use screen::{PinPurpose, Progress, ReviewEntry, Screen, Slot, ACKNOWLEDGEMENT_TEXT};
+pub use screen::{
+    PinPurpose, Progress, ReviewEntry, Screen, Slot, ACKNOWLEDGEMENT_TEXT, RECOVERY_CODE_WARNING,
+};
 
 #[cfg(feature = "driver")]
 pub use driver::{
