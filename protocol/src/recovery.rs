@@ -446,7 +446,7 @@ pub fn unwrap(
         .open_in_place(
             Nonce::assume_unique_for_key(nonce),
             Aad::from(&aad),
-            &mut *buf,
+            &mut buf,
         )
         .map_err(|_| RecoveryError::WrongCode)?
         .len();

@@ -444,3 +444,59 @@ async fn stored_rows(t: &TestServer) -> Vec<(String, String, String)> {
     conn.close().await.ok();
     out
 }
+
+/// Eight wrong proofs sent at once on one challenge count exactly the limit (3): each guess is
+/// reserved by one conditional UPDATE before its signature is checked, on SQLite and PostgreSQL.
+async fn concurrent_wrong_proofs(b: Backend) {
+    let t = TestServer::start(&b, |_| {}).await;
+    let api = &t.api;
+    let rt = ChallengeType::RestorePin;
+    let s = api.new_user("rc-conc-01").await;
+    api.initialize(&s, PIN).await;
+    set_up(api, &s, PIN).await;
+    let c = restore(api, &s, Some("RECOVERY_CODE")).await.expect_ok(201)["challengeId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let dc = api.descriptor(&s, &c).await.expect_ok(200).clone();
+    let bc = binding(&dc);
+    let rng = SystemRandom::new();
+    let stranger = RecoveryKeyPair::generate(&rng).unwrap();
+    let envelopes: Vec<String> = (0..8)
+        .map(|_| {
+            let p = proof(stranger.sign_proof(&proof_ctx(&c, &bc), &rng).unwrap());
+            api.seal(&s, &c, &rt, &Step::RecoveryProof, &p)
+        })
+        .collect();
+    let mut tasks = Vec::new();
+    for env in envelopes {
+        let (api, s, c) = (api.clone(), s.clone(), c.clone());
+        tasks.push(tokio::spawn(async move {
+            api.post_envelope(&s, &c, &Step::RecoveryProof, &env).await
+        }));
+    }
+    let mut codes = Vec::new();
+    for task in tasks {
+        codes.push(task.await.unwrap().code());
+    }
+    let wrong = codes.iter().filter(|c| **c == 155861).count();
+    let locked = codes.iter().filter(|c| **c == 155863).count();
+    assert_eq!(
+        wrong + locked + codes.iter().filter(|c| **c == 155804).count(),
+        8,
+        "{codes:?}"
+    );
+    assert_eq!(
+        wrong, 2,
+        "exactly max - 1 wrong answers before the lock: {codes:?}"
+    );
+    assert!(locked >= 1, "{codes:?}");
+    let u = api.get_user("rc-conc-01").await;
+    assert_eq!(u["securityQuestionDetails"]["failedAttempts"], 3);
+    assert_eq!(u["recoveryCodeStatus"], "LOCKED");
+    t.stop().await;
+}
+both_backends!(
+    recovery_guess_limit_under_concurrency,
+    concurrent_wrong_proofs
+);
