@@ -64,6 +64,7 @@ fn descriptor(t: ChallengeType) -> ChallengeDescriptor {
         pin_attempts_left: 3,
         answer_attempts_left: 3,
         verified_steps: vec![],
+        recovery: None,
     }
 }
 

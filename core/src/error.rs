@@ -11,6 +11,7 @@
 //! Neither type ever holds a PIN or an answer.
 
 use crate::review::ReviewError;
+use latchkey_protocol::recovery::CodeRejection;
 use latchkey_protocol::{AnswerRejection, ChallengeStatus, EnvelopeError, ErrorCode, PinRejection};
 
 /// Why the user's last input was refused; shown on the screen that asks again.
@@ -32,6 +33,19 @@ pub enum InputError {
     /// The server says the answers are wrong (155115); see the screen's attempts left.
     #[error("the answers are incorrect")]
     IncorrectAnswers,
+    /// The typed recovery code has a typo (155864); the rejection names the group.
+    #[error(transparent)]
+    RecoveryCode(#[from] CodeRejection),
+    /// The recovery code is well formed but does not open this account's recovery key
+    /// (155865): not this account's code. Nothing was sent.
+    #[error("this recovery code does not belong to this account; check it and try again")]
+    WrongRecoveryCode,
+    /// The server did not accept the recovery proof (155861); see the attempts left.
+    #[error("the recovery code was not accepted")]
+    IncorrectRecoveryCode,
+    /// The retyped groups differ from the code shown (155869). Check the code and retype.
+    #[error("the typed groups do not match the recovery code; check it and type them again")]
+    RecoveryCodeConfirmation,
 }
 
 impl InputError {
@@ -43,6 +57,10 @@ impl InputError {
             InputError::Answer(r) => r.code(),
             InputError::IncorrectPin => ErrorCode::IncorrectPin,
             InputError::IncorrectAnswers => ErrorCode::IncorrectAnswers,
+            InputError::RecoveryCode(_) => ErrorCode::RecoveryCodeMalformed,
+            InputError::WrongRecoveryCode => ErrorCode::RecoveryCodeWrong,
+            InputError::IncorrectRecoveryCode => ErrorCode::IncorrectRecoveryCode,
+            InputError::RecoveryCodeConfirmation => ErrorCode::RecoveryCodeConfirmationMismatch,
         }
     }
 }

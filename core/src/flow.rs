@@ -18,14 +18,19 @@
 
 use crate::error::{FlowError, InputError};
 use crate::review::{decode_sign_request, RequestKind, SignatureReview};
-use crate::screen::{PinPurpose, Progress, ReviewEntry, Screen, Slot, ACKNOWLEDGEMENT_TEXT};
+use crate::screen::{
+    PinPurpose, Progress, ReviewEntry, Screen, Slot, ACKNOWLEDGEMENT_TEXT, RECOVERY_CODE_WARNING,
+};
 use crate::time::parse_rfc3339;
 use latchkey_protocol::envelope::seal_json;
+use latchkey_protocol::recovery::{
+    self as rc, NewRecoveryCode, ProofContext, RecoveryError, CODE_GROUPS, GROUP_LEN,
+};
 use latchkey_protocol::{
     review_digest, AnswerEntry, AnswerRejection, Blockchain, CancelReason, ChallengeDescriptor,
     ChallengeResult, ChallengeStatus, ChallengeType, EnvelopeContext, ErrorCode, PinPolicy,
-    PinRejection, Question, QuestionKind, QuestionPolicy, Secret, SessionKey, Step, StepPayload,
-    StepResult, StepSubmission, PROTOCOL_VERSION,
+    PinRejection, Question, QuestionKind, QuestionPolicy, RecoveryDescriptor, Secret, SessionKey,
+    Step, StepPayload, StepResult, StepSubmission, PROTOCOL_VERSION,
 };
 use ring::rand::SecureRandom;
 use std::fmt;
@@ -45,8 +50,12 @@ pub enum Event {
         /// An optional hint; it must not contain the answer.
         hint: Option<String>,
     },
-    /// The user acknowledged the review warning, or approved the signature request.
+    /// The user acknowledged the review warning, approved the signature request, or (on
+    /// [`Screen::ShowRecoveryCode`]) wrote the recovery code down.
     Acknowledged,
+    /// The user typed a recovery code ([`Screen::EnterRecoveryCode`]) or the groups of it the
+    /// confirmation asks for ([`Screen::ConfirmRecoveryCode`]). Separators and case are free.
+    RecoveryCodeEntered(Secret),
     /// The user rejected the signature request on the review screen.
     Rejected,
     /// The user wants the previous screen.
@@ -78,6 +87,7 @@ impl Event {
             Event::QuestionChosen(_) => "QuestionChosen",
             Event::AnswerGiven { .. } => "AnswerGiven",
             Event::Acknowledged => "Acknowledged",
+            Event::RecoveryCodeEntered(_) => "RecoveryCodeEntered",
             Event::Rejected => "Rejected",
             Event::Back => "Back",
             Event::Cancel => "Cancel",
@@ -125,6 +135,10 @@ enum State {
         slot: usize,
     },
     VerifyingAnswers,
+    ShowRecoveryCode,
+    ConfirmRecoveryCode,
+    EnterRecoveryCode,
+    VerifyingRecoveryCode,
     EnterNewPin,
     ConfirmNewPin,
     ChooseQuestion {
@@ -157,6 +171,10 @@ pub const STATE_NAMES: &[&str] = &[
     "VerifyingCurrentPin",
     "AnswerRecovery",
     "VerifyingAnswers",
+    "ShowRecoveryCode",
+    "ConfirmRecoveryCode",
+    "EnterRecoveryCode",
+    "VerifyingRecoveryCode",
     "EnterNewPin",
     "ConfirmNewPin",
     "ChooseQuestion",
@@ -178,6 +196,10 @@ impl State {
             State::VerifyingCurrentPin => "VerifyingCurrentPin",
             State::AnswerRecovery { .. } => "AnswerRecovery",
             State::VerifyingAnswers => "VerifyingAnswers",
+            State::ShowRecoveryCode => "ShowRecoveryCode",
+            State::ConfirmRecoveryCode => "ConfirmRecoveryCode",
+            State::EnterRecoveryCode => "EnterRecoveryCode",
+            State::VerifyingRecoveryCode => "VerifyingRecoveryCode",
             State::EnterNewPin => "EnterNewPin",
             State::ConfirmNewPin => "ConfirmNewPin",
             State::ChooseQuestion { .. } => "ChooseQuestion",
@@ -202,7 +224,10 @@ impl State {
     fn is_working(&self) -> bool {
         matches!(
             self,
-            State::VerifyingCurrentPin | State::VerifyingAnswers | State::Submitting
+            State::VerifyingCurrentPin
+                | State::VerifyingAnswers
+                | State::VerifyingRecoveryCode
+                | State::Submitting
         )
     }
 }
@@ -219,6 +244,7 @@ enum Kind {
     SignTypedData,
     SignTransaction,
     CreateWallet,
+    SetRecoveryCode,
 }
 
 impl Kind {
@@ -269,6 +295,12 @@ pub struct Flow {
     chosen: Vec<Question>,
     answers: Vec<AnswerEntry>,
     pending: Option<StepSubmission>,
+    /// SET_RECOVERY_CODE and RESTORE_PIN by code: what the key and proof are bound to.
+    recovery_binding: Option<RecoveryDescriptor>,
+    /// SET_RECOVERY_CODE: the code being shown and confirmed (zeroized on drop).
+    new_code: Option<NewRecoveryCode>,
+    /// SET_RECOVERY_CODE: the groups (from 0) the confirmation asks for.
+    confirm_groups: Vec<usize>,
 }
 
 impl fmt::Debug for Flow {
@@ -284,6 +316,20 @@ impl fmt::Debug for Flow {
 
 fn count(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+/// What the user typed for confirmation groups: separators dropped, upper case, `O` read as
+/// `0` and `I`/`L` as `1` (as the code parser reads them).
+fn normalize_typed_groups(typed: &str) -> String {
+    typed
+        .chars()
+        .filter(|c| *c != '-' && !c.is_whitespace())
+        .map(|c| match c.to_ascii_uppercase() {
+            'O' => '0',
+            'I' | 'L' => '1',
+            c => c,
+        })
+        .collect()
 }
 
 impl Flow {
@@ -313,6 +359,7 @@ impl Flow {
             ChallengeType::SignTypedData => Kind::SignTypedData,
             ChallengeType::SignTransaction => Kind::SignTransaction,
             ChallengeType::CreateWallet => Kind::CreateWallet,
+            ChallengeType::SetRecoveryCode => Kind::SetRecoveryCode,
             ref other => return Err(FlowError::UnsupportedChallenge(other.as_str().to_owned())),
         };
         if matches!(
@@ -324,6 +371,8 @@ impl Flow {
         let expires_at = parse_rfc3339(&d.expires_at).ok_or(FlowError::InvalidDescriptor(
             "expiresAt is not an RFC 3339 time",
         ))?;
+        let by_code = kind == Kind::RestorePin
+            && d.recovery.as_ref().map(|r| r.method.as_str()) == Some(rc::method::RECOVERY_CODE);
         match kind {
             Kind::Initialize | Kind::SetSecurityQuestions => {
                 if d.question_policy.required_count == 0
@@ -332,6 +381,22 @@ impl Flow {
                     return Err(FlowError::InvalidDescriptor(
                         "the catalogue has fewer questions than required",
                     ));
+                }
+            }
+            Kind::RestorePin if by_code => {
+                if d.recovery
+                    .as_ref()
+                    .and_then(|r| r.wrapped_key.as_ref())
+                    .is_none()
+                {
+                    return Err(FlowError::InvalidDescriptor(
+                        "no wrapped recovery key to open",
+                    ));
+                }
+            }
+            Kind::SetRecoveryCode => {
+                if d.recovery.is_none() {
+                    return Err(FlowError::InvalidDescriptor("no recovery binding"));
                 }
             }
             Kind::RestorePin => {
@@ -380,12 +445,19 @@ impl Flow {
                     State::ChooseQuestion { slot: 0 }
                 }
                 Kind::SetSecurityQuestions => State::EnterCurrentPin,
+                Kind::RestorePin if by_code && verified(Step::RecoveryProof) => State::EnterNewPin,
+                Kind::RestorePin if by_code => State::EnterRecoveryCode,
                 Kind::RestorePin if verified(Step::Answers) => State::EnterNewPin,
                 Kind::RestorePin => State::AnswerRecovery { slot: 0 },
                 Kind::SignMessage | Kind::SignTypedData | Kind::SignTransaction => {
                     State::ReviewSignature
                 }
                 Kind::CreateWallet => State::EnterCurrentPin,
+                // The code shown before the interruption was never stored: start again.
+                Kind::SetRecoveryCode if verified(Step::CurrentPin) => State::Failed {
+                    error: ErrorCode::RecoveryCodeSetupInterrupted,
+                },
+                Kind::SetRecoveryCode => State::EnterCurrentPin,
             }
         };
         let mut flow = Flow {
@@ -412,6 +484,9 @@ impl Flow {
             chosen: Vec::new(),
             answers: Vec::new(),
             pending: None,
+            recovery_binding: d.recovery,
+            new_code: None,
+            confirm_groups: Vec::new(),
         };
         flow.progress = Progress {
             step: 1,
@@ -592,6 +667,35 @@ impl Flow {
                 progress,
                 step: Step::Answers,
             },
+            State::ShowRecoveryCode => match &self.new_code {
+                Some(n) => Screen::ShowRecoveryCode {
+                    progress,
+                    groups: n
+                        .code
+                        .groups()
+                        .iter()
+                        .map(|g| Secret::from_str_copy(g))
+                        .collect(),
+                    warning: RECOVERY_CODE_WARNING,
+                },
+                None => self.broken(),
+            },
+            State::ConfirmRecoveryCode => Screen::ConfirmRecoveryCode {
+                progress,
+                groups: self.confirm_groups.iter().map(|g| count(g + 1)).collect(),
+                error,
+            },
+            State::EnterRecoveryCode => Screen::EnterRecoveryCode {
+                progress,
+                groups: count(CODE_GROUPS),
+                group_length: count(GROUP_LEN),
+                error,
+                attempts_left: Some(self.answer_attempts_left),
+            },
+            State::VerifyingRecoveryCode => Screen::Working {
+                progress,
+                step: Step::RecoveryProof,
+            },
             State::Submitting => Screen::Working {
                 progress,
                 step: Step::Complete,
@@ -668,6 +772,7 @@ impl Flow {
                 let next = match sub.step {
                     Step::CurrentPin => State::VerifyingCurrentPin,
                     Step::Answers => State::VerifyingAnswers,
+                    Step::RecoveryProof => State::VerifyingRecoveryCode,
                     _ => State::Submitting,
                 };
                 self.set_state(next);
@@ -904,6 +1009,85 @@ impl Flow {
                 Ok(Vec::new())
             }
 
+            // ---- recovery code: set-up (SET_RECOVERY_CODE, after the PIN) ----
+            (State::ShowRecoveryCode, Event::Acknowledged) => {
+                self.set_state(State::ConfirmRecoveryCode);
+                Ok(Vec::new())
+            }
+            (State::ConfirmRecoveryCode, Event::Back) => {
+                self.set_state(State::ShowRecoveryCode);
+                Ok(Vec::new())
+            }
+            (State::ConfirmRecoveryCode, Event::RecoveryCodeEntered(typed)) => {
+                let Some(made) = self.new_code.as_ref() else {
+                    return Err(unexpected());
+                };
+                let want: String = self
+                    .confirm_groups
+                    .iter()
+                    .filter_map(|&g| made.code.group(g))
+                    .collect();
+                let want = Secret::new(want);
+                let got = Secret::new(normalize_typed_groups(typed.expose()));
+                drop(typed);
+                if !want.ct_eq(&got) {
+                    self.error = Some(InputError::RecoveryCodeConfirmation);
+                    return Ok(Vec::new());
+                }
+                let payload = StepPayload {
+                    recovery_public_key: Some(made.public_key.clone()),
+                    recovery_wrapped_key: Some(made.wrapped_key.clone()),
+                    recovery_signature: Some(made.signature.clone()),
+                    ..Default::default()
+                };
+                self.submit(Step::Complete, &payload, rng, State::Submitting)
+            }
+
+            // ---- recovery code: recovering (RESTORE_PIN with method RECOVERY_CODE) ----
+            (State::EnterRecoveryCode, Event::RecoveryCodeEntered(typed)) => {
+                let Some(b) = self.recovery_binding.clone() else {
+                    return Err(unexpected());
+                };
+                let Some(wrapped) = b.wrapped_key.as_deref() else {
+                    return Err(unexpected());
+                };
+                let ctx = ProofContext {
+                    challenge_id: &self.challenge_id,
+                    method: &b.method,
+                    user_id: &b.user_id,
+                    version: b.version,
+                    nonce: &b.nonce,
+                };
+                // Parsed, opened and signed here: a typo or a wrong code never reaches the
+                // server and costs no attempt.
+                let signature = match rc::prove_with_code(typed.expose(), wrapped, &ctx, rng) {
+                    Ok(sig) => sig,
+                    Err(RecoveryError::MalformedCode(r)) => {
+                        self.error = Some(InputError::RecoveryCode(r));
+                        return Ok(Vec::new());
+                    }
+                    Err(RecoveryError::WrongCode) => {
+                        self.error = Some(InputError::WrongRecoveryCode);
+                        return Ok(Vec::new());
+                    }
+                    Err(e) => {
+                        self.finish(State::Failed { error: e.code() });
+                        return Ok(Vec::new());
+                    }
+                };
+                drop(typed);
+                let payload = StepPayload {
+                    recovery_signature: Some(signature),
+                    ..Default::default()
+                };
+                self.submit(
+                    Step::RecoveryProof,
+                    &payload,
+                    rng,
+                    State::VerifyingRecoveryCode,
+                )
+            }
+
             // ---- server replies ----
             (state, Event::StepAccepted(result)) if state.is_working() => {
                 let expected = self.pending.as_ref().map(|p| &p.step);
@@ -915,9 +1099,15 @@ impl Flow {
                     (State::VerifyingCurrentPin, Kind::SetSecurityQuestions) => {
                         State::ChooseQuestion { slot: 0 }
                     }
-                    (State::VerifyingCurrentPin, _) | (State::VerifyingAnswers, _) => {
-                        State::EnterNewPin
+                    (State::VerifyingCurrentPin, Kind::SetRecoveryCode) => {
+                        match self.make_recovery_code(rng) {
+                            Ok(()) => State::ShowRecoveryCode,
+                            Err(e) => State::Failed { error: e.code() },
+                        }
                     }
+                    (State::VerifyingCurrentPin, _)
+                    | (State::VerifyingAnswers, _)
+                    | (State::VerifyingRecoveryCode, _) => State::EnterNewPin,
                     _ if result.status == ChallengeStatus::Complete => {
                         self.result = result.result;
                         State::Done
@@ -944,6 +1134,7 @@ impl Flow {
                 let guessing_pin = state == State::VerifyingCurrentPin
                     || (state == State::Submitting && self.kind.completes_with_pin());
                 let guessing_answers = state == State::VerifyingAnswers;
+                let guessing_code = state == State::VerifyingRecoveryCode;
                 match code {
                     ErrorCode::IncorrectPin if guessing_pin => {
                         self.pending = None;
@@ -960,6 +1151,14 @@ impl Flow {
                         self.set_state(State::AnswerRecovery { slot: 0 });
                         self.error = Some(InputError::IncorrectAnswers);
                     }
+                    ErrorCode::IncorrectRecoveryCode if guessing_code => {
+                        self.pending = None;
+                        self.answer_attempts_left = attempts_left
+                            .unwrap_or_else(|| self.answer_attempts_left.saturating_sub(1));
+                        self.set_state(State::EnterRecoveryCode);
+                        self.error = Some(InputError::IncorrectRecoveryCode);
+                    }
+                    ErrorCode::RecoveryLocked if guessing_code => self.lock(code, locked_expiry),
                     ErrorCode::PinLocked if guessing_pin => self.lock(code, locked_expiry),
                     ErrorCode::SecurityQuestionsLocked if guessing_answers => {
                         self.lock(code, locked_expiry)
@@ -1028,6 +1227,41 @@ impl Flow {
     fn clear_secrets(&mut self) {
         self.new_pin = None;
         self.answers.clear();
+        self.new_code = None;
+    }
+
+    /// Whether this RESTORE_PIN recovers with a code.
+    fn by_code(&self) -> bool {
+        self.kind == Kind::RestorePin
+            && self.recovery_binding.as_ref().map(|r| r.method.as_str())
+                == Some(rc::method::RECOVERY_CODE)
+    }
+
+    /// SET_RECOVERY_CODE after the PIN: a fresh code, key pair, wrapped key and proof of
+    /// possession, and the two groups the confirmation will ask for.
+    fn make_recovery_code(&mut self, rng: &dyn SecureRandom) -> Result<(), RecoveryError> {
+        let b = self
+            .recovery_binding
+            .clone()
+            .ok_or(RecoveryError::MalformedKey)?;
+        let ctx = ProofContext {
+            challenge_id: &self.challenge_id,
+            method: &b.method,
+            user_id: &b.user_id,
+            version: b.version,
+            nonce: &b.nonce,
+        };
+        let made = NewRecoveryCode::create(&ctx, rng)?;
+        let mut pick = [0u8; 2];
+        rng.fill(&mut pick)
+            .map_err(|_| RecoveryError::CryptoFailed)?;
+        let first = usize::from(pick[0]) % CODE_GROUPS;
+        let second = (first + 1 + usize::from(pick[1]) % (CODE_GROUPS - 1)) % CODE_GROUPS;
+        let mut groups = vec![first, second];
+        groups.sort_unstable();
+        self.confirm_groups = groups;
+        self.new_code = Some(made);
+        Ok(())
     }
 
     /// Enters a non-terminal state: clears the shown error and updates progress.
@@ -1049,6 +1283,8 @@ impl Flow {
     /// Number of questions the flow asks.
     fn question_count(&self) -> usize {
         match self.kind {
+            // The code counts as the one "answer".
+            Kind::RestorePin if self.by_code() => 1,
             Kind::RestorePin => self.recovery.len(),
             _ => self.question_policy.required_count,
         }
@@ -1070,6 +1306,7 @@ impl Flow {
             Kind::ChangePin => 3,
             Kind::SetSecurityQuestions => n.saturating_mul(2).saturating_add(2),
             Kind::RestorePin => n.saturating_add(2),
+            Kind::SetRecoveryCode => 3,
         }
     }
 
@@ -1089,6 +1326,9 @@ impl Flow {
             State::VerifyingCurrentPin => 1,
             State::AnswerRecovery { slot } => k(*slot).saturating_add(1),
             State::VerifyingAnswers => n,
+            State::EnterRecoveryCode | State::VerifyingRecoveryCode => 1,
+            State::ShowRecoveryCode => 2,
+            State::ConfirmRecoveryCode => 3,
             State::EnterNewPin => match self.kind {
                 Kind::ChangePin => 2,
                 Kind::RestorePin => n.saturating_add(1),
@@ -1134,6 +1374,10 @@ mod tests {
             State::VerifyingCurrentPin,
             State::AnswerRecovery { slot: 0 },
             State::VerifyingAnswers,
+            State::ShowRecoveryCode,
+            State::ConfirmRecoveryCode,
+            State::EnterRecoveryCode,
+            State::VerifyingRecoveryCode,
             State::EnterNewPin,
             State::ConfirmNewPin,
             State::ChooseQuestion { slot: 0 },

@@ -29,6 +29,7 @@ pub use review::{
 };
 pub use screen::{
     LockedCredential, PinPurpose, Progress, ReviewEntry, Screen, Slot, ACKNOWLEDGEMENT_TEXT,
+    RECOVERY_CODE_WARNING,
 };
 
 #[cfg(feature = "driver")]

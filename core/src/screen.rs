@@ -2,12 +2,17 @@
 
 use crate::error::InputError;
 use crate::review::SignatureReview;
-use latchkey_protocol::{ChallengeResult, ErrorCode, Question, Step};
+use latchkey_protocol::{ChallengeResult, ErrorCode, Question, Secret, Step};
 
 /// The warning the user acknowledges before new security questions are saved.
 pub const ACKNOWLEDGEMENT_TEXT: &str = "If you lose your PIN and forget the answers to your \
 security questions, you lose access to your wallet. Nobody, including the wallet provider, can \
 recover it for you.";
+
+/// The warning shown with a new recovery code.
+pub const RECOVERY_CODE_WARNING: &str = "Write this recovery code down and keep it somewhere \
+safe. With it you can set a new PIN if you forget yours. Nobody, including the wallet provider, \
+can see it or recover it for you; it is shown only now.";
 
 /// Step `step` of `of` user-visible steps of the flow (1-based).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -123,6 +128,43 @@ pub enum Screen {
         /// What will be signed, by which wallet.
         review: SignatureReview,
     },
+    /// Show a new recovery code (SET_RECOVERY_CODE) with [`RECOVERY_CODE_WARNING`]. Send
+    /// [`Event::Acknowledged`](crate::Event::Acknowledged) once the user wrote it down. The
+    /// groups are secrets: show them, never log them (`Debug` redacts them).
+    ShowRecoveryCode {
+        /// Where in the flow.
+        progress: Progress,
+        /// The code's groups, in order (5 characters each).
+        groups: Vec<Secret>,
+        /// The warning to show ([`RECOVERY_CODE_WARNING`]).
+        warning: &'static str,
+    },
+    /// Ask the user to retype some groups of the code just shown. Send
+    /// [`Event::RecoveryCodeEntered`](crate::Event::RecoveryCodeEntered) with those groups in
+    /// order, or `Back` to see the code again.
+    ConfirmRecoveryCode {
+        /// Where in the flow.
+        progress: Progress,
+        /// The group numbers to retype (from 1), ascending.
+        groups: Vec<u32>,
+        /// Why the last input was refused (155869).
+        error: Option<InputError>,
+    },
+    /// Ask for the recovery code (RESTORE_PIN with method RECOVERY_CODE). Send
+    /// [`Event::RecoveryCodeEntered`](crate::Event::RecoveryCodeEntered). A typo (the group is
+    /// named) or a code that is not this account's is caught on the device and costs nothing.
+    EnterRecoveryCode {
+        /// Where in the flow.
+        progress: Progress,
+        /// Groups in a code (7).
+        groups: u32,
+        /// Characters per group (5).
+        group_length: u32,
+        /// Why the last input was refused (155864 typo, 155865 wrong code, 155861 server).
+        error: Option<InputError>,
+        /// Wrong recovery attempts still allowed before a lock (shared with the questions).
+        attempts_left: Option<u32>,
+    },
     /// A request is in flight; inputs are refused (cancel is allowed).
     Working {
         /// Where in the flow.
@@ -153,7 +195,7 @@ pub enum Screen {
         /// Why.
         error: ErrorCode,
     },
-    /// Too many wrong PINs (155119) or answers (155120).
+    /// Too many wrong PINs (155119), answers (155120) or recovery proofs (155863).
     Locked {
         /// Where the flow stopped.
         progress: Progress,
@@ -180,6 +222,9 @@ impl Screen {
             | Screen::AnswerQuestion { progress, .. }
             | Screen::Review { progress, .. }
             | Screen::ReviewSignature { progress, .. }
+            | Screen::ShowRecoveryCode { progress, .. }
+            | Screen::ConfirmRecoveryCode { progress, .. }
+            | Screen::EnterRecoveryCode { progress, .. }
             | Screen::Working { progress, .. }
             | Screen::Interrupted { progress, .. }
             | Screen::Done { progress, .. }
@@ -194,7 +239,9 @@ impl Screen {
         match self {
             Screen::EnterPin { error, .. }
             | Screen::ChooseQuestion { error, .. }
-            | Screen::AnswerQuestion { error, .. } => error.as_ref(),
+            | Screen::AnswerQuestion { error, .. }
+            | Screen::ConfirmRecoveryCode { error, .. }
+            | Screen::EnterRecoveryCode { error, .. } => error.as_ref(),
             _ => None,
         }
     }
@@ -227,7 +274,7 @@ impl Screen {
     pub fn locked_credential(&self) -> Option<LockedCredential> {
         match self {
             Screen::Locked {
-                code: ErrorCode::SecurityQuestionsLocked,
+                code: ErrorCode::SecurityQuestionsLocked | ErrorCode::RecoveryLocked,
                 ..
             } => Some(LockedCredential::SecurityQuestions),
             Screen::Locked { .. } => Some(LockedCredential::Pin),
@@ -279,6 +326,11 @@ mod tests {
         );
         assert_eq!(
             locked(ErrorCode::SecurityQuestionsLocked).locked_credential(),
+            Some(LockedCredential::SecurityQuestions)
+        );
+        // Questions and recovery codes share one recovery budget.
+        assert_eq!(
+            locked(ErrorCode::RecoveryLocked).locked_credential(),
             Some(LockedCredential::SecurityQuestions)
         );
         assert_eq!(Screen::Cancelled { progress: P }.locked_credential(), None);

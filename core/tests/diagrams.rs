@@ -8,7 +8,7 @@ use latchkey_core::STATE_NAMES;
 use latchkey_protocol::{ChallengeType, Step};
 use std::collections::BTreeSet;
 
-const TYPES: [&str; 9] = [
+const TYPES: [&str; 10] = [
     "INITIALIZE",
     "SET_PIN",
     "CHANGE_PIN",
@@ -18,6 +18,7 @@ const TYPES: [&str; 9] = [
     "SIGN_TYPEDDATA",
     "SIGN_TRANSACTION",
     "CREATE_WALLET",
+    "SET_RECOVERY_CODE",
 ];
 
 #[test]

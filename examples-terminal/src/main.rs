@@ -73,6 +73,8 @@ pub struct App {
 pub enum Request {
     /// A PIN challenge (set-up creates the wallet too).
     Pin(ChallengeType),
+    /// RESTORE_PIN with the recovery code.
+    RecoverWithCode,
     /// Sign `text` (EIP-191) with the wallet.
     SignMessage {
         /// The wallet.
@@ -118,6 +120,7 @@ impl App {
                         .await
                 }
                 Request::Pin(k) => self.admin.create_challenge(t, k.clone(), &key).await,
+                Request::RecoverWithCode => self.admin.create_restore_pin_with_code(t, &key).await,
                 Request::SignMessage { wallet_id, text } => {
                     let req = SignMessageRequest {
                         idempotency_key: key,

@@ -21,11 +21,15 @@ const SIGN_MESSAGE: &str = "Sign a message";
 const SIGN_TYPED: &str = "Sign typed data (EIP-712 mail)";
 const SIGN_TRANSFER: &str = "Sign a transfer";
 const STATUS: &str = "Show account status";
+const RECOVERY: &str = "Recovery options";
 const QUIT: &str = "Quit";
-const MENU: [&str; 9] = [
+const CODE_SETUP: &str = "Set up a recovery code";
+const CODE_RECOVER: &str = "Forgot PIN: recover with the recovery code";
+const MENU: [&str; 10] = [
     SETUP,
     CHANGE,
     FORGOT,
+    RECOVERY,
     WALLET,
     SIGN_MESSAGE,
     SIGN_TYPED,
@@ -76,6 +80,19 @@ pub async fn menu(app: &mut App) {
             Ok(SETUP) => Request::Pin(ChallengeType::Initialize),
             Ok(CHANGE) => Request::Pin(ChallengeType::ChangePin),
             Ok(FORGOT) => Request::Pin(ChallengeType::RestorePin),
+            Ok(RECOVERY) => {
+                let c = ask(|| {
+                    Select::new("Recovery options", vec![CODE_SETUP, CODE_RECOVER])
+                        .with_help_message("Enter to choose, Esc for the menu")
+                        .prompt()
+                })
+                .await;
+                match c {
+                    Ok(CODE_SETUP) => Request::Pin(ChallengeType::SetRecoveryCode),
+                    Ok(_) => Request::RecoverWithCode,
+                    Err(_) => continue,
+                }
+            }
             Ok(WALLET) => {
                 show_wallets(app).await;
                 continue;
@@ -248,6 +265,7 @@ async fn transfer_request(app: &App) -> Option<Request> {
 async fn run_challenge(app: &mut App, request: &Request) {
     let kind = match request {
         Request::Pin(k) => k.clone(),
+        Request::RecoverWithCode => ChallengeType::RestorePin,
         Request::SignMessage { .. } => ChallengeType::SignMessage,
         Request::SignTypedData { .. } => ChallengeType::SignTypedData,
         Request::SignTransaction { .. } => ChallengeType::SignTransaction,
@@ -335,7 +353,7 @@ async fn show_result(
                 Err(e) => println!("✗ {}", error_text(&e)),
             }
         }
-        Request::Pin(_) => {}
+        Request::Pin(_) | Request::RecoverWithCode => {}
     }
 }
 
@@ -447,6 +465,7 @@ fn kind_name(kind: &ChallengeType) -> &'static str {
         ChallengeType::SignTransaction => "sign-transaction",
         ChallengeType::SignTypedData => "sign-typed-data",
         ChallengeType::CreateWallet => "create-wallet",
+        ChallengeType::SetRecoveryCode => "recovery-code",
         _ => "new",
     }
 }
@@ -640,6 +659,62 @@ async fn prompt_for(run: &ChallengeRun, screen: &Screen) -> Result<Action, Stop>
                 Action::Cancel
             })
         }
+        Screen::ShowRecoveryCode {
+            groups, warning, ..
+        } => {
+            println!("{step} Your recovery code:");
+            let shown: Vec<&str> = groups.iter().map(|g| g.expose()).collect();
+            println!("    {}", shown.join("-"));
+            println!("! {}", wrap(warning, "  "));
+            let ok = ask(|| {
+                Confirm::new("I wrote it down. Continue?")
+                    .with_help_message("y to continue, n or Esc to leave (nothing is saved)")
+                    .prompt()
+            })
+            .await?;
+            Ok(if ok {
+                Action::Input(Input::Acknowledge)
+            } else {
+                Action::Cancel
+            })
+        }
+        Screen::ConfirmRecoveryCode { groups, error, .. } => {
+            if let Some(e) = error {
+                println!("✗ {}", input_error_text(&e));
+            }
+            let which: Vec<String> = groups.iter().map(u32::to_string).collect();
+            let label = format!(
+                "{step} To check, type groups {} of your code:",
+                which.join(" and ")
+            );
+            let typed = ask(move || {
+                Text::new(&label)
+                    .with_help_message("separated by a space; Esc shows the code again")
+                    .prompt()
+            })
+            .await?;
+            Ok(Action::Input(Input::RecoveryCode(Secret::new(typed))))
+        }
+        Screen::EnterRecoveryCode {
+            error,
+            attempts_left,
+            ..
+        } => {
+            if let Some(e) = error {
+                println!("✗ {}", input_error_text(&e));
+                if let Some(n) = attempts_left {
+                    println!("  {}", attempts(n));
+                }
+            }
+            let label = format!("{step} Your recovery code:");
+            let typed = ask(move || {
+                Text::new(&label)
+                    .with_help_message("7 groups of 5; case and separators do not matter")
+                    .prompt()
+            })
+            .await?;
+            Ok(Action::Input(Input::RecoveryCode(Secret::new(typed))))
+        }
         Screen::Working { .. } => {
             tokio::time::sleep(Duration::from_millis(100)).await;
             Err(Stop::Fatal("a request is still in flight".into()))
@@ -667,6 +742,7 @@ async fn outcome(run: &ChallengeRun, screen: &Screen) {
                 ChallengeType::Initialize => "Your PIN and security questions are set up.",
                 ChallengeType::ChangePin => "Your PIN is changed.",
                 ChallengeType::RestorePin => "Your new PIN is set; any PIN lock is cleared.",
+                ChallengeType::SetRecoveryCode => "Your recovery code is saved.",
                 ChallengeType::SignMessage => "The message is signed.",
                 ChallengeType::SignTransaction => "The transfer is signed.",
                 ChallengeType::SignTypedData => "The typed data is signed.",
@@ -746,6 +822,10 @@ async fn show_status(app: &App) {
     println!(
         "  Security questions: {}",
         line(&u.security_question_status, &u.security_question_details)
+    );
+    println!(
+        "  Recovery code:      {}",
+        line(&u.recovery_code_status, &u.security_question_details)
     );
     println!();
 }

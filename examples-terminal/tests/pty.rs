@@ -1,8 +1,8 @@
 //! Drives the real `latchkey-terminal` binary through a pseudo-terminal: set up a PIN, security
 //! questions and a wallet, sign a message (review, PIN, signature checked locally), reject one,
 //! change the PIN (one wrong PIN first), lock the PIN with wrong guesses on a signature, recover
-//! it with the answers, and sign a transfer with the new PIN and the same wallet, asserting what
-//! the screen shows.
+//! it with the answers, sign a transfer with the new PIN and the same wallet, then set up a
+//! recovery code and recover with it (Recovery options), asserting what the screen shows.
 //!
 //! Keys are sent as a terminal sends them (`\r` for Enter). Menu entries and questions are
 //! picked by typing a filter, so nothing depends on the terminal's width or arrow keys.
@@ -49,6 +49,14 @@ impl Term {
         self.s.send(text).expect("type");
         std::thread::sleep(Duration::from_millis(50));
         self.s.send("\r").expect("enter");
+    }
+
+    /// Waits for `pattern` (a regex with one group) and returns the group.
+    fn capture(&mut self, pattern: &str) -> String {
+        match self.s.expect(expectrl::Regex(pattern)) {
+            Ok(c) => String::from_utf8_lossy(c.get(1).expect("one group")).into_owned(),
+            Err(e) => panic!("expected {pattern:?} on the screen: {e}"),
+        }
     }
 
     fn menu(&mut self, filter: &str) {
@@ -212,6 +220,49 @@ fn setup_change_wrong_pin_lock_and_recover() {
     t.see("Transaction hash:   0x");
     t.see("Verified locally: sent by your wallet 0x");
     t.see("chain 11155111, nonce 0, to 0x3535353535353535353535353535353535353535, value 10000000000000000 wei");
+
+    // ---- Recovery options: set up a recovery code, then forget the PIN and recover with it
+    // (a typo is caught on the device and its group named).
+    t.menu("Recovery options");
+    t.see("Set up a recovery code");
+    t.enter("Set up a recovery code");
+    t.see("Enter your current PIN");
+    t.enter("975310");
+    let code = t.capture(r"    ([0-9A-Z]{5}(?:-[0-9A-Z]{5}){6})\r?\n");
+    let groups: Vec<String> = code.split('-').map(str::to_owned).collect();
+    t.see("Nobody, including the wallet provider");
+    t.see("I wrote it down. Continue?");
+    t.enter("y");
+    let asked = t.capture(r"type groups ([1-7] and [1-7]) of your code");
+    let typed: Vec<&str> = asked
+        .split(" and ")
+        .map(|g| groups[g.parse::<usize>().unwrap() - 1].as_str())
+        .collect();
+    t.enter(&typed.join(" "));
+    t.see("Done. Your recovery code is saved.");
+    t.menu("Show account status");
+    t.see("Recovery code:      set");
+    t.menu("Recovery options");
+    t.see("Forgot PIN: recover with the recovery code");
+    t.enter("recover with the recovery code");
+    t.see("Your recovery code:");
+    let mut typo = groups.clone();
+    typo[1] = format!(
+        "{}{}",
+        if typo[1].starts_with('Z') { "Y" } else { "Z" },
+        &typo[1][1..]
+    );
+    t.enter(&typo.join("-"));
+    t.see("typo in group 2");
+    t.see("Your recovery code:");
+    t.enter(&code.to_lowercase());
+    t.see("Choose a new 6-digit PIN");
+    t.enter("864213");
+    t.see("Enter the new PIN again");
+    t.enter("864213");
+    t.see("Done. Your new PIN is set; any PIN lock is cleared.");
+    t.menu("Show account status");
+    t.see("Recovery code:      not set");
 
     // ---- Ctrl-C at a prompt cancels the challenge, not the app.
     t.menu("Change PIN");

@@ -158,6 +158,7 @@ fuzz_target!(|input: Input| {
         pin_attempts_left: u32::from(input.attempts.0 % 5),
         answer_attempts_left: u32::from(input.attempts.1 % 5),
         verified_steps: input.verified.iter().take(3).map(|&v| step(v)).collect(),
+        recovery: None,
     };
     let key = SessionKey::from_bytes([7u8; 32]);
     let Ok(mut flow) = Flow::start(d, key.clone(), NOW) else {

@@ -187,6 +187,31 @@ error_codes! {
     /// Circle-compatible API: a Circle endpoint Latchkey does not offer (monitored tokens,
     /// entity secret public key, faucet, wallet upgrade).
     CircleEndpointUnsupported = 155853, 400, "Not supported by Latchkey: this Circle endpoint is not offered.";
+    /// RESTORE_PIN with `method: RECOVERY_CODE` (or a proof) for a user without an active
+    /// recovery code.
+    RecoveryCodeNotSet = 155860, 409, "No recovery code is set up for this user.";
+    /// The recovery proof (signature over the server nonce) does not verify; counts as a wrong
+    /// recovery attempt (`attemptsLeft`).
+    IncorrectRecoveryCode = 155861, 400, "The recovery proof does not verify.";
+    /// The challenge's recovery nonce was already used by a verified proof.
+    RecoveryNonceUsed = 155862, 409, "This recovery nonce was already used; start a new recovery.";
+    /// Recovery (questions and codes share the count) is locked after too many wrong attempts.
+    RecoveryLocked = 155863, 423, "Recovery is locked after too many wrong attempts.";
+    /// Client: the typed recovery code has a typo (the screen names the group).
+    RecoveryCodeMalformed = 155864, 400, "The recovery code has a typo.";
+    /// Client: the recovery code does not open this account's recovery key. Nothing was sent.
+    RecoveryCodeWrong = 155865, 400, "This recovery code does not belong to this account.";
+    /// A recovery public key, wrapped key or signature is not in the documented format.
+    InvalidRecoveryKey = 155866, 400, "The recovery key material is malformed.";
+    /// Another recovery code was set up or used since this challenge began; start again.
+    RecoveryCodeChanged = 155867, 409, "The recovery code changed meanwhile; start again.";
+    /// The `method` of a RESTORE_PIN request is not one this server knows.
+    UnknownRecoveryMethod = 155868, 400, "The recovery method is not supported.";
+    /// Client: the retyped group does not match the code shown.
+    RecoveryCodeConfirmationMismatch = 155869, 400, "The typed group does not match the recovery code.";
+    /// Client: a SET_RECOVERY_CODE challenge resumed after its PIN step; the code shown then
+    /// was never stored. Start a new challenge.
+    RecoveryCodeSetupInterrupted = 155870, 409, "The recovery-code set-up was interrupted; start it again.";
 }
 
 impl fmt::Display for ErrorCode {

@@ -11,6 +11,7 @@ pub mod messages;
 mod openapi;
 pub mod pin;
 pub mod questions;
+pub mod recovery;
 pub mod secret;
 #[macro_use]
 pub mod wire;
@@ -19,8 +20,8 @@ pub mod wallet;
 pub use codes::ErrorCode;
 pub use envelope::{EnvelopeContext, EnvelopeError, SessionKey};
 pub use messages::{
-    AnswerEntry, ChallengeDescriptor, Step, StepPayload, StepResult, StepSubmission,
-    PROTOCOL_VERSION,
+    AnswerEntry, ChallengeDescriptor, RecoveryDescriptor, Step, StepPayload, StepResult,
+    StepSubmission, PROTOCOL_VERSION,
 };
 pub use pin::{PinPolicy, PinRejection, PIN_LENGTH};
 pub use questions::{default_catalogue, AnswerRejection, Question, QuestionPolicy};

@@ -20,6 +20,9 @@ pub enum Step {
     CurrentPin,
     /// Verify the answers to the user's security questions (RESTORE_PIN).
     Answers,
+    /// Verify a recovery proof: the server nonce signed with the recovery key (RESTORE_PIN
+    /// with `method: RECOVERY_CODE`).
+    RecoveryProof,
     /// Finish the challenge with its final inputs.
     Complete,
     /// A step this build does not know.
@@ -32,6 +35,7 @@ impl Step {
         match self {
             Step::CurrentPin => "CURRENT_PIN",
             Step::Answers => "ANSWERS",
+            Step::RecoveryProof => "RECOVERY_PROOF",
             Step::Complete => "COMPLETE",
             Step::Unknown(s) => s,
         }
@@ -42,15 +46,30 @@ impl Step {
         match s {
             "CURRENT_PIN" => Step::CurrentPin,
             "ANSWERS" => Step::Answers,
+            "RECOVERY_PROOF" => Step::RecoveryProof,
             "COMPLETE" => Step::Complete,
             o => Step::Unknown(o.to_owned()),
         }
     }
 
-    /// The steps that must be verified, in order, before `COMPLETE` for a challenge type.
+    /// The steps that must be verified, in order, before `COMPLETE` for a challenge type
+    /// (RESTORE_PIN with the default method, security questions).
     pub fn required_before_completion(t: &ChallengeType) -> &'static [Step] {
+        Step::required_for(t, None)
+    }
+
+    /// The steps that must be verified, in order, before `COMPLETE` for a challenge type and
+    /// recovery method (`None`: security questions).
+    pub fn required_for(t: &ChallengeType, recovery_method: Option<&str>) -> &'static [Step] {
         match t {
-            ChallengeType::ChangePin | ChallengeType::SetSecurityQuestions => &[Step::CurrentPin],
+            ChallengeType::ChangePin
+            | ChallengeType::SetSecurityQuestions
+            | ChallengeType::SetRecoveryCode => &[Step::CurrentPin],
+            ChallengeType::RestorePin
+                if recovery_method == Some(crate::recovery::method::RECOVERY_CODE) =>
+            {
+                &[Step::RecoveryProof]
+            }
             ChallengeType::RestorePin => &[Step::Answers],
             _ => &[],
         }
@@ -83,6 +102,10 @@ impl utoipa::PartialSchema for Step {
                 (
                     "ANSWERS",
                     &[" Verify the answers to the user's security questions (RESTORE_PIN)."],
+                ),
+                (
+                    "RECOVERY_PROOF",
+                    &[" Verify a recovery proof (RESTORE_PIN with method RECOVERY_CODE)."],
                 ),
                 (
                     "COMPLETE",
@@ -159,6 +182,28 @@ pub struct ChallengeDescriptor {
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(required = true))]
     pub verified_steps: Vec<Step>,
+    /// SET_RECOVERY_CODE and RESTORE_PIN with `method: RECOVERY_CODE`: what the device binds
+    /// the recovery key and proof to (and, to recover, the wrapped key).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recovery: Option<RecoveryDescriptor>,
+}
+
+/// The recovery part of a descriptor (`docs/protocol.md` section 8).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct RecoveryDescriptor {
+    /// `RECOVERY_CODE`.
+    pub method: String,
+    /// The user id (bound into the wrapped key and the proof).
+    pub user_id: String,
+    /// The credential version: the new one (setup) or the active one (recovery).
+    pub version: u32,
+    /// A fresh single-use server nonce, base64 of 32 bytes, to sign.
+    pub nonce: String,
+    /// Recovery: the wrapped private key stored at setup (base64).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wrapped_key: Option<String>,
 }
 
 /// `POST /v1/user/challenges/{id}/steps` body: one sealed input.
@@ -215,6 +260,8 @@ pub struct AnswerEntry {
 /// | SET_SECURITY_QUESTIONS / `COMPLETE` | `answers` (with hints), `acknowledged: true` |
 /// | SIGN_MESSAGE, SIGN_TYPEDDATA, SIGN_TRANSACTION / `COMPLETE` | `pin`, `reviewDigest` |
 /// | CREATE_WALLET / `COMPLETE` | `pin` |
+/// | SET_RECOVERY_CODE / `COMPLETE` | `recoveryPublicKey`, `recoveryWrappedKey`, `recoverySignature` |
+/// | RESTORE_PIN / `RECOVERY_PROOF` | `recoverySignature` |
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StepPayload {
@@ -233,6 +280,16 @@ pub struct StepPayload {
     /// SIGN_*: [`review_digest`](crate::review_digest) of the `signRequest` the user reviewed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub review_digest: Option<String>,
+    /// SET_RECOVERY_CODE / `COMPLETE`: the new recovery public key (base64 SEC1, 65 bytes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recovery_public_key: Option<String>,
+    /// SET_RECOVERY_CODE / `COMPLETE`: the wrapped private key (base64).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recovery_wrapped_key: Option<String>,
+    /// SET_RECOVERY_CODE / `COMPLETE` (proof of possession) and RESTORE_PIN /
+    /// `RECOVERY_PROOF`: the proof signature (base64 of 64 bytes `r || s`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recovery_signature: Option<String>,
 }
 
 #[cfg(test)]
@@ -241,7 +298,12 @@ mod tests {
 
     #[test]
     fn step_spelling() {
-        for s in [Step::CurrentPin, Step::Answers, Step::Complete] {
+        for s in [
+            Step::CurrentPin,
+            Step::Answers,
+            Step::RecoveryProof,
+            Step::Complete,
+        ] {
             assert_eq!(Step::parse(s.as_str()), s);
         }
         assert_eq!(Step::parse("X"), Step::Unknown("X".into()));
@@ -296,6 +358,7 @@ mod tests {
             pin_attempts_left: 3,
             answer_attempts_left: 3,
             verified_steps: vec![],
+            recovery: None,
         };
         let v = serde_json::to_value(&d).unwrap();
         assert_eq!(v["type"], "SIGN_TRANSACTION");

@@ -108,6 +108,8 @@ wire_enum! {
         SignTypedData = "SIGN_TYPEDDATA",
         /// Sign an EIP-1559 transaction with a wallet (not broadcast), after review and the PIN.
         SignTransaction = "SIGN_TRANSACTION",
+        /// Set up (or replace) a recovery code, after the PIN.
+        SetRecoveryCode = "SET_RECOVERY_CODE",
     }
 }
 
@@ -215,6 +217,14 @@ pub struct User {
     pub security_question_status: CredentialStatus,
     /// Security-question guess-limit details.
     pub security_question_details: CredentialDetails,
+    /// Recovery-code status (UNSET when none is set up or the last one was used; LOCKED while
+    /// recovery is locked; the guess count is shared with the security questions).
+    #[serde(default = "unset")]
+    pub recovery_code_status: CredentialStatus,
+}
+
+fn unset() -> CredentialStatus {
+    CredentialStatus::Unset
 }
 
 /// A challenge: one user-facing operation the SDK walks the user through.
@@ -242,6 +252,10 @@ pub struct Challenge {
     /// What the challenge produced, once COMPLETE (signature, signed transaction, wallet ids).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<ChallengeResult>,
+    /// RESTORE_PIN: the recovery method (`SECURITY_QUESTIONS` or `RECOVERY_CODE`); the
+    /// COMPLETE webhook thus says which method recovered the account.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recovery_method: Option<String>,
 }
 
 /// `POST /v1/users` body.
@@ -286,6 +300,18 @@ impl fmt::Debug for UserTokenResponse {
 pub struct IdempotentRequest {
     /// A UUID chosen by the caller; a repeated key returns the original reply.
     pub idempotency_key: String,
+}
+
+/// `POST /v1/user/pin/restore` body.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct RestorePinRequest {
+    /// A UUID chosen by the caller; a repeated key returns the original reply.
+    pub idempotency_key: String,
+    /// `SECURITY_QUESTIONS` (the default) or `RECOVERY_CODE`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
 }
 
 /// Reply of every challenge-creating call.
@@ -426,6 +452,7 @@ mod tests {
             },
             security_question_status: CredentialStatus::Unset,
             security_question_details: CredentialDetails::default(),
+            recovery_code_status: CredentialStatus::Unset,
         };
         let v: serde_json::Value = serde_json::to_value(&u).unwrap();
         assert_eq!(v["pinStatus"], "LOCKED");

@@ -104,6 +104,7 @@ impl AdminClient {
             ChallengeType::ChangePin => (Method::PUT, "/v1/user/pin"),
             ChallengeType::RestorePin => (Method::POST, "/v1/user/pin/restore"),
             ChallengeType::SetSecurityQuestions => (Method::POST, "/v1/user/securityQuestions"),
+            ChallengeType::SetRecoveryCode => (Method::POST, "/v1/user/recoveryCode"),
             other => {
                 return Err(LatchkeyError::invalid_input(
                     ErrorCode::InvalidRequest,
@@ -116,6 +117,29 @@ impl AdminClient {
         };
         let r: ChallengeIdResponse = self
             .send(method, path, Some(user_token), Some(&body))
+            .await?;
+        Ok(r.challenge_id)
+    }
+
+    /// `POST /v1/user/pin/restore` with `method: RECOVERY_CODE`: a RESTORE_PIN the user
+    /// completes with the recovery code set up earlier (SET_RECOVERY_CODE, created with
+    /// [`AdminClient::create_challenge`]). Errors: 155860 no recovery code set up.
+    pub async fn create_restore_pin_with_code(
+        &self,
+        user_token: &str,
+        idempotency_key: &str,
+    ) -> Result<String, LatchkeyError> {
+        let body = latchkey_protocol::RestorePinRequest {
+            idempotency_key: idempotency_key.to_owned(),
+            method: Some(latchkey_protocol::recovery::method::RECOVERY_CODE.to_owned()),
+        };
+        let r: ChallengeIdResponse = self
+            .send(
+                Method::POST,
+                "/v1/user/pin/restore",
+                Some(user_token),
+                Some(&body),
+            )
             .await?;
         Ok(r.challenge_id)
     }

@@ -38,6 +38,9 @@ pub enum Input {
     /// (`POST .../cancel` with `{"reason":"USER_REJECTED"}`) and the run ends
     /// [`Screen::Failed`] with 155826. Nothing is signed.
     Reject,
+    /// A recovery code on [`Screen::EnterRecoveryCode`], or the groups asked for on
+    /// [`Screen::ConfirmRecoveryCode`] (separators and case are free).
+    RecoveryCode(Secret),
 }
 
 impl Input {
@@ -48,6 +51,7 @@ impl Input {
             Input::Answer { answer, hint } => Event::AnswerGiven { answer, hint },
             Input::Acknowledge => Event::Acknowledged,
             Input::Reject => Event::Rejected,
+            Input::RecoveryCode(c) => Event::RecoveryCodeEntered(c),
         }
     }
 }

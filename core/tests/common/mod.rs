@@ -91,6 +91,10 @@ pub fn descriptor(t: ChallengeType) -> ChallengeDescriptor {
         ),
         _ => (vec![], vec![], vec![], None),
     };
+    let recovery = match t {
+        ChallengeType::SetRecoveryCode => Some(setup_binding()),
+        _ => None,
+    };
     ChallengeDescriptor {
         challenge_id: CHALLENGE_ID.into(),
         challenge_type: t,
@@ -109,6 +113,22 @@ pub fn descriptor(t: ChallengeType) -> ChallengeDescriptor {
         pin_attempts_left: 5,
         answer_attempts_left: 3,
         verified_steps: vec![],
+        recovery,
+    }
+}
+
+pub const RECOVERY_USER: &str = "user-0001";
+/// base64 of 32 bytes 0x11.
+pub const RECOVERY_NONCE: &str = "ERERERERERERERERERERERERERERERERERERERERERE=";
+
+/// The recovery binding of a SET_RECOVERY_CODE descriptor (version 1).
+pub fn setup_binding() -> latchkey_protocol::RecoveryDescriptor {
+    latchkey_protocol::RecoveryDescriptor {
+        method: "RECOVERY_CODE".into(),
+        user_id: RECOVERY_USER.into(),
+        version: 1,
+        nonce: RECOVERY_NONCE.into(),
+        wrapped_key: None,
     }
 }
 

@@ -4,7 +4,7 @@
 
 use super::sessions::Session;
 use super::users::{attempts_left, load_row};
-use super::{bad_request, signing, wallets, StoredReply};
+use super::{bad_request, recovery, signing, wallets, StoredReply};
 use crate::crypto;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -115,7 +115,11 @@ pub(crate) fn finished_error(ch: &ChallengeRow) -> ApiError {
 // ---------------------------------------------------------------------------------------------
 // Creation
 
-fn precondition(kind: &ChallengeType, u: &UserRow) -> Result<(), ErrorCode> {
+fn precondition(
+    kind: &ChallengeType,
+    u: &UserRow,
+    recovery_method: Option<&str>,
+) -> Result<(), ErrorCode> {
     let has_pin = u.pin_verifier.is_some();
     let has_q = u.answers_verifier.is_some();
     match kind {
@@ -126,10 +130,13 @@ fn precondition(kind: &ChallengeType, u: &UserRow) -> Result<(), ErrorCode> {
         | ChallengeType::SignTypedData
         | ChallengeType::SignTransaction
         | ChallengeType::CreateWallet
+        | ChallengeType::SetRecoveryCode
             if !has_pin =>
         {
             Err(ErrorCode::PinNotSet)
         }
+        // By code: checked with the binding (155860).
+        ChallengeType::RestorePin if recovery_method.is_some() => Ok(()),
         ChallengeType::RestorePin if !has_q => Err(ErrorCode::SecurityQuestionsNotSet),
         ChallengeType::SetSecurityQuestions if !has_pin => Err(ErrorCode::PinNotSet),
         ChallengeType::SetSecurityQuestions if has_q => Err(ErrorCode::SecurityQuestionsAlreadySet),
@@ -163,8 +170,15 @@ pub async fn create(
         return Ok(reply);
     }
     let user = load_row(state, &s.user_id).await?;
-    precondition(&kind, &user).map_err(ApiError::new)?;
-    let extra = prepare(state, s, &kind, &canonical).await?;
+    let recovery_method = match kind {
+        ChallengeType::RestorePin => recovery::restore_method(&canonical)?,
+        _ => None,
+    };
+    precondition(&kind, &user, recovery_method.as_deref()).map_err(ApiError::new)?;
+    let mut extra = prepare(state, s, &kind, &canonical).await?;
+    let binding =
+        recovery::binding_for(state, &s.user_id, &kind, recovery_method.as_deref()).await?;
+    extra.recovery_method = recovery_method;
 
     let now = now_ms();
     let id = uuid::Uuid::new_v4().to_string();
@@ -191,6 +205,9 @@ pub async fn create(
         now + store::ms(state.config.challenge_ttl),
     )
     .await?;
+    if let Some(b) = &binding {
+        recovery::bind(&mut tx, &id, &s.user_id, b).await?;
+    }
     if let Some(ch) = challenges::load_challenge(&mut tx, &id).await? {
         outbox::enqueue(&mut tx, &ch, now).await?;
     }
@@ -311,7 +328,7 @@ pub async fn descriptor(state: &AppState, s: &Session, id: &str) -> ApiResult<Ch
     let now = now_ms();
     let max = state.config.max_attempts;
     let catalogue = default_catalogue();
-    let (questions, hints) = if ch.kind == ChallengeType::RestorePin {
+    let (questions, hints) = if ch.kind == ChallengeType::RestorePin && !recovery::by_code(&ch) {
         let qs = user.questions.clone().unwrap_or_default();
         let questions = qs
             .iter()
@@ -350,6 +367,7 @@ pub async fn descriptor(state: &AppState, s: &Session, id: &str) -> ApiResult<Ch
         pin_attempts_left: attempts_left(max, user.pin_failed, user.pin_locked_until, now),
         answer_attempts_left: attempts_left(max, user.q_failed, user.q_locked_until, now),
         verified_steps: ch.verified.clone(),
+        recovery: recovery::descriptor_part(state, &ch).await?,
     })
 }
 

@@ -9,6 +9,7 @@
 
 pub mod challenges;
 pub mod guesses;
+pub mod recovery;
 pub mod sessions;
 pub mod signing;
 pub mod steps;

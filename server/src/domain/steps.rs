@@ -5,7 +5,7 @@ use super::challenges::{expire_if_due, finished_error, load_owned, transition};
 use super::guesses::{check_guess, Credential};
 use super::sessions::Session;
 use super::users::load_row;
-use super::{bad_request, signing, wallets, StoredReply};
+use super::{bad_request, recovery, signing, wallets, StoredReply};
 use crate::crypto::{self, DOMAIN_ANSWERS, DOMAIN_PIN};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -97,9 +97,12 @@ pub async fn submit(
     let step_allowed = match sub.step {
         Step::CurrentPin => matches!(
             ch.kind,
-            ChallengeType::ChangePin | ChallengeType::SetSecurityQuestions
+            ChallengeType::ChangePin
+                | ChallengeType::SetSecurityQuestions
+                | ChallengeType::SetRecoveryCode
         ),
-        Step::Answers => ch.kind == ChallengeType::RestorePin,
+        Step::Answers => ch.kind == ChallengeType::RestorePin && !recovery::by_code(&ch),
+        Step::RecoveryProof => recovery::by_code(&ch),
         _ => true,
     };
     if !step_allowed {
@@ -194,6 +197,10 @@ async fn process_step(
             check_guess(state, &ch, Credential::Pin, secret_bytes(&pin), claim).await?;
             mark_verified(state, &ch, step, claim).await
         }
+        Step::RecoveryProof => {
+            recovery::verify_proof_step(state, &ch, &p, claim).await?;
+            mark_verified(state, &ch, step, claim).await
+        }
         Step::Answers => {
             let user = load_row(state, &ch.user_id).await?;
             let qs = user
@@ -233,6 +240,13 @@ async fn mark_verified(
         .map_err(ApiError::internal)?;
     let mut tx = state.pool.begin().await?;
     let n = challenges::set_verified(&mut tx, &ch.id, &ch.verified, &verified, now_ms()).await?;
+    if n == 1 && *step == Step::RecoveryProof {
+        // The nonce is used up in the verifying transaction.
+        if let Err(e) = recovery::use_nonce(&mut tx, ch).await {
+            tx.rollback().await?;
+            return Err(e);
+        }
+    }
     if n == 0 {
         tx.rollback().await?;
         let cur = challenges::load_challenge(&mut *state.pool.acquire().await?, &ch.id).await?;
@@ -330,7 +344,7 @@ async fn complete(
     p: StepPayload,
     claim: &Claim<'_>,
 ) -> ApiResult<StepResult> {
-    for req in Step::required_before_completion(&ch.kind) {
+    for req in Step::required_for(&ch.kind, ch.recovery_method.as_deref()) {
         if !ch.verified.contains(req) {
             // 155805 carries the table's fixed text (docs/protocol.md section 6).
             tracing::debug!(challenge_id = %ch.id, step = %req, "COMPLETE before a required step");
@@ -339,6 +353,13 @@ async fn complete(
     }
     let h = &state.hasher;
     let mut signed = None;
+    let recovery_write = match ch.kind {
+        ChallengeType::SetRecoveryCode => Some(recovery::setup_write(state, &ch, &p).await?),
+        ChallengeType::RestorePin if recovery::by_code(&ch) => {
+            Some(recovery::restore_write(state, &ch).await?)
+        }
+        _ => None,
+    };
     let (update, precondition_code) = match ch.kind {
         ChallengeType::Initialize => {
             let pin = check_new_pin(&p)?;
@@ -403,6 +424,7 @@ async fn complete(
             signed = Some(signing::sign(state, &ch).await?);
             (CredentialUpdate::Nothing, ErrorCode::PinNotSet)
         }
+        ChallengeType::SetRecoveryCode => (CredentialUpdate::Nothing, ErrorCode::PinNotSet),
         ChallengeType::CreateWallet => {
             let pin = p
                 .pin
@@ -470,7 +492,25 @@ async fn complete(
         .await?;
         return Err(ApiError::new(precondition_code));
     }
-    if ch.kind == ChallengeType::RestorePin && state.config.revoke_sessions_on_recovery {
+    if let Some(w) = &recovery_write {
+        if !recovery::apply(&mut tx, &ch.user_id, w, now).await? {
+            tx.rollback().await?;
+            transition(
+                state,
+                &ch.id,
+                ChallengeStatus::Failed,
+                Some(ErrorCode::RecoveryCodeChanged),
+                false,
+            )
+            .await?;
+            return Err(ApiError::new(ErrorCode::RecoveryCodeChanged));
+        }
+    }
+    // A recovery by code always logs the user out everywhere else (the code may have been
+    // used because a device was lost).
+    if ch.kind == ChallengeType::RestorePin
+        && (state.config.revoke_sessions_on_recovery || recovery::by_code(&ch))
+    {
         // A recovery logs the user out everywhere else, in the completing transaction.
         let n = sessions::revoke_user(&mut tx, &ch.user_id, Some(&s.token_hash), now).await?;
         tracing::info!(challenge_id = %ch.id, revoked = n, "recovery revoked earlier tokens");

@@ -67,6 +67,14 @@ pub fn user_wire(u: &UserRow) -> User {
         pin_details,
         security_question_status: q_status,
         security_question_details: q_details,
+        // The recovery count (and lock) is shared with the security questions.
+        recovery_code_status: if u.recovery_codes == 0 {
+            CredentialStatus::Unset
+        } else if u.q_locked_until.is_some_and(|t| t > now) {
+            CredentialStatus::Locked
+        } else {
+            CredentialStatus::Enabled
+        },
     }
 }
 

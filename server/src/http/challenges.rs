@@ -22,6 +22,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/user/initialize", post(create_initialize))
         .route("/user/pin", post(create_set_pin).put(create_change_pin))
         .route("/user/pin/restore", post(create_restore_pin))
+        .route("/user/recoveryCode", post(create_set_recovery_code))
         .route(
             "/user/securityQuestions",
             post(create_set_security_questions),
@@ -83,6 +84,16 @@ pub async fn create_restore_pin(
     ApiBytes(body): ApiBytes,
 ) -> ApiResult<Response> {
     create(&state, &s, ChallengeType::RestorePin, &body).await
+}
+
+/// `POST /v1/user/recoveryCode` (SET_RECOVERY_CODE).
+pub async fn create_set_recovery_code(
+    _: ApiKey,
+    UserSession(s): UserSession,
+    State(state): State<Arc<AppState>>,
+    ApiBytes(body): ApiBytes,
+) -> ApiResult<Response> {
+    create(&state, &s, ChallengeType::SetRecoveryCode, &body).await
 }
 
 /// `POST /v1/user/securityQuestions`.

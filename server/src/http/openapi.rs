@@ -12,9 +12,9 @@ use latchkey_protocol::{
     CancelChallengeRequest, Challenge, ChallengeDescriptor, ChallengeIdResponse,
     ChallengeNotification, ChallengeStatus, CreateSubscriptionRequest, CreateUserRequest,
     CreateWalletRequest, ErrorBody, IdempotentRequest, InitializeRequest, Notification,
-    NotificationPublicKey, SignMessageRequest, SignTransactionRequest, SignTypedDataRequest,
-    StepResult, StepSubmission, Subscription, User, UserTokenRequest, UserTokenResponse,
-    WalletList, WalletReply,
+    NotificationPublicKey, RestorePinRequest, SignMessageRequest, SignTransactionRequest,
+    SignTypedDataRequest, StepResult, StepSubmission, Subscription, User, UserTokenRequest,
+    UserTokenResponse, WalletList, WalletReply,
 };
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
@@ -111,10 +111,17 @@ fn set_pin() {}
     responses((status = 201, body = ChallengeIdData), (status = 409, body = ErrorBody, description = "155110 no PIN; 155803")))]
 fn change_pin() {}
 
-#[utoipa::path(post, path = "/v1/user/pin/restore", tag = "challenges", request_body = IdempotentRequest,
+#[utoipa::path(post, path = "/v1/user/pin/restore", tag = "challenges", request_body = RestorePinRequest,
     security(("apiKey" = [], "userToken" = [])),
-    responses((status = 201, body = ChallengeIdData), (status = 409, body = ErrorBody, description = "155111 no questions; 155803")))]
+    responses((status = 201, body = ChallengeIdData),
+        (status = 400, body = ErrorBody, description = "155868 unknown method"),
+        (status = 409, body = ErrorBody, description = "155111 no questions; 155860 no recovery code (method RECOVERY_CODE); 155803")))]
 fn restore_pin() {}
+
+#[utoipa::path(post, path = "/v1/user/recoveryCode", tag = "challenges", request_body = IdempotentRequest,
+    security(("apiKey" = [], "userToken" = [])),
+    responses((status = 201, body = ChallengeIdData), (status = 409, body = ErrorBody, description = "155110 no PIN; 155803")))]
+fn set_recovery_code() {}
 
 #[utoipa::path(post, path = "/v1/user/securityQuestions", tag = "challenges", request_body = IdempotentRequest,
     security(("apiKey" = [], "userToken" = [])),
@@ -311,7 +318,7 @@ impl Modify for CommonErrors {
     info(title = "Latchkey reference server", version = "1",
         description = "Developer API (Authorization: Bearer <API key>) and client API (X-User-Token). Successful replies are {\"data\": ...}; errors are ErrorBody with a 155xxx code."),
     paths(create_user, get_user, create_token, revoke_token, revoke_user_tokens, get_current_user, initialize, set_pin, change_pin,
-        restore_pin, set_security_questions, create_wallet, sign_message, sign_typed_data,
+        restore_pin, set_recovery_code, set_security_questions, create_wallet, sign_message, sign_typed_data,
         sign_transaction, list_wallets, get_wallet, list_user_wallets, list_challenges, get_challenge,
         descriptor, submit_step, cancel, create_subscription, list_subscriptions,
         delete_subscription, public_key, dead_letters, replay_dead_letter, rotate_signing_key),
@@ -372,6 +379,7 @@ mod tests {
             error_code: None,
             error_message: None,
             result: None,
+            recovery_method: None,
         })
         .unwrap();
         for k in ch.as_object().unwrap().keys() {
@@ -395,6 +403,7 @@ mod tests {
             pin_attempts_left: 3,
             answer_attempts_left: 3,
             verified_steps: vec![],
+            recovery: None,
         })
         .unwrap();
         for k in d.as_object().unwrap().keys() {

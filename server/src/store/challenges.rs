@@ -38,6 +38,8 @@ pub struct ChallengeRow {
     pub error_message: Option<String>,
     /// Expiry (ms).
     pub expires_at: i64,
+    /// RESTORE_PIN: the recovery method (`None`: security questions).
+    pub recovery_method: Option<String>,
 }
 
 impl ChallengeRow {
@@ -55,6 +57,14 @@ impl ChallengeRow {
                 .result
                 .as_deref()
                 .and_then(|r| serde_json::from_str(r).ok()),
+            recovery_method: match self.kind {
+                ChallengeType::RestorePin => Some(
+                    self.recovery_method
+                        .clone()
+                        .unwrap_or_else(|| "SECURITY_QUESTIONS".to_owned()),
+                ),
+                _ => None,
+            },
         }
     }
 }
@@ -72,7 +82,7 @@ fn steps_from_text(s: &str) -> Vec<Step> {
 }
 
 const CHALLENGE_COLS: &str = "id, user_id, kind, status, message, wallet_id, sign_request, \
-     blockchains, account_type, result, verified_steps, error_code, error_message, expires_at";
+     blockchains, account_type, result, verified_steps, error_code, error_message, expires_at, recovery_method";
 
 fn challenge_from_row(r: &sqlx::any::AnyRow) -> Result<ChallengeRow, sqlx::Error> {
     Ok(ChallengeRow {
@@ -90,6 +100,7 @@ fn challenge_from_row(r: &sqlx::any::AnyRow) -> Result<ChallengeRow, sqlx::Error
         error_code: r.try_get("error_code")?,
         error_message: r.try_get("error_message")?,
         expires_at: r.try_get("expires_at")?,
+        recovery_method: r.try_get("recovery_method")?,
     })
 }
 
@@ -159,6 +170,8 @@ pub struct ChallengeExtra {
     pub blockchains: Option<String>,
     /// Account type of those wallets.
     pub account_type: Option<String>,
+    /// RESTORE_PIN: the recovery method (`None`: security questions).
+    pub recovery_method: Option<String>,
 }
 
 /// Inserts a new PENDING challenge.
@@ -173,8 +186,8 @@ pub async fn insert(
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO challenges (id, user_id, kind, status, wallet_id, sign_request, blockchains, \
-         account_type, verified_steps, created_at, updated_at, expires_at) \
-         VALUES ($1, $2, $3, 'PENDING', $4, $5, $6, $7, '', $8, $8, $9)",
+         account_type, verified_steps, created_at, updated_at, expires_at, recovery_method) \
+         VALUES ($1, $2, $3, 'PENDING', $4, $5, $6, $7, '', $8, $8, $9, $10)",
     )
     .bind(id)
     .bind(user_id)
@@ -185,6 +198,7 @@ pub async fn insert(
     .bind(extra.account_type.as_deref())
     .bind(now)
     .bind(expires_at)
+    .bind(extra.recovery_method.as_deref())
     .execute(&mut *conn)
     .await?;
     Ok(())

@@ -7,6 +7,7 @@ pub mod challenges;
 pub mod envelopes;
 pub mod idempotency;
 pub mod outbox;
+pub mod recovery;
 pub mod sessions;
 pub mod signing_keys;
 pub mod subscriptions;

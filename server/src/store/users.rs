@@ -37,6 +37,8 @@ pub struct UserRow {
     pub q_locked_at: Option<i64>,
     /// When the answer lock ends.
     pub q_locked_until: Option<i64>,
+    /// ACTIVE recovery codes (0 or 1).
+    pub recovery_codes: i64,
 }
 
 impl std::fmt::Debug for UserRow {
@@ -47,9 +49,12 @@ impl std::fmt::Debug for UserRow {
     }
 }
 
-/// The columns [`user_from_row`] reads.
+/// The columns [`user_from_row`] reads (from `users`, not aliased: the recovery-code count is a
+/// subquery on `users.id`).
 pub const USER_COLS: &str = "id, created_at, pin_verifier, pin_failed, pin_locked_at, \
-     pin_locked_until, questions, answers_verifier, q_failed, q_locked_at, q_locked_until";
+     pin_locked_until, questions, answers_verifier, q_failed, q_locked_at, q_locked_until, \
+     (SELECT COUNT(*) FROM recovery_credentials r WHERE r.user_id = users.id \
+      AND r.method = 'RECOVERY_CODE' AND r.status = 'ACTIVE') AS recovery_codes";
 
 /// A [`UserRow`] from a row selected with [`USER_COLS`].
 pub fn user_from_row(r: &sqlx::any::AnyRow) -> Result<UserRow, sqlx::Error> {
@@ -66,6 +71,7 @@ pub fn user_from_row(r: &sqlx::any::AnyRow) -> Result<UserRow, sqlx::Error> {
         q_failed: r.try_get("q_failed")?,
         q_locked_at: r.try_get("q_locked_at")?,
         q_locked_until: r.try_get("q_locked_until")?,
+        recovery_codes: r.try_get("recovery_codes")?,
     })
 }
 

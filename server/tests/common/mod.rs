@@ -247,6 +247,7 @@ impl Api {
             ChallengeType::SignTypedData => (reqwest::Method::POST, "/v1/user/sign/typedData"),
             ChallengeType::SignTransaction => (reqwest::Method::POST, "/v1/user/sign/transaction"),
             ChallengeType::CreateWallet => (reqwest::Method::POST, "/v1/user/wallets"),
+            ChallengeType::SetRecoveryCode => (reqwest::Method::POST, "/v1/user/recoveryCode"),
             other => panic!("no route for {other}"),
         };
         self.send(

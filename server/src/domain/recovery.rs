@@ -1,0 +1,347 @@
+//! Recovery codes (issue 10; `docs/protocol.md` section 8, `docs/recovery.md`).
+//!
+//! The server keeps a recovery credential as a P-256 public key and a wrapped private key it
+//! cannot open. `SET_RECOVERY_CODE` (PIN-gated) stores a new version; RESTORE_PIN with
+//! `method: RECOVERY_CODE` hands out the wrapped key with a single-use nonce and verifies the
+//! proof (the nonce, bound to the challenge, signed with the recovery key). Wrong proofs count
+//! on the recovery counter shared with the security questions, reserved atomically before the
+//! signature is checked. Completing a recovery by code burns the code.
+
+use super::bad_request;
+use super::challenges::transition;
+use super::users::attempts_left;
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use crate::store::challenges::ChallengeRow;
+use crate::store::envelopes::{self, Claim};
+use crate::store::recovery::{self, ChallengeBinding, ACTIVE};
+use crate::store::users::{self, Counter};
+use crate::store::{self, now_ms, rfc3339};
+use latchkey_protocol::recovery::{
+    check_public_key, check_wrapped_format, method, new_nonce, verify_proof, ProofContext,
+    RecoveryError,
+};
+use latchkey_protocol::{
+    ChallengeStatus, ChallengeType, ErrorCode, RecoveryDescriptor, StepPayload,
+};
+use serde_json::Value;
+use sqlx::AnyConnection;
+
+/// The recovery method a RESTORE_PIN creation body asks for: `None` for the security questions
+/// (no `method`, or `SECURITY_QUESTIONS`), `Some("RECOVERY_CODE")`, else 400 155868.
+pub fn restore_method(body: &Value) -> ApiResult<Option<String>> {
+    match body.get("method") {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(m)) if m == method::SECURITY_QUESTIONS => Ok(None),
+        Some(Value::String(m)) if m == method::RECOVERY_CODE => Ok(Some(m.clone())),
+        Some(_) => Err(ApiError::new(ErrorCode::UnknownRecoveryMethod)),
+    }
+}
+
+/// Whether a challenge recovers with a code.
+pub fn by_code(ch: &ChallengeRow) -> bool {
+    ch.kind == ChallengeType::RestorePin
+        && ch.recovery_method.as_deref() == Some(method::RECOVERY_CODE)
+}
+
+fn nonce() -> ApiResult<String> {
+    new_nonce(&ring::rand::SystemRandom::new()).map_err(ApiError::internal)
+}
+
+/// What a new challenge is bound to (SET_RECOVERY_CODE: the next version; RESTORE_PIN by code:
+/// the active version, 409 155860 without one), with a fresh nonce; `None` for other kinds.
+pub async fn binding_for(
+    state: &AppState,
+    user_id: &str,
+    kind: &ChallengeType,
+    recovery_method: Option<&str>,
+) -> ApiResult<Option<ChallengeBinding>> {
+    let mut conn = state.pool.acquire().await?;
+    let version = match (kind, recovery_method) {
+        (ChallengeType::SetRecoveryCode, _) => {
+            recovery::next_version(&mut conn, user_id, method::RECOVERY_CODE).await?
+        }
+        (ChallengeType::RestorePin, Some(m)) => {
+            recovery::active(&mut conn, user_id, m)
+                .await?
+                .ok_or(ApiError::new(ErrorCode::RecoveryCodeNotSet))?
+                .version
+        }
+        _ => return Ok(None),
+    };
+    Ok(Some(ChallengeBinding {
+        method: method::RECOVERY_CODE.to_owned(),
+        version,
+        nonce: nonce()?,
+        nonce_used_at: None,
+    }))
+}
+
+/// Stores a new challenge's binding (in the creating transaction).
+pub async fn bind(
+    conn: &mut AnyConnection,
+    challenge_id: &str,
+    user_id: &str,
+    b: &ChallengeBinding,
+) -> ApiResult<()> {
+    recovery::insert_binding(conn, challenge_id, user_id, b).await?;
+    Ok(())
+}
+
+async fn binding(state: &AppState, ch: &ChallengeRow) -> ApiResult<Option<ChallengeBinding>> {
+    Ok(recovery::load_binding(&mut *state.pool.acquire().await?, &ch.id).await?)
+}
+
+fn version_u32(b: &ChallengeBinding) -> ApiResult<u32> {
+    u32::try_from(b.version).map_err(ApiError::internal)
+}
+
+/// The descriptor's `recovery` part; RESTORE_PIN by code carries the wrapped key of the bound
+/// version (409 155867 when it is no longer active).
+pub async fn descriptor_part(
+    state: &AppState,
+    ch: &ChallengeRow,
+) -> ApiResult<Option<RecoveryDescriptor>> {
+    let Some(b) = binding(state, ch).await? else {
+        return Ok(None);
+    };
+    let wrapped_key = if ch.kind == ChallengeType::RestorePin {
+        let cred = recovery::load_version(
+            &mut *state.pool.acquire().await?,
+            &ch.user_id,
+            &b.method,
+            b.version,
+        )
+        .await?
+        .filter(|c| c.status == ACTIVE)
+        .ok_or(ApiError::new(ErrorCode::RecoveryCodeChanged))?;
+        Some(cred.wrapped_key)
+    } else {
+        None
+    };
+    Ok(Some(RecoveryDescriptor {
+        method: b.method.clone(),
+        user_id: ch.user_id.clone(),
+        version: version_u32(&b)?,
+        nonce: b.nonce,
+        wrapped_key,
+    }))
+}
+
+fn key_error(e: RecoveryError) -> ApiError {
+    ApiError::new(e.code())
+}
+
+/// Verifies the `RECOVERY_PROOF` step under the recovery guess limit. A malformed signature is
+/// refused (400 155866) without counting; a well-formed one that does not verify counts one
+/// guess (reserved with one conditional UPDATE before verifying; one per envelope, as for PINs).
+pub async fn verify_proof_step(
+    state: &AppState,
+    ch: &ChallengeRow,
+    p: &StepPayload,
+    claim: &Claim<'_>,
+) -> ApiResult<()> {
+    let b = binding(state, ch)
+        .await?
+        .ok_or(ApiError::new(ErrorCode::StepOutOfOrder))?;
+    let sig = p
+        .recovery_signature
+        .as_deref()
+        .ok_or_else(|| bad_request("recoverySignature is required."))?;
+    let raw = base64_len(sig);
+    if raw != Some(64) {
+        return Err(ApiError::new(ErrorCode::InvalidRecoveryKey));
+    }
+    if b.nonce_used_at.is_some() {
+        return Err(ApiError::new(ErrorCode::RecoveryNonceUsed));
+    }
+    let cred = recovery::load_version(
+        &mut *state.pool.acquire().await?,
+        &ch.user_id,
+        &b.method,
+        b.version,
+    )
+    .await?
+    .filter(|c| c.status == ACTIVE)
+    .ok_or(ApiError::new(ErrorCode::RecoveryCodeChanged))?;
+    let ctx = ProofContext {
+        challenge_id: &ch.id,
+        method: &b.method,
+        user_id: &ch.user_id,
+        version: version_u32(&b)?,
+        nonce: &b.nonce,
+    };
+    let max = i64::from(state.config.max_attempts);
+    let now = now_ms();
+    let until = now + store::ms(state.config.lock_duration);
+    let mut tx = state.pool.begin().await?;
+    let fresh = envelopes::mark_guess_reserved(&mut tx, claim).await?;
+    let reserved = if fresh {
+        match recovery::reserve_guess(&mut tx, &ch.user_id, max, now, until).await? {
+            Some(r) => {
+                tx.commit().await?;
+                Some(r)
+            }
+            None => {
+                tx.rollback().await?;
+                let user = super::users::load_row(state, &ch.user_id).await?;
+                return Err(lock(state, ch, user.q_locked_until.unwrap_or(until)).await?);
+            }
+        }
+    } else {
+        // An earlier attempt on this very envelope reserved (and counted) the guess.
+        tx.rollback().await?;
+        None
+    };
+    let ok = verify_proof(&cred.public_key, &ctx, sig).is_ok();
+    if ok {
+        users::reset_guesses(
+            &mut *state.pool.acquire().await?,
+            &ch.user_id,
+            Counter::Answers,
+        )
+        .await?;
+        return Ok(());
+    }
+    let (failed, locked_until) = match reserved {
+        Some(r) => (r.failed, r.locked_until),
+        None => {
+            let user = super::users::load_row(state, &ch.user_id).await?;
+            let left = attempts_left(
+                state.config.max_attempts,
+                user.q_failed,
+                user.q_locked_until,
+                now_ms(),
+            );
+            (max - i64::from(left), user.q_locked_until)
+        }
+    };
+    tracing::info!(challenge_id = %ch.id, failed, "wrong recovery proof");
+    if failed >= max {
+        return Err(lock(state, ch, locked_until.unwrap_or(until)).await?);
+    }
+    Err(ApiError::new(ErrorCode::IncorrectRecoveryCode)
+        .with_attempts_left(u32::try_from(max - failed).unwrap_or(0)))
+}
+
+async fn lock(state: &AppState, ch: &ChallengeRow, until: i64) -> ApiResult<ApiError> {
+    transition(
+        state,
+        &ch.id,
+        ChallengeStatus::Failed,
+        Some(ErrorCode::RecoveryLocked),
+        false,
+    )
+    .await?;
+    Ok(ApiError::new(ErrorCode::RecoveryLocked).with_lock_expiry(rfc3339(until)))
+}
+
+fn base64_len(s: &str) -> Option<usize> {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD
+        .decode(s)
+        .ok()
+        .map(|v| v.len())
+}
+
+/// Marks the nonce of a verified proof used (in the verifying transaction); 409 155862 when
+/// it already was.
+pub async fn use_nonce(conn: &mut AnyConnection, ch: &ChallengeRow) -> ApiResult<()> {
+    if recovery::use_nonce(conn, &ch.id, now_ms()).await? {
+        Ok(())
+    } else {
+        Err(ApiError::new(ErrorCode::RecoveryNonceUsed))
+    }
+}
+
+/// What completing a recovery challenge writes (in the completing transaction).
+#[derive(Debug)]
+pub enum RecoveryWrite {
+    /// SET_RECOVERY_CODE: the new version becomes active, the old one replaced.
+    Activate {
+        /// Version.
+        version: i64,
+        /// Base64 public key.
+        public_key: String,
+        /// Base64 wrapped key.
+        wrapped_key: String,
+    },
+    /// RESTORE_PIN by code: the version used is burnt.
+    Burn {
+        /// Version.
+        version: i64,
+    },
+}
+
+/// Checks a SET_RECOVERY_CODE completion: the public key's and wrapped key's format and the
+/// proof of possession (the challenge's nonce signed with the new key). 400 155866 otherwise.
+pub async fn setup_write(
+    state: &AppState,
+    ch: &ChallengeRow,
+    p: &StepPayload,
+) -> ApiResult<RecoveryWrite> {
+    let b = binding(state, ch)
+        .await?
+        .ok_or_else(|| ApiError::internal("recovery challenge without binding"))?;
+    let missing =
+        || bad_request("recoveryPublicKey, recoveryWrappedKey and recoverySignature are required.");
+    let public_key = p.recovery_public_key.clone().ok_or_else(missing)?;
+    let wrapped_key = p.recovery_wrapped_key.clone().ok_or_else(missing)?;
+    let sig = p.recovery_signature.as_deref().ok_or_else(missing)?;
+    check_public_key(&public_key).map_err(key_error)?;
+    check_wrapped_format(&wrapped_key).map_err(key_error)?;
+    let ctx = ProofContext {
+        challenge_id: &ch.id,
+        method: &b.method,
+        user_id: &ch.user_id,
+        version: version_u32(&b)?,
+        nonce: &b.nonce,
+    };
+    // A proof of possession that does not verify means a broken client, not a guess.
+    verify_proof(&public_key, &ctx, sig)
+        .map_err(|_| ApiError::new(ErrorCode::InvalidRecoveryKey))?;
+    Ok(RecoveryWrite::Activate {
+        version: b.version,
+        public_key,
+        wrapped_key,
+    })
+}
+
+/// The write of a RESTORE_PIN-by-code completion.
+pub async fn restore_write(state: &AppState, ch: &ChallengeRow) -> ApiResult<RecoveryWrite> {
+    let b = binding(state, ch)
+        .await?
+        .ok_or_else(|| ApiError::internal("recovery challenge without binding"))?;
+    Ok(RecoveryWrite::Burn { version: b.version })
+}
+
+/// Applies a write; false when its condition failed (another code was stored, or this one
+/// was replaced or used, since the challenge began): the caller rolls back with 409 155867.
+pub async fn apply(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    w: &RecoveryWrite,
+    now: i64,
+) -> ApiResult<bool> {
+    Ok(match w {
+        RecoveryWrite::Activate {
+            version,
+            public_key,
+            wrapped_key,
+        } => {
+            recovery::activate(
+                conn,
+                user_id,
+                method::RECOVERY_CODE,
+                *version,
+                public_key,
+                wrapped_key,
+                now,
+            )
+            .await?
+        }
+        RecoveryWrite::Burn { version } => {
+            recovery::burn(conn, user_id, method::RECOVERY_CODE, *version, now).await?
+        }
+    })
+}
