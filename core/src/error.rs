@@ -1,7 +1,8 @@
 //! The two error types of a flow.
 //!
 //! * [`InputError`]: the user's last input was refused (insecure PIN, mismatched confirmation,
-//!   invalid answer, hint containing the answer, wrong PIN or answers per the server). The flow
+//!   invalid answer, hint containing the answer, wrong PIN or answers per the server, an input
+//!   the server's own rules refuse). The flow
 //!   accepts the event, nothing is sent, and the [`Screen`](crate::Screen) shows the error so the
 //!   user can try again.
 //! * [`FlowError`]: the event itself does not fit (a PIN while a question is shown, an input
@@ -46,6 +47,11 @@ pub enum InputError {
     /// The retyped groups differ from the code shown (155869). Check the code and retype.
     #[error("the typed groups do not match the recovery code; check it and type them again")]
     RecoveryCodeConfirmation,
+    /// The server refused the input under its own rules, which may be stricter than this
+    /// SDK's checks: 155704 (PIN not allowed), 155705 (hint contains the answer), 155806
+    /// (answer not valid), 155807 (question selection not valid). The screen asks again.
+    #[error("the server refused this input: {}", .0.description())]
+    RefusedByServer(ErrorCode),
 }
 
 impl InputError {
@@ -61,6 +67,7 @@ impl InputError {
             InputError::WrongRecoveryCode => ErrorCode::RecoveryCodeWrong,
             InputError::IncorrectRecoveryCode => ErrorCode::IncorrectRecoveryCode,
             InputError::RecoveryCodeConfirmation => ErrorCode::RecoveryCodeConfirmationMismatch,
+            InputError::RefusedByServer(code) => *code,
         }
     }
 }

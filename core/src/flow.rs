@@ -334,7 +334,8 @@ fn normalize_typed_groups(typed: &str) -> String {
 
 impl Flow {
     /// Starts the flow for a descriptor fetched from
-    /// `GET /v1/user/challenges/{id}/descriptor`, at `now` (unix seconds).
+    /// `GET /v1/user/challenges/{id}/descriptor`, at `now` (unix seconds, the server's time:
+    /// see [`Flow::process_event`]).
     ///
     /// Steps the descriptor lists in `verifiedSteps` are skipped (the flow resumes after them).
     /// A challenge already past `expiresAt` starts in the Failed state (155121). Errors: a
@@ -733,8 +734,16 @@ impl Flow {
     ///   [`Screen::error`] says why.
     /// * `Err(e)`: the event does not fit; the flow is exactly as before.
     ///
-    /// `rng` supplies envelope nonces. An input event after the challenge's expiry ends the flow
-    /// as Failed (155121) without sending anything.
+    /// `now` is the server's time (unix seconds; the driver shifts the device clock by the
+    /// offset measured from the server's `Date` header, see
+    /// [`ServerClock`](crate::time::ServerClock)). `rng` supplies envelope nonces. An input
+    /// event at or after the challenge's expiry ends the flow as Failed (155121) without
+    /// sending anything, except [`Event::Retry`], which resends the pending envelope for the
+    /// server to answer (from its record if it processed it before expiry).
+    ///
+    /// A server refusal the user can fix (155704 for a PIN, 155705/155806/155807 for answers,
+    /// under server rules stricter than this SDK's) returns to the screen where the input is
+    /// entered again, with [`InputError::RefusedByServer`]; any other refusal ends the flow.
     pub fn process_event(
         &mut self,
         event: Event,
@@ -747,7 +756,11 @@ impl Flow {
         if self.state.is_working() && event.is_user_input() {
             return Err(FlowError::Busy);
         }
-        if event.is_user_input() && now >= self.expires_at {
+        // Expiry is judged at `now`, which the driver gives in the server's time (see
+        // `ServerClock`). `Retry` is never refused for it: it resends an envelope the server
+        // may already have processed, and the server answers that from its record (or refuses
+        // it with 155121 itself), so the server has the last word.
+        if event.is_user_input() && !matches!(event, Event::Retry) && now >= self.expires_at {
             self.finish(State::Failed {
                 error: ErrorCode::ChallengeExpired,
             });
@@ -1163,7 +1176,16 @@ impl Flow {
                     ErrorCode::SecurityQuestionsLocked if guessing_answers => {
                         self.lock(code, locked_expiry)
                     }
-                    _ => self.finish(State::Failed { error: code }),
+                    _ => match self.fix_screen(&state, code) {
+                        Some(screen) => {
+                            self.pending = None;
+                            self.clear_secrets();
+                            self.chosen.clear();
+                            self.set_state(screen);
+                            self.error = Some(InputError::RefusedByServer(code));
+                        }
+                        None => self.finish(State::Failed { error: code }),
+                    },
                 }
                 Ok(Vec::new())
             }
@@ -1202,6 +1224,37 @@ impl Flow {
         self.pending = Some(sub.clone());
         self.set_state(next);
         Ok(vec![Effect::SubmitStep(sub)])
+    }
+
+    /// Where the user can fix an input the server refused under its own rules (which may be
+    /// stricter than this SDK's) while in `state`; `None`: the refusal ends the flow.
+    ///
+    /// Everything entered after that screen is asked again (the flow dropped its copies when
+    /// it sealed them): INITIALIZE starts over at the new PIN, SET_SECURITY_QUESTIONS at the
+    /// first question.
+    fn fix_screen(&self, state: &State, code: ErrorCode) -> Option<State> {
+        let pin = code == ErrorCode::InsecurePin;
+        let answers = matches!(
+            code,
+            ErrorCode::InvalidAnswer
+                | ErrorCode::HintEqualsAnswer
+                | ErrorCode::InvalidQuestionSelection
+        );
+        match (state, self.kind) {
+            (State::VerifyingCurrentPin, _) if pin => Some(State::EnterCurrentPin),
+            (State::VerifyingAnswers, _) if answers && code != ErrorCode::HintEqualsAnswer => {
+                Some(State::AnswerRecovery { slot: 0 })
+            }
+            (State::Submitting, k) if pin && k.completes_with_pin() => Some(State::EnterCurrentPin),
+            (State::Submitting, Kind::SetPin | Kind::ChangePin | Kind::RestorePin) if pin => {
+                Some(State::EnterNewPin)
+            }
+            (State::Submitting, Kind::Initialize) if pin || answers => Some(State::EnterNewPin),
+            (State::Submitting, Kind::SetSecurityQuestions) if answers => {
+                Some(State::ChooseQuestion { slot: 0 })
+            }
+            _ => None,
+        }
     }
 
     fn lock(&mut self, code: ErrorCode, until: Option<String>) {

@@ -6,7 +6,8 @@
 //! [`ChallengeDescriptor`](latchkey_protocol::ChallengeDescriptor) and the session key, tells the
 //! app what to draw ([`Screen`]), takes the user's inputs and the server's replies ([`Event`]),
 //! and hands back what must be sent ([`Effect`]). It never does IO, reads no clock (time comes in
-//! as `now`, unix seconds) and starts no threads. See `docs/flows.md` for one diagram per flow.
+//! as `now`, unix seconds, in the server's time: see [`time::ServerClock`]) and starts no
+//! threads. See `docs/flows.md` for one diagram per flow.
 //!
 //! [`driver`] (feature `driver`, on by default) is the thin async layer on tokio + reqwest:
 //! [`Client`] → [`Session`] → [`ChallengeRun`], which fetches a challenge's descriptor, feeds the
@@ -17,6 +18,7 @@
 pub mod driver;
 pub mod error;
 pub mod flow;
+pub mod retry;
 pub mod review;
 pub mod screen;
 pub mod time;

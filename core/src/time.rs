@@ -1,4 +1,6 @@
-//! RFC 3339 timestamps (as the server sends them) to unix seconds, with no clock reads.
+//! Time without clock reads: RFC 3339 timestamps (as the server sends them) and HTTP `Date`
+//! headers to unix seconds, and [`ServerClock`], the device-to-server clock offset the driver
+//! feeds into the flow so that expiry is judged by the server's clock, not the device's.
 
 use latchkey_protocol::questions::is_valid_date;
 
@@ -58,6 +60,74 @@ pub fn parse_rfc3339(s: &str) -> Option<i64> {
     Some(days * 86_400 + hour * 3600 + minute * 60 + second - offset)
 }
 
+/// Parses an HTTP `Date` header in the IMF-fixdate form every HTTP/1.1 server must send
+/// (RFC 9110 section 5.6.7: `Sun, 06 Nov 1994 08:49:37 GMT`) into unix seconds. The obsolete
+/// RFC 850 and asctime forms are not accepted (`None`), nor is anything malformed.
+pub fn parse_http_date(s: &str) -> Option<i64> {
+    let b = s.trim().as_bytes();
+    // "Sun, 06 Nov 1994 08:49:37 GMT" is exactly 29 bytes.
+    if b.len() != 29 || &b[3..5] != b", " || b[7] != b' ' || b[11] != b' ' || b[16] != b' ' {
+        return None;
+    }
+    if !matches!(
+        &b[..3],
+        b"Mon" | b"Tue" | b"Wed" | b"Thu" | b"Fri" | b"Sat" | b"Sun"
+    ) || &b[25..] != b" GMT"
+    {
+        return None;
+    }
+    const MONTHS: [&[u8]; 12] = [
+        b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov",
+        b"Dec",
+    ];
+    let month = MONTHS.iter().position(|m| *m == &b[8..11])? + 1;
+    let date = format!(
+        "{}-{:02}-{}T{}Z",
+        std::str::from_utf8(&b[12..16]).ok()?,
+        month,
+        std::str::from_utf8(&b[5..7]).ok()?,
+        std::str::from_utf8(&b[17..25]).ok()?
+    );
+    parse_rfc3339(&date)
+}
+
+/// The server's clock as seen from the device: `server time - device time`, in seconds, from
+/// the last reply's `Date` header. Pure data; the driver measures, the flow only ever sees
+/// [`ServerClock::server_now`].
+///
+/// The estimate errs early: `Date` is truncated to the second and stamped before the reply
+/// travels, so the server's real time is at or after the estimate. The flow therefore never
+/// calls a challenge expired that the server still accepts because of this estimate; the
+/// server has the last word on everything the flow sends.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ServerClock {
+    offset: Option<i64>,
+}
+
+impl ServerClock {
+    /// No reply seen yet: the device clock is used as is.
+    pub fn unknown() -> Self {
+        ServerClock { offset: None }
+    }
+
+    /// Records a reply's `Date` header (unix seconds, see [`parse_http_date`]) received at
+    /// `device_now` (unix seconds by the device clock). The latest reply wins.
+    pub fn observe(&mut self, server_date: i64, device_now: i64) {
+        self.offset = Some(server_date.saturating_sub(device_now));
+    }
+
+    /// `server time - device time` in seconds, once a reply has been seen.
+    pub fn offset(&self) -> Option<i64> {
+        self.offset
+    }
+
+    /// The server's time now (unix seconds), given the device's: the device clock shifted by
+    /// the last measured offset (unshifted before any reply).
+    pub fn server_now(&self, device_now: i64) -> i64 {
+        device_now.saturating_add(self.offset.unwrap_or(0))
+    }
+}
+
 /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
 fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };
@@ -95,5 +165,37 @@ mod tests {
         for (s, want) in cases {
             assert_eq!(parse_rfc3339(s), *want, "{s}");
         }
+    }
+
+    #[test]
+    fn http_date_table() {
+        let cases: &[(&str, Option<i64>)] = &[
+            ("Sun, 06 Nov 1994 08:49:37 GMT", Some(784_111_777)),
+            ("Thu, 29 Feb 2024 12:34:56 GMT", Some(1_709_210_096)),
+            (" Thu, 29 Feb 2024 12:34:56 GMT ", Some(1_709_210_096)),
+            ("Thu, 30 Feb 2024 12:34:56 GMT", None),
+            ("Thu, 29 Feb 2024 12:34:56 UTC", None),
+            ("Thu, 29 Fob 2024 12:34:56 GMT", None),
+            ("Sunday, 06-Nov-94 08:49:37 GMT", None),
+            ("Sun Nov  6 08:49:37 1994", None),
+            ("Thu, 29 Feb 2024 25:34:56 GMT", None),
+            ("", None),
+        ];
+        for (s, want) in cases {
+            assert_eq!(parse_http_date(s), *want, "{s}");
+        }
+    }
+
+    #[test]
+    fn server_clock_shifts_the_device_clock() {
+        let mut c = ServerClock::unknown();
+        assert_eq!(c.server_now(1_000), 1_000);
+        // A device 15 minutes fast.
+        c.observe(10_000, 10_900);
+        assert_eq!(c.offset(), Some(-900));
+        assert_eq!(c.server_now(11_000), 10_100);
+        // The latest reply wins (the device clock was corrected).
+        c.observe(12_000, 12_000);
+        assert_eq!(c.server_now(12_005), 12_005);
     }
 }

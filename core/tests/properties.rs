@@ -87,7 +87,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => Just(Op::Retry),
         4 => (prop::bool::weighted(0.9), prop::bool::weighted(0.9))
             .prop_map(|(right_step, complete)| Op::Accept { right_step, complete }),
-        2 => (0usize..7, proptest::option::of(0u32..4), any::<bool>())
+        2 => (0usize..9, proptest::option::of(0u32..4), any::<bool>())
             .prop_map(|(code, attempts, locked)| Op::Reject { code, attempts, locked }),
         1 => Just(Op::Transport),
         1 => Just(Op::Late),
@@ -127,6 +127,8 @@ impl Case {
             ErrorCode::TokenExpired,
             ErrorCode::ChallengeExpired,
             ErrorCode::InternalError,
+            ErrorCode::InsecurePin,
+            ErrorCode::InvalidAnswer,
         ];
         let e = match op {
             Op::Pin(i) => Event::PinEntered(Secret::from_str_copy(&self.pins[*i])),

@@ -1276,7 +1276,7 @@ fn server_rejection_other_than_guesses_ends_failed_with_its_code() {
     let codes = [
         ErrorCode::TokenExpired,
         ErrorCode::ChallengeExpired,
-        ErrorCode::InsecurePin,
+        ErrorCode::ChallengeNotActive,
     ];
     for code in codes {
         let mut flows = vec![
@@ -1324,6 +1324,145 @@ fn transport_failed_goes_to_interrupted_and_retry_resends_the_same_envelope() {
         assert_eq!(eff, vec![Effect::SubmitStep(sent)]);
         assert_eq!(f.state_name(), *working);
     }
+}
+
+#[test]
+fn interrupted_retry_after_local_expiry_resends_the_same_envelope() {
+    // The reply to COMPLETE was lost just before expiry; the server may have completed it.
+    // Retry must ask the server (which answers from its record), not fail locally.
+    for mut f in [
+        at_submitting(T::SetPin),
+        at_submitting(T::SignMessage),
+        at_verifying_current_pin(T::ChangePin),
+    ] {
+        let sent = f.pending().cloned().unwrap();
+        let working = f.state_name();
+        feed(&mut f, Event::TransportFailed(ErrorCode::NetworkError));
+        let eff = f.process_event(Event::Retry, EXPIRES + 60, &rng()).unwrap();
+        assert_eq!(eff, vec![Effect::SubmitStep(sent)]);
+        assert_eq!(f.state_name(), working);
+        // The server's word decides: here it had completed the step.
+        if working == "Submitting" {
+            f.process_event(
+                accepted(Step::Complete, ChallengeStatus::Complete),
+                EXPIRES + 61,
+                &rng(),
+            )
+            .unwrap();
+            assert_eq!(f.state_name(), "Done");
+        }
+    }
+    // ... or it had not, and says the challenge expired.
+    let mut f = at_submitting(T::SetPin);
+    feed(&mut f, Event::TransportFailed(ErrorCode::NetworkError));
+    f.process_event(Event::Retry, EXPIRES + 60, &rng()).unwrap();
+    f.process_event(
+        rejected(ErrorCode::ChallengeExpired, None, None),
+        EXPIRES + 61,
+        &rng(),
+    )
+    .unwrap();
+    assert_eq!(f.screen().outcome_code(), Some(ErrorCode::ChallengeExpired));
+}
+
+fn slot_number(f: &Flow) -> Option<u32> {
+    match f.screen() {
+        Screen::ChooseQuestion { slot, .. } | Screen::AnswerQuestion { slot, .. } => {
+            Some(slot.number)
+        }
+        _ => None,
+    }
+}
+
+fn refused(f: &Flow) -> Option<InputError> {
+    f.screen().error().cloned()
+}
+
+#[test]
+fn submitting_new_pin_refused_by_server_returns_to_enter_new_pin_with_the_error() {
+    // The server's PIN rules may be stricter than this SDK's (e.g. a blocklist).
+    for t in [T::SetPin, T::ChangePin, T::RestorePin, T::Initialize] {
+        let mut f = at_submitting(t.clone());
+        assert!(feed(&mut f, rejected(ErrorCode::InsecurePin, None, None)).is_empty());
+        assert_eq!(f.state_name(), "EnterNewPin", "{t}");
+        assert_eq!(f.pending(), None);
+        assert_eq!(
+            refused(&f),
+            Some(InputError::RefusedByServer(ErrorCode::InsecurePin))
+        );
+        assert_eq!(error_of(&f), Some(ErrorCode::InsecurePin));
+        // And the flow goes on: another PIN is accepted.
+        feed(&mut f, pin(PIN2));
+        assert_eq!(f.state_name(), "ConfirmNewPin");
+    }
+}
+
+#[test]
+fn submitting_answers_refused_by_server_returns_to_the_first_question() {
+    for code in [
+        ErrorCode::InvalidAnswer,
+        ErrorCode::HintEqualsAnswer,
+        ErrorCode::InvalidQuestionSelection,
+    ] {
+        // SET_SECURITY_QUESTIONS: choose again from the first slot.
+        let mut f = at_submitting(T::SetSecurityQuestions);
+        feed(&mut f, rejected(code, None, None));
+        assert_eq!(f.state_name(), "ChooseQuestion", "{code}");
+        assert_eq!(slot_number(&f), Some(1));
+        assert_eq!(refused(&f), Some(InputError::RefusedByServer(code)));
+        feed(&mut f, choose("q01"));
+        assert_eq!(f.state_name(), "AnswerQuestion");
+        // INITIALIZE: the PIN was dropped when sealed, so it starts over at the new PIN.
+        let mut f = at_submitting(T::Initialize);
+        feed(&mut f, rejected(code, None, None));
+        assert_eq!(f.state_name(), "EnterNewPin", "{code}");
+        assert_eq!(refused(&f), Some(InputError::RefusedByServer(code)));
+    }
+}
+
+#[test]
+fn verifying_answers_refused_by_server_returns_to_first_answer_recovery() {
+    let mut f = at_verifying_answers();
+    feed(&mut f, rejected(ErrorCode::InvalidAnswer, None, None));
+    assert_eq!(f.state_name(), "AnswerRecovery");
+    assert_eq!(slot_number(&f), Some(1));
+    assert_eq!(
+        refused(&f),
+        Some(InputError::RefusedByServer(ErrorCode::InvalidAnswer))
+    );
+}
+
+#[test]
+fn current_pin_refused_by_server_returns_to_enter_current_pin() {
+    let mut flows = vec![
+        at_verifying_current_pin(T::ChangePin),
+        at_verifying_current_pin(T::SetSecurityQuestions),
+        at_submitting(T::CreateWallet),
+    ];
+    flows.extend(SIGNING.map(at_submitting));
+    for mut f in flows {
+        feed(&mut f, rejected(ErrorCode::InsecurePin, None, None));
+        assert_eq!(f.state_name(), "EnterCurrentPin");
+        assert_eq!(screen_pin_purpose(&f), Some(PinPurpose::Current));
+        assert_eq!(
+            refused(&f),
+            Some(InputError::RefusedByServer(ErrorCode::InsecurePin))
+        );
+    }
+}
+
+#[test]
+fn unfixable_refusals_still_end_the_flow() {
+    // An answer code where no answer was sent, a PIN code where no PIN was sent.
+    let mut f = at_submitting(T::SetPin);
+    feed(&mut f, rejected(ErrorCode::InvalidAnswer, None, None));
+    assert_eq!(f.state_name(), "Failed");
+    let mut f = at_submitting(T::SetSecurityQuestions);
+    feed(&mut f, rejected(ErrorCode::InsecurePin, None, None));
+    assert_eq!(f.state_name(), "Failed");
+    let mut f = at_verifying_answers();
+    feed(&mut f, rejected(ErrorCode::InsecurePin, None, None));
+    assert_eq!(f.state_name(), "Failed");
 }
 
 #[test]

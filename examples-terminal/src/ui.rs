@@ -871,6 +871,13 @@ pub fn error_text(e: &LatchkeyError) -> String {
             "The server could not be reached after {attempts} attempt(s); is it running? [{}]",
             e.code().code()
         ),
+        LatchkeyError::ServerBusy {
+            retry_after_secs, ..
+        } => format!(
+            "The server is busy; try again in {} s. [{}]",
+            retry_after_secs.unwrap_or(30),
+            e.code().code()
+        ),
         LatchkeyError::Locked { .. } => {
             let until = e.lock_expiry().unwrap_or("later");
             format!(

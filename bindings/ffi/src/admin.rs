@@ -48,7 +48,16 @@ impl AdminClient {
         Ok(AdminClient { inner, rt })
     }
 
-    /// Creates a user (`POST /v1/users`; 155101 if the id exists).
+    /// A new random idempotency key (UUID v4) for the `create_*` calls. Keep it with the
+    /// request and pass the same key again if you retry the whole call after an error: the
+    /// server then returns the challenge the first attempt created instead of a second one.
+    pub fn new_idempotency_key(&self) -> String {
+        lk::new_idempotency_key()
+    }
+
+    /// Creates a user (`POST /v1/users`; 155101 if the id exists). No idempotency key: after
+    /// a lost reply it is not resent (throws `Network`); check with `get_user` first when
+    /// retrying.
     pub async fn create_user(&self, user_id: String) -> Result<User, LatchkeyError> {
         let a = self.inner.clone();
         on_runtime(
@@ -68,7 +77,8 @@ impl AdminClient {
         .await
     }
 
-    /// A new session (user token + encryption key) for a user.
+    /// A new session (user token + encryption key) for a user. Not resent after a lost reply
+    /// (throws `Network`); calling again makes another token.
     pub async fn create_user_token(&self, user_id: String) -> Result<UserToken, LatchkeyError> {
         let a = self.inner.clone();
         on_runtime(self.rt, async move {
@@ -83,8 +93,14 @@ impl AdminClient {
 
     /// Creates a challenge of `challenge_type` (INITIALIZE without wallets, SET_PIN,
     /// CHANGE_PIN, SET_SECURITY_QUESTIONS, RESTORE_PIN; the others have their own calls) for the user of `user_token`
-    /// and returns its id. The same `idempotency_key` returns the same challenge; null picks a
-    /// new random key.
+    /// and returns its id.
+    ///
+    /// `idempotency_key`: the SDK's automatic retries within one call always resend the same
+    /// key, so they never create a second challenge. To retry the whole call after it threw
+    /// (e.g. `Network` after a lost reply), pass a key you keep (from `new_idempotency_key`)
+    /// and pass it again: the same key returns the same challenge. Null picks a fresh random
+    /// key for this call alone, so a retried null-key call may create a second challenge. The
+    /// same applies to every `create_*` call below.
     pub async fn create_challenge(
         &self,
         user_token: String,
@@ -112,6 +128,7 @@ impl AdminClient {
     /// blockchain (one key, the same address on every EVM chain) and returns its id.
     /// `account_type` null means EOA. Throws `Server` with 155106 (already initialized), 155817
     /// (unknown blockchain) or 155818 (account type not EOA).
+    /// `idempotency_key`: as for `create_challenge` (keep one to retry the whole call safely).
     pub async fn create_initialize_with_wallets(
         &self,
         user_token: String,
@@ -136,6 +153,7 @@ impl AdminClient {
     /// Creates a CREATE_WALLET challenge (the user enters the PIN; then one wallet per
     /// blockchain is created with the user's key) and returns its id. Throws `Server` with
     /// 155110 (no PIN), 155817 or 155818.
+    /// `idempotency_key`: as for `create_challenge` (keep one to retry the whole call safely).
     pub async fn create_wallet_challenge(
         &self,
         user_token: String,
@@ -161,6 +179,7 @@ impl AdminClient {
     /// reviews the message, then enters the PIN) and returns its id. With `encoded_by_hex`,
     /// `message` is `0x`-hex bytes. `memo` is shown, not signed. Throws `Server` with 155819
     /// (unknown wallet), 155820 (bad hex), 155824 (too large) or 155110 (no PIN).
+    /// `idempotency_key`: as for `create_challenge` (keep one to retry the whole call safely).
     pub async fn create_sign_message(
         &self,
         user_token: String,
@@ -187,6 +206,7 @@ impl AdminClient {
 
     /// Creates a SIGN_TYPEDDATA challenge (EIP-712; `data` is the typed data as a JSON string)
     /// and returns its id. Throws `Server` with 155819 or 155821 (not valid EIP-712).
+    /// `idempotency_key`: as for `create_challenge` (keep one to retry the whole call safely).
     pub async fn create_sign_typed_data(
         &self,
         user_token: String,
@@ -214,6 +234,7 @@ impl AdminClient {
     /// maxFeePerGas, maxPriorityFeePerGas, accessList (numbers as JSON numbers, decimal or
     /// `0x`-hex strings). Throws `Server` with 155819, 155822 (chain id not the wallet's),
     /// 155823 (missing or invalid field) or 155820.
+    /// `idempotency_key`: as for `create_challenge` (keep one to retry the whole call safely).
     pub async fn create_sign_transaction(
         &self,
         user_token: String,

@@ -44,6 +44,7 @@ impl ClientConfig {
             initial_backoff: ms(self.initial_backoff_ms),
             max_backoff: ms(self.max_backoff_ms),
             poll_interval: ms(self.poll_interval_ms),
+            ..lk::ClientConfig::default()
         }
     }
 }

@@ -92,7 +92,10 @@ impl From<lk::LatchkeyError> for LatchkeyError {
         match e {
             lk::LatchkeyError::InvalidInput { .. } => v!(InvalidInput),
             lk::LatchkeyError::Busy => v!(Busy),
-            lk::LatchkeyError::Network { .. } => v!(Network),
+            // 155830 / 155834 in `code`; the detail says how long the server asked to wait.
+            lk::LatchkeyError::Network { .. } | lk::LatchkeyError::ServerBusy { .. } => {
+                v!(Network)
+            }
             lk::LatchkeyError::Timeout { .. } => v!(Timeout),
             lk::LatchkeyError::SessionExpired { .. } => v!(SessionExpired),
             lk::LatchkeyError::ChallengeExpired => v!(ChallengeExpired),

@@ -32,7 +32,8 @@
 //!
 //! Secrets: see [`SecretString`] for exactly what is and is not wiped of a PIN or answer.
 //! Tokens, keys and API keys are held in `Zeroizing` buffers only for as long as the call
-//! needs them.
+//! needs them. With the default feature `wipe-freed-memory` the library's global allocator
+//! zeroizes every block Rust frees (`wipe` module), which covers what uniffi copies and frees.
 
 #[cfg(feature = "admin")]
 mod admin;
@@ -45,6 +46,7 @@ mod screens;
 mod user;
 mod ux;
 mod wallet;
+mod wipe;
 
 #[cfg(feature = "admin")]
 pub use admin::{AdminClient, UserToken};

@@ -163,6 +163,15 @@ impl From<lk::InputError> for InputError {
             lk::InputError::Answer(_) => InputErrorKind::InvalidAnswer,
             lk::InputError::IncorrectPin => InputErrorKind::IncorrectPin,
             lk::InputError::IncorrectAnswers => InputErrorKind::IncorrectAnswers,
+            // The server's own rules refused it: the same kinds as the SDK's checks.
+            lk::InputError::RefusedByServer(lk::ErrorCode::InsecurePin) => {
+                InputErrorKind::InsecurePin
+            }
+            lk::InputError::RefusedByServer(
+                lk::ErrorCode::InvalidAnswer
+                | lk::ErrorCode::HintEqualsAnswer
+                | lk::ErrorCode::InvalidQuestionSelection,
+            ) => InputErrorKind::InvalidAnswer,
             _ => InputErrorKind::Other,
         };
         InputError {
@@ -393,12 +402,12 @@ fn unsupported(progress: lk::Progress) -> Screen {
 /// A PIN or answer (UDL custom type `SecretString`, a string on the foreign side); `Debug` is
 /// redacted by [`Secret`].
 ///
-/// What is wiped: the `String` uniffi lifts (the only copy of the secret this crate ever owns)
-/// is moved into a zeroizing [`Secret`] without being copied, and from there into the core's
-/// [`lk::Input`], which zeroizes it when it is sealed, refused or dropped (also on `Busy`,
-/// `InvalidInput` and panics). What is not, because this crate does not own it: the foreign
-/// string (and the binding's UTF-8 encoding of it), and uniffi's `RustBuffer` holding the
-/// serialized [`Input`], which uniffi 0.31.2 reads the string out of (a copy) and frees unwiped.
+/// Every copy on the Rust side is wiped: uniffi 0.31 reads the string out of the `RustBuffer`
+/// holding the serialized [`Input`] (a copy) and frees that buffer, which the library's
+/// allocator zeroizes on free (`crate::wipe`); the copy is moved, without another copy, into a
+/// zeroizing [`Secret`] and from there into the core's [`lk::Input`], which zeroizes it when it
+/// is sealed, refused or dropped (also on `Busy`, `InvalidInput` and panics). Not wiped, because
+/// this crate does not own it: the foreign string and the binding's UTF-8 encoding of it.
 #[derive(Debug)]
 pub struct SecretString(Secret);
 
@@ -467,8 +476,8 @@ mod tests {
 
     #[test]
     fn the_lifted_pin_is_moved_not_copied() {
-        // The String uniffi lifts is the only copy this crate owns: it must end up, in the
-        // same allocation, inside the core's zeroizing Secret.
+        // The String uniffi lifts must end up, in the same allocation, inside the core's
+        // zeroizing Secret (no further copy is made on the Rust side).
         let s = String::from("246813");
         let at = s.as_ptr();
         let buf = <String as uniffi::Lower<crate::UniFfiTag>>::lower(s);

@@ -39,7 +39,10 @@ class World:
         return user_id, tok.user_token, self.client.session(tok.user_token, tok.encryption_key)
 
     async def run(self, session, token: str, kind: latchkey.ChallengeType):
-        cid = await self.admin.create_challenge(token, kind, None)
+        # A key the caller keeps: retrying the whole call returns the same challenge.
+        key = self.admin.new_idempotency_key()
+        cid = await self.admin.create_challenge(token, kind, key)
+        assert await self.admin.create_challenge(token, kind, key) == cid
         return await session.run_challenge(cid)
 
 

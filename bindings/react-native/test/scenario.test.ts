@@ -104,8 +104,13 @@ async function account(prefix: string) {
   await admin.createUser(userId);
   const t = await admin.createUserToken(userId);
   const session = client.session(t.userToken, t.encryptionKey);
-  const start = async (type: ChallengeType): Promise<ChallengeRun> =>
-    session.runChallenge(await admin.createChallenge(t.userToken, type, undefined));
+  const start = async (type: ChallengeType): Promise<ChallengeRun> => {
+    // A key the caller keeps: retrying the whole call returns the same challenge.
+    const key = admin.newIdempotencyKey();
+    const id = await admin.createChallenge(t.userToken, type, key);
+    assert.equal(await admin.createChallenge(t.userToken, type, key), id);
+    return session.runChallenge(id);
+  };
   return { admin, session, token: t.userToken, userId, start };
 }
 

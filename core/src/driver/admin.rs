@@ -2,8 +2,9 @@
 //! tools, the terminal sample app and tests. A device app never holds the API key; it gets
 //! a user token and `encryptionKey` from its backend and uses [`Session`](super::Session).
 
-use super::http::{Auth, Retry};
+use super::http::Auth;
 use super::{outcome, path_segment, Client, ClientConfig, LatchkeyError};
+use crate::retry::RequestKind;
 use latchkey_protocol::{
     AccountType, Blockchain, ChallengeIdResponse, ChallengeType, CreateUserRequest,
     CreateWalletRequest, ErrorCode, IdempotentRequest, InitializeRequest, SignMessageRequest,
@@ -18,9 +19,12 @@ use zeroize::Zeroizing;
 
 /// A developer-API client. Cheap to clone. `Debug` hides the API key.
 ///
-/// Every call is retried on connection errors, timeouts and 5xx like the client API;
-/// challenge creation resends the same idempotency key, so a retry never creates a second
-/// challenge.
+/// Calls are retried on connection errors, timeouts, 5xx and load shedding (503/429 with
+/// `Retry-After`) like the client API; challenge creation resends the same idempotency key, so
+/// a retry never creates a second challenge. [`AdminClient::create_user`] and
+/// [`AdminClient::create_user_token`] carry no idempotency key: they are resent only when the
+/// connection could not be made, never after a lost reply (that fails with
+/// [`LatchkeyError::Network`]; check with [`AdminClient::get_user`] before creating again).
 #[derive(Clone)]
 pub struct AdminClient {
     client: Client,
@@ -60,13 +64,12 @@ impl AdminClient {
     }
 
     /// `POST /v1/users`: creates a user (155101 if the id exists, 155801 if not 5 to 50
-    /// characters).
+    /// characters). Not resent after a lost reply (see the type's docs).
     pub async fn create_user(&self, user_id: &str) -> Result<User, LatchkeyError> {
         let body = CreateUserRequest {
             user_id: user_id.to_owned(),
         };
-        self.send(Method::POST, "/v1/users", None, Some(&body))
-            .await
+        self.send_once(Method::POST, "/v1/users", Some(&body)).await
     }
 
     /// `GET /v1/users/{userId}`: PIN and question status, failed attempts, locks.
@@ -75,7 +78,8 @@ impl AdminClient {
         self.send::<(), User>(Method::GET, &path, None, None).await
     }
 
-    /// `POST /v1/users/token`: a new session (user token + `encryptionKey`) for a user.
+    /// `POST /v1/users/token`: a new session (user token + `encryptionKey`) for a user. Not
+    /// resent after a lost reply (see the type's docs); calling again makes another token.
     pub async fn create_user_token(
         &self,
         user_id: &str,
@@ -83,7 +87,7 @@ impl AdminClient {
         let body = UserTokenRequest {
             user_id: user_id.to_owned(),
         };
-        self.send(Method::POST, "/v1/users/token", None, Some(&body))
+        self.send_once(Method::POST, "/v1/users/token", Some(&body))
             .await
     }
 
@@ -236,12 +240,38 @@ impl AdminClient {
         Ok(r.challenge_id)
     }
 
+    /// A developer-API request without an idempotency key (`POST /v1/users`, `POST
+    /// /v1/users/token`): sent again only when it surely never reached the server (connection
+    /// refused); a lost reply is reported as [`LatchkeyError::Network`] instead of being
+    /// resent, since the first attempt may have taken effect.
+    async fn send_once<B: Serialize, T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&B>,
+    ) -> Result<T, LatchkeyError> {
+        self.send_as(method, path, None, body, RequestKind::NotIdempotent)
+            .await
+    }
+
     async fn send<B: Serialize, T: DeserializeOwned>(
         &self,
         method: Method,
         path: &str,
         user_token: Option<&str>,
         body: Option<&B>,
+    ) -> Result<T, LatchkeyError> {
+        self.send_as(method, path, user_token, body, RequestKind::Idempotent)
+            .await
+    }
+
+    async fn send_as<B: Serialize, T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        user_token: Option<&str>,
+        body: Option<&B>,
+        kind: RequestKind,
     ) -> Result<T, LatchkeyError> {
         let bytes = match body {
             Some(b) => Some(serde_json::to_vec(b).map_err(|_| {
@@ -259,7 +289,7 @@ impl AdminClient {
         let out = self
             .client
             .transport()
-            .call(method, path, auth, bytes.as_deref(), Retry::Standard)
+            .call(method, path, auth, bytes.as_deref(), kind)
             .await;
         outcome(out)
     }

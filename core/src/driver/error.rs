@@ -41,6 +41,19 @@ pub enum LatchkeyError {
         /// A secret-free description of the last failure.
         detail: String,
     },
+    /// The server is shedding load (503 "busy" 155830, or 429 "rate limited" 155834) and
+    /// still was after the automatic retries, each made after the `Retry-After` it asked for;
+    /// or it asked for a longer wait than `ClientConfig::max_retry_after`. Nothing was done.
+    /// Try again after `retry_after_secs`.
+    #[error("the server is busy after {attempts} attempt(s); retry after {} s ({code})", retry_after_secs.map_or_else(|| "a while".to_owned(), |s| s.to_string()))]
+    ServerBusy {
+        /// 155830 (busy) or 155834 (rate limited).
+        code: ErrorCode,
+        /// How many requests were made.
+        attempts: u32,
+        /// The last `Retry-After`, seconds, when the server sent one.
+        retry_after_secs: Option<u64>,
+    },
     /// `wait_for_result` reached its deadline before the challenge reached a final status.
     /// The challenge may still finish; ask again later.
     #[error("the challenge is still {status} at the deadline")]
@@ -95,6 +108,7 @@ impl LatchkeyError {
         match self {
             LatchkeyError::InvalidInput { code, .. }
             | LatchkeyError::Network { code, .. }
+            | LatchkeyError::ServerBusy { code, .. }
             | LatchkeyError::SessionExpired { code }
             | LatchkeyError::Locked { code, .. }
             | LatchkeyError::Server { code, .. } => *code,
@@ -123,11 +137,15 @@ impl LatchkeyError {
         }
     }
 
-    /// Whether calling again later (unchanged) may succeed: network failures and timeouts.
+    /// Whether calling again later (unchanged) may succeed: network failures, a busy server
+    /// and timeouts.
     pub fn is_retryable(&self) -> bool {
         matches!(
             self,
-            LatchkeyError::Network { .. } | LatchkeyError::Timeout { .. } | LatchkeyError::Busy
+            LatchkeyError::Network { .. }
+                | LatchkeyError::ServerBusy { .. }
+                | LatchkeyError::Timeout { .. }
+                | LatchkeyError::Busy
         )
     }
 
@@ -149,6 +167,18 @@ impl LatchkeyError {
             },
             // 155816: the step is still being processed; resending the same envelope later
             // gets its answer.
+            // By number, so this holds whether or not this build's table names them.
+            c if matches!(
+                c.code(),
+                super::http::SERVER_BUSY | super::http::RATE_LIMITED
+            ) =>
+            {
+                LatchkeyError::ServerBusy {
+                    code,
+                    attempts: 1,
+                    retry_after_secs: None,
+                }
+            }
             ErrorCode::NetworkError | ErrorCode::InternalError | ErrorCode::StepInProgress => {
                 LatchkeyError::Network {
                     code,

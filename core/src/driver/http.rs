@@ -1,18 +1,26 @@
 //! The HTTP transport: one shared `reqwest` client, the `{"data": ...}` / error-body reply
-//! shapes, and the retry loop (exponential backoff with jitter).
+//! shapes, the server-clock offset (from every reply's `Date` header), and the retry loop, which
+//! asks the sans-IO [`RetryPolicy`] after every failed attempt.
 //!
-//! Retried: connection errors, timeouts, unreadable replies and 5xx. Never retried: 4xx, with
-//! one exception for step envelopes (409 155816, see [`Retry::Envelope`]). Every retry sends
-//! the identical request (same envelope, same idempotency key), so the server replays its
-//! recorded reply instead of acting twice.
+//! Every retry sends the identical request (same envelope, same idempotency key), so the server
+//! replays its recorded reply instead of acting twice. Requests without an idempotency key
+//! ([`RequestKind::NotIdempotent`]) are resent only when they never left the device.
 
 use super::ClientConfig;
+use crate::retry::{parse_retry_after, Decision, Failure as Why, RequestKind, RetryPolicy};
+use crate::time::{parse_http_date, ServerClock};
 use latchkey_protocol::{DataEnvelope, ErrorBody, ErrorCode};
 use reqwest::Method;
 use ring::rand::{SecureRandom, SystemRandom};
 use serde::de::DeserializeOwned;
+use std::sync::Mutex;
 use std::time::Duration;
 use zeroize::Zeroizing;
+
+/// 155830: the server's Argon2 queue is full (503 with `Retry-After`).
+pub(crate) const SERVER_BUSY: u32 = 155_830;
+/// 155834: rate limited (429 with `Retry-After`).
+pub(crate) const RATE_LIMITED: u32 = 155_834;
 
 /// Which credentials a request carries.
 pub(crate) enum Auth<'a> {
@@ -27,30 +35,26 @@ pub(crate) enum Auth<'a> {
     },
 }
 
-/// How 4xx replies are treated.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Retry {
-    /// 4xx is final.
-    Standard,
-    /// The body is a step envelope. A 409 155816 ([`ErrorCode::StepInProgress`]) means "this
-    /// very envelope is still being processed": wait (at least the reply's `Retry-After`,
-    /// capped at `max_backoff`) and send it again; the server replays its recorded reply once
-    /// it has one. Every other 4xx, 155805 included, is final.
-    Envelope,
-}
-
 /// The result of a request after retries.
 pub(crate) enum Outcome<T> {
     /// 2xx with a readable `{"data": ...}`.
     Accepted(T),
     /// A final error reply (4xx).
     Rejected(ErrorBody),
-    /// No usable reply after every attempt: connection errors, timeouts, 5xx, or a step
-    /// envelope still being processed (155816) on every attempt.
+    /// No usable reply after every attempt allowed: connection errors, timeouts, 5xx, a step
+    /// envelope still being processed (155816), or a lost reply to a request that is not
+    /// idempotent (not resent).
     Unreachable {
         code: ErrorCode,
         attempts: u32,
         detail: String,
+    },
+    /// The server was shedding load (503/429 with `Retry-After`) on the last attempt, or asked
+    /// for a longer wait than `max_retry_after`.
+    Busy {
+        code: ErrorCode,
+        attempts: u32,
+        retry_after: Option<Duration>,
     },
 }
 
@@ -59,24 +63,34 @@ pub(crate) struct Transport {
     http: reqwest::Client,
     pub(crate) config: ClientConfig,
     rng: SystemRandom,
+    server_clock: Mutex<ServerClock>,
 }
 
-enum Failure {
-    /// Retryable.
-    Transient { code: ErrorCode, detail: String },
-    /// Final (unless it is 155816 on a step envelope). `retry_after`: the reply's
-    /// `Retry-After` in seconds, when present.
-    Rejected {
-        body: ErrorBody,
-        retry_after: Option<Duration>,
-    },
+/// One failed attempt: how (for the policy), and what to report if it is the last.
+struct Failure {
+    why: Why,
+    code: ErrorCode,
+    detail: String,
+    /// The error body of a final refusal (4xx).
+    body: Option<ErrorBody>,
 }
 
 impl Failure {
     fn rejected(body: ErrorBody) -> Self {
-        Failure::Rejected {
-            body,
-            retry_after: None,
+        Failure {
+            why: Why::Final,
+            code: body.code,
+            detail: String::new(),
+            body: Some(body),
+        }
+    }
+
+    fn transient(why: Why, code: ErrorCode, detail: impl Into<String>) -> Self {
+        Failure {
+            why,
+            code,
+            detail: detail.into(),
+            body: None,
         }
     }
 }
@@ -93,56 +107,89 @@ impl Transport {
             http,
             config,
             rng: SystemRandom::new(),
+            server_clock: Mutex::new(ServerClock::unknown()),
         })
+    }
+
+    /// The server-clock offset measured so far.
+    pub(crate) fn server_clock(&self) -> ServerClock {
+        self.server_clock
+            .lock()
+            .map(|c| *c)
+            .unwrap_or_else(|p| *p.into_inner())
+    }
+
+    /// The server's time now (unix seconds): the configured device clock shifted by the offset
+    /// measured from the last reply's `Date` header.
+    pub(crate) fn server_now(&self) -> i64 {
+        self.server_clock().server_now(self.config.clock.now_unix())
+    }
+
+    fn observe_date(&self, date: Option<&str>) {
+        let Some(server) = date.and_then(parse_http_date) else {
+            return;
+        };
+        let device = self.config.clock.now_unix();
+        let mut c = self.server_clock.lock().unwrap_or_else(|p| p.into_inner());
+        c.observe(server, device);
+    }
+
+    fn policy(&self) -> RetryPolicy {
+        RetryPolicy {
+            max_retries: self.config.max_retries,
+            initial_backoff: self.config.initial_backoff,
+            max_backoff: self.config.max_backoff,
+            max_retry_after: self.config.max_retry_after,
+        }
     }
 
     fn url(&self, path: &str) -> String {
         format!("{}{}", self.config.base_url.trim_end_matches('/'), path)
     }
 
-    /// Sends the request, retrying transient failures, and decodes `{"data": T}`.
+    /// Sends the request, retrying as the [`RetryPolicy`] says for `kind`, and decodes
+    /// `{"data": T}`. Waits are plain `tokio` sleeps: dropping the future cancels them.
     pub(crate) async fn call<T: DeserializeOwned>(
         &self,
         method: Method,
         path: &str,
         auth: Auth<'_>,
         body: Option<&[u8]>,
-        retry: Retry,
+        kind: RequestKind,
     ) -> Outcome<T> {
-        let max_attempts = self.config.max_retries.saturating_add(1);
+        let policy = self.policy();
         let mut attempt: u32 = 0;
         loop {
             attempt += 1;
-            let mut wait_at_least = Duration::ZERO;
-            let failure = match self.once::<T>(&method, path, &auth, body).await {
+            let mut f = match self.once::<T>(&method, path, &auth, body).await {
                 Ok(v) => return Outcome::Accepted(v),
-                Err(Failure::Rejected { body, retry_after })
-                    if retry == Retry::Envelope && body.code == ErrorCode::StepInProgress =>
-                {
-                    wait_at_least = retry_after.unwrap_or_default();
-                    Failure::Transient {
-                        code: body.code,
-                        detail: body.message,
-                    }
-                }
                 Err(f) => f,
             };
-            match failure {
-                Failure::Rejected { body, .. } => return Outcome::Rejected(body),
-                Failure::Transient { code, detail } => {
-                    if attempt >= max_attempts {
-                        return Outcome::Unreachable {
-                            code,
-                            attempts: attempt,
-                            detail,
-                        };
-                    }
-                    let delay = self
-                        .backoff(attempt - 1)
-                        .max(wait_at_least.min(self.config.max_backoff));
-                    tokio::time::sleep(delay).await;
-                }
+            // 155816 means "this very envelope is still being processed" only for a step.
+            if kind != RequestKind::Sealed && matches!(f.why, Why::InProgress { .. }) {
+                f.why = Why::Final;
             }
+            match policy.decide(kind, attempt, f.why, self.jitter()) {
+                Decision::RetryAfter(delay) => tokio::time::sleep(delay).await,
+                Decision::GiveUp => return self.give_up(f, attempt),
+            }
+        }
+    }
+
+    fn give_up<T>(&self, f: Failure, attempts: u32) -> Outcome<T> {
+        match (f.why, f.body) {
+            (Why::Final, Some(body)) => Outcome::Rejected(body),
+            (Why::Final, None) => Outcome::Rejected(ErrorBody::new(f.code)),
+            (Why::Busy { retry_after }, _) => Outcome::Busy {
+                code: f.code,
+                attempts,
+                retry_after,
+            },
+            (_, _) => Outcome::Unreachable {
+                code: f.code,
+                attempts,
+                detail: f.detail,
+            },
         }
     }
 
@@ -176,35 +223,58 @@ impl Transport {
         }
         let resp = req.send().await.map_err(classify)?;
         let status = resp.status().as_u16();
-        let retry_after = resp
-            .headers()
-            .get("retry-after")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .map(Duration::from_secs);
+        let header = |name: &str| {
+            resp.headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        self.observe_date(header("date").as_deref());
+        let retry_after = header("retry-after").as_deref().and_then(parse_retry_after);
         let bytes = resp.bytes().await.map_err(classify)?;
         if (200..300).contains(&status) {
             return serde_json::from_slice::<DataEnvelope<T>>(&bytes)
                 .map(|d| d.data)
-                .map_err(|_| Failure::Transient {
-                    code: ErrorCode::NetworkError,
-                    detail: format!("unreadable {status} reply"),
+                .map_err(|_| {
+                    Failure::transient(
+                        Why::Lost,
+                        ErrorCode::NetworkError,
+                        format!("unreadable {status} reply"),
+                    )
                 });
         }
         let parsed = serde_json::from_slice::<ErrorBody>(&bytes).ok();
+        let code = parsed.as_ref().map(|b| b.code.code());
+        // Load shed before any work: the server's busy (155830) or rate-limit (155834) code,
+        // or a 503/429 with Retry-After from anything in front of it.
+        let busy = matches!(code, Some(SERVER_BUSY | RATE_LIMITED))
+            || (matches!(status, 429 | 503) && retry_after.is_some());
+        if busy {
+            let code = code.unwrap_or(if status == 429 {
+                RATE_LIMITED
+            } else {
+                SERVER_BUSY
+            });
+            return Err(Failure::transient(
+                Why::Busy { retry_after },
+                ErrorCode::from_code(code),
+                format!("HTTP {status}"),
+            ));
+        }
         if status >= 500 {
             let code = parsed
                 .as_ref()
                 .map(|b| b.code)
                 .unwrap_or(ErrorCode::InternalError);
-            return Err(Failure::Transient {
-                code: if status == 502 || status == 503 || status == 504 {
+            return Err(Failure::transient(
+                Why::Lost,
+                if status == 502 || status == 503 || status == 504 {
                     ErrorCode::NetworkError
                 } else {
                     code
                 },
-                detail: format!("HTTP {status}"),
-            });
+                format!("HTTP {status}"),
+            ));
         }
         let body = parsed.unwrap_or_else(|| {
             let mut b = ErrorBody::new(match status {
@@ -216,18 +286,15 @@ impl Transport {
             b.message = format!("HTTP {status} without an error body");
             b
         });
-        Err(Failure::Rejected { body, retry_after })
-    }
-
-    /// Delay before retry number `n` (0-based): `initial * 2^n`, capped at `max`, with jitter
-    /// (a random point in the upper half).
-    pub(crate) fn backoff(&self, n: u32) -> Duration {
-        backoff_delay(
-            self.config.initial_backoff,
-            self.config.max_backoff,
-            n,
-            self.jitter(),
-        )
+        if body.code == ErrorCode::StepInProgress {
+            return Err(Failure {
+                why: Why::InProgress { retry_after },
+                code: body.code,
+                detail: body.message.clone(),
+                body: Some(body),
+            });
+        }
+        Err(Failure::rejected(body))
     }
 
     /// A random fraction in [0, 1).
@@ -242,13 +309,6 @@ impl Transport {
     pub(crate) fn rng(&self) -> &SystemRandom {
         &self.rng
     }
-}
-
-/// `initial * 2^n` capped at `max`, then scaled into `[d/2, d)` by `jitter` in [0, 1).
-pub(crate) fn backoff_delay(initial: Duration, max: Duration, n: u32, jitter: f64) -> Duration {
-    let factor = 2u32.saturating_pow(n.min(20));
-    let d = initial.saturating_mul(factor).min(max);
-    d.mul_f64(0.5 + 0.5 * jitter.clamp(0.0, 1.0))
 }
 
 fn bearer(k: &str) -> Zeroizing<String> {
@@ -270,29 +330,13 @@ fn classify(e: reqwest::Error) -> Failure {
     } else {
         "connection failed"
     };
+    // A connect failure means the request never left the device: safe to send again even
+    // when it is not idempotent.
+    let why = if e.is_connect() {
+        Why::NotSent
+    } else {
+        Why::Lost
+    };
     // reqwest's own text may include the URL (never credentials); keep ours short.
-    Failure::Transient {
-        code: ErrorCode::NetworkError,
-        detail: what.to_owned(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn backoff_grows_and_is_capped() {
-        let i = Duration::from_millis(100);
-        let m = Duration::from_secs(2);
-        assert_eq!(backoff_delay(i, m, 0, 0.0), Duration::from_millis(50));
-        assert_eq!(backoff_delay(i, m, 1, 0.0), Duration::from_millis(100));
-        assert_eq!(
-            backoff_delay(i, m, 3, 0.999_999),
-            Duration::from_millis(800).mul_f64(0.5 + 0.5 * 0.999_999)
-        );
-        assert_eq!(backoff_delay(i, m, 10, 0.0), Duration::from_secs(1));
-        assert_eq!(backoff_delay(i, m, 40, 0.0), Duration::from_secs(1));
-        assert!(backoff_delay(i, m, 10, 0.99) < m);
-    }
+    Failure::transient(why, ErrorCode::NetworkError, what)
 }

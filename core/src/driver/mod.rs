@@ -18,7 +18,8 @@
 //! # Ok(()) }
 //! ```
 //!
-//! * [`Client`]: endpoint, timeouts, retry policy; one shared `reqwest` client (rustls).
+//! * [`Client`]: endpoint, timeouts, retry policy ([`crate::retry`]), the server-clock
+//!   offset; one shared `reqwest` client (rustls).
 //!   Cheap to clone; share one per app.
 //! * [`Session`]: a user token plus the session `encryptionKey`. Cheap to clone.
 //! * [`ChallengeRun`]: one challenge being walked through. `Send + Sync`; every method takes
@@ -36,7 +37,8 @@ pub use admin::AdminClient;
 pub use error::LatchkeyError;
 pub use run::{Begun, ChallengeRun, Input, PendingIo};
 
-use http::{Auth, Outcome, Retry, Transport};
+use crate::retry::RequestKind;
+use http::{Auth, Outcome, Transport};
 use latchkey_protocol::{
     Challenge, ChallengeDescriptor, SessionKey, User, Wallet, WalletList, WalletReply,
 };
@@ -44,7 +46,7 @@ use reqwest::Method;
 use serde::Deserialize;
 use std::fmt;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 use zeroize::Zeroizing;
 
 #[cfg(doc)]
@@ -70,7 +72,65 @@ pub struct ClientConfig {
     pub max_backoff: Duration,
     /// First delay between status polls in `wait_for_result`. Default 250 ms.
     pub poll_interval: Duration,
+    /// Longest `Retry-After` honoured when the server sheds load (503 or 429, codes 155830 and
+    /// 155834): a longer one fails at once with [`LatchkeyError::ServerBusy`] instead of
+    /// freezing the screen. Default 30 s.
+    pub max_retry_after: Duration,
+    /// The device's wall clock. Expiry is judged by the server's clock: the driver measures
+    /// the offset from every reply's `Date` header and shifts this clock by it. Default: the
+    /// system clock; tests inject a skewed one.
+    pub clock: Clock,
 }
+
+/// The device's wall clock as the driver reads it (see [`ClientConfig::clock`]). Cheap to
+/// clone; two clocks are equal when they are the same clock.
+#[derive(Clone)]
+pub struct Clock(Arc<dyn Fn() -> SystemTime + Send + Sync>);
+
+impl Clock {
+    /// The system clock.
+    pub fn system() -> Clock {
+        Clock(Arc::new(SystemTime::now))
+    }
+
+    /// A clock that reads `f` (e.g. a device clock 15 minutes fast, in tests).
+    pub fn from_fn(f: impl Fn() -> SystemTime + Send + Sync + 'static) -> Clock {
+        Clock(Arc::new(f))
+    }
+
+    /// The time now.
+    pub fn now(&self) -> SystemTime {
+        (self.0)()
+    }
+
+    /// Unix seconds now (0 before 1970).
+    pub fn now_unix(&self) -> i64 {
+        self.now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+            .unwrap_or(0)
+    }
+}
+
+impl Default for Clock {
+    fn default() -> Self {
+        Clock::system()
+    }
+}
+
+impl fmt::Debug for Clock {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Clock")
+    }
+}
+
+impl PartialEq for Clock {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for Clock {}
 
 impl ClientConfig {
     /// Defaults for `base_url`.
@@ -93,6 +153,8 @@ impl Default for ClientConfig {
             initial_backoff: Duration::from_millis(200),
             max_backoff: Duration::from_secs(5),
             poll_interval: Duration::from_millis(250),
+            max_retry_after: Duration::from_secs(30),
+            clock: Clock::system(),
         }
     }
 }
@@ -174,6 +236,12 @@ impl Client {
 
     pub(crate) fn transport(&self) -> &Transport {
         &self.transport
+    }
+
+    /// `server time - device time` in seconds, measured from the last reply's `Date` header
+    /// (`None` before any reply). The flows judge expiry by the device clock shifted by this.
+    pub fn server_clock_offset(&self) -> Option<i64> {
+        self.transport.server_clock().offset()
     }
 }
 
@@ -282,7 +350,7 @@ impl Session {
                 path,
                 Auth::User(self.token()),
                 None,
-                Retry::Standard,
+                RequestKind::Idempotent,
             )
             .await;
         outcome(out)
@@ -299,6 +367,15 @@ pub(crate) fn outcome<T>(o: Outcome<T>) -> Result<T, LatchkeyError> {
             attempts,
             detail,
         } => Err(LatchkeyError::network(code, attempts, detail)),
+        Outcome::Busy {
+            code,
+            attempts,
+            retry_after,
+        } => Err(LatchkeyError::ServerBusy {
+            code,
+            attempts,
+            retry_after_secs: retry_after.map(|d| d.as_secs()),
+        }),
     }
 }
 
@@ -317,12 +394,4 @@ pub(crate) fn path_segment(id: &str) -> Result<&str, LatchkeyError> {
             "not a challenge or user id",
         ))
     }
-}
-
-/// Unix seconds now.
-pub(crate) fn now_unix() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
 }

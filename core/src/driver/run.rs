@@ -1,8 +1,9 @@
 //! [`ChallengeRun`]: one challenge being walked through, driving the sans-IO [`Flow`].
 
-use super::http::{Auth, Outcome, Retry};
-use super::{now_unix, outcome, LatchkeyError, Session};
+use super::http::{Auth, Outcome};
+use super::{outcome, LatchkeyError, Session};
 use crate::flow::{Effect, Event, Flow};
+use crate::retry::RequestKind;
 use crate::screen::Screen;
 use latchkey_protocol::{
     Blockchain, CancelChallengeRequest, CancelReason, Challenge, ChallengeDescriptor,
@@ -109,7 +110,8 @@ impl Drop for InFlight<'_> {
             } else {
                 Event::TransportFailed(ErrorCode::NetworkError)
             };
-            let _ = self.flow.process_event(event, now_unix(), &rng);
+            // Neither event is user input, so the time is not used (expiry is not judged).
+            let _ = self.flow.process_event(event, 0, &rng);
             self.screen.send_replace(self.flow.screen());
         }
     }
@@ -181,7 +183,8 @@ impl ChallengeRun {
         session: Session,
         descriptor: ChallengeDescriptor,
     ) -> Result<ChallengeRun, LatchkeyError> {
-        let flow = Flow::start(descriptor, session.key().clone(), now_unix())?;
+        let now = session.transport().server_now();
+        let flow = Flow::start(descriptor, session.key().clone(), now)?;
         let (screen, _) = watch::channel(flow.screen());
         Ok(ChallengeRun {
             challenge_id: flow.challenge_id().to_owned(),
@@ -340,7 +343,7 @@ impl ChallengeRun {
                 Ok(Err(e)) => return Err(e),
             }
             let t = self.session.transport();
-            let delay = super::http::backoff_delay(
+            let delay = crate::retry::backoff_delay(
                 t.config.poll_interval,
                 t.config.max_backoff.max(t.config.poll_interval),
                 n,
@@ -367,7 +370,8 @@ impl ChallengeRun {
     /// Returns the effects still to carry out (each needs the network).
     fn apply_local(&self, flow: &mut Flow, event: Event) -> Result<Vec<Effect>, LatchkeyError> {
         let rng = self.session.transport().rng();
-        let effects = flow.process_event(event, now_unix(), rng)?;
+        let now = self.session.transport().server_now();
+        let effects = flow.process_event(event, now, rng)?;
         self.publish(flow);
         Ok(effects)
     }
@@ -423,19 +427,21 @@ impl ChallengeRun {
                 attempts_left: b.attempts_left,
                 locked_expiry: b.locked_expiry_date,
             },
-            StepOutcome::Reply(Outcome::Unreachable { code, .. }) => Event::TransportFailed(code),
+            StepOutcome::Reply(Outcome::Unreachable { code, .. })
+            | StepOutcome::Reply(Outcome::Busy { code, .. }) => Event::TransportFailed(code),
             StepOutcome::Cancelled => Event::Cancel,
         };
         let cancelled = matches!(event, Event::Cancel);
         let rng = self.session.transport().rng();
-        match guard.flow.process_event(event, now_unix(), rng) {
+        let now = self.session.transport().server_now();
+        match guard.flow.process_event(event, now, rng) {
             Ok(_) => {}
             // A reply that does not belong to the step in flight: treat it like a lost reply,
             // so the user can retry the same envelope or cancel.
             Err(_) => {
                 let _ = guard.flow.process_event(
                     Event::TransportFailed(ErrorCode::InvalidChallenge),
-                    now_unix(),
+                    now,
                     rng,
                 );
             }
@@ -469,7 +475,7 @@ impl ChallengeRun {
             &path,
             Auth::User(self.session.token()),
             Some(&body),
-            Retry::Envelope,
+            RequestKind::Sealed,
         );
         tokio::select! {
             o = send => StepOutcome::Reply(o),
@@ -494,7 +500,7 @@ impl ChallengeRun {
             &path,
             Auth::User(self.session.token()),
             body.as_deref(),
-            Retry::Standard,
+            RequestKind::Idempotent,
         );
         let _ = tokio::time::timeout(t.config.request_timeout, async { outcome(call.await) }).await;
     }

@@ -31,6 +31,16 @@ pub enum Fault {
     /// Forward, then close both connections at once without waiting for the reply (the
     /// server sees its client go away while it works on the request).
     AbortUpstream,
+    /// Answer `status` (503 or 429: load shed) with `Retry-After: retry_after` seconds and, when
+    /// given, an error body with `code`, without forwarding.
+    Shed {
+        status: u16,
+        retry_after: u64,
+        code: Option<u32>,
+    },
+    /// Forward, and relay the reply with `from` replaced by `to` in its body (same length, so
+    /// `Content-Length` holds).
+    Rewrite { from: String, to: String },
 }
 
 struct Rule {
@@ -186,19 +196,40 @@ async fn serve(
                 cw.write_all(body.as_bytes()).await?;
                 continue;
             }
+            Fault::Shed {
+                status,
+                retry_after,
+                code,
+            } => {
+                let body = code
+                    .map(|c| format!(r#"{{"code":{c},"message":"Injected load shedding."}}"#))
+                    .unwrap_or_default();
+                let head = format!(
+                    "HTTP/1.1 {status} Busy\r\ncontent-type: application/json\r\nretry-after: {retry_after}\r\ncontent-length: {}\r\n\r\n",
+                    body.len()
+                );
+                cw.write_all(head.as_bytes()).await?;
+                cw.write_all(body.as_bytes()).await?;
+                continue;
+            }
             Fault::Delay(d) => tokio::time::sleep(d).await,
             Fault::AbortUpstream => {
                 uw.write_all(&request).await?;
                 return Ok(());
             }
-            Fault::Pass | Fault::DropAfterForward => {}
+            Fault::Pass | Fault::DropAfterForward | Fault::Rewrite { .. } => {}
         }
         uw.write_all(&request).await?;
-        let Some((reply, _)) = read_message(&mut ur).await else {
+        let Some((mut reply, _)) = read_message(&mut ur).await else {
             return Ok(());
         };
         if fault == Fault::DropAfterForward {
             return Ok(());
+        }
+        if let Fault::Rewrite { from, to } = &fault {
+            assert_eq!(from.len(), to.len(), "a rewrite keeps the length");
+            let text = String::from_utf8_lossy(&reply).replace(from.as_str(), to);
+            reply = text.into_bytes();
         }
         cw.write_all(&reply).await?;
     }

@@ -129,9 +129,13 @@ final class ScenarioTests: XCTestCase {
         let wallet = wallets[0]
         XCTAssertEqual(wallet.blockchain, .ethSepolia)
 
-        // CHANGE_PIN 135790 -> 246801.
-        run = try await session.runChallenge(
-            challengeId: try await admin.createChallenge(userToken: token.userToken, challengeType: .changePin, idempotencyKey: nil))
+        // CHANGE_PIN 135790 -> 246801, with a key the caller keeps: retrying the whole call
+        // returns the same challenge.
+        let key = admin.newIdempotencyKey()
+        let changeId = try await admin.createChallenge(userToken: token.userToken, challengeType: .changePin, idempotencyKey: key)
+        let again = try await admin.createChallenge(userToken: token.userToken, challengeType: .changePin, idempotencyKey: key)
+        XCTAssertEqual(changeId, again)
+        run = try await session.runChallenge(challengeId: changeId)
         XCTAssertEqual(run.pinLength(), 6)
         XCTAssertFalse(run.canGoBack())
         try await run.submitPin("135790")

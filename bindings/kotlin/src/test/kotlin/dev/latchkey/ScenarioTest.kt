@@ -86,8 +86,13 @@ class ScenarioTest {
         return Account(id, t.userToken, client.session(t.userToken, t.encryptionKey))
     }
 
-    private suspend fun Account.start(type: ChallengeType): ChallengeFlow =
-        session.start(admin.createChallenge(token, type, null))
+    private suspend fun Account.start(type: ChallengeType): ChallengeFlow {
+        // A key the caller keeps: retrying the whole call returns the same challenge.
+        val key = admin.newIdempotencyKey()
+        val id = admin.createChallenge(token, type, key)
+        assertEquals(id, admin.createChallenge(token, type, key))
+        return session.start(id)
+    }
 
     private fun answerFor(q: Question) = when {
         q.kind == QuestionKind.DATE -> "1994-07-15"
