@@ -566,10 +566,16 @@ impl Flow {
     pub fn can_go_back(&self) -> bool {
         match self.state {
             State::EnterCurrentPin => self.kind.is_signing(),
-            State::ConfirmNewPin | State::AnswerQuestion { .. } | State::Review => true,
+            State::ConfirmNewPin
+            | State::AnswerQuestion { .. }
+            | State::Review
+            | State::ConfirmRecoveryCode => true,
             State::ChooseQuestion { slot } => slot > 0 || self.kind == Kind::Initialize,
             State::AnswerRecovery { slot } => slot > 0,
             State::ReviewSignature
+            | State::ShowRecoveryCode
+            | State::EnterRecoveryCode
+            | State::VerifyingRecoveryCode
             | State::VerifyingCurrentPin
             | State::VerifyingAnswers
             | State::EnterNewPin
