@@ -146,6 +146,7 @@ enum State {
         code: ErrorCode,
         until: Option<String>,
         until_unix: Option<i64>,
+        recovery_required: bool,
     },
     Cancelled,
 }
@@ -572,11 +573,13 @@ impl Flow {
                 code,
                 until,
                 until_unix,
+                recovery_required,
             } => Screen::Locked {
                 progress,
                 code: *code,
                 until: until.clone(),
                 until_unix: *until_unix,
+                recovery_required: *recovery_required,
             },
             State::Cancelled => Screen::Cancelled { progress },
         }
@@ -924,6 +927,8 @@ impl Flow {
                     ErrorCode::SecurityQuestionsLocked if guessing_answers => {
                         self.lock(code, locked_expiry)
                     }
+                    ErrorCode::PinRecoveryRequired if guessing_pin => self.lock(code, None),
+                    ErrorCode::AnswersDisabled if guessing_answers => self.lock(code, None),
                     _ => self.finish(State::Failed { error: code }),
                 }
                 Ok(Vec::new())
@@ -967,10 +972,15 @@ impl Flow {
 
     fn lock(&mut self, code: ErrorCode, until: Option<String>) {
         let until_unix = until.as_deref().and_then(parse_rfc3339);
+        let recovery_required = matches!(
+            code,
+            ErrorCode::PinRecoveryRequired | ErrorCode::AnswersDisabled
+        );
         self.finish(State::Locked {
             code,
             until,
             until_unix,
+            recovery_required,
         });
     }
 
@@ -1107,6 +1117,7 @@ mod tests {
                 code: e,
                 until: None,
                 until_unix: None,
+                recovery_required: false,
             },
             State::Cancelled,
         ];

@@ -206,6 +206,16 @@ impl ServerProc {
                 // Receivers stay down for long stretches: no dead-lettering during a run.
                 "--webhook-max-attempts",
                 "100000",
+                // Load from one loopback address: the rate limits and the Argon2 admission
+                // limits are measured elsewhere (server/tests/hardening.rs).
+                "--rate-limit-ip-per-sec",
+                "0",
+                "--rate-limit-user-per-sec",
+                "0",
+                "--argon2-queue",
+                "100000",
+                "--kdf-per-user",
+                "100000",
                 "--log",
                 &opts.log,
             ])

@@ -12,6 +12,10 @@ struct Proc {
     child: Child,
     base: String,
     stdout: BufReader<std::process::ChildStdout>,
+    /// Reads stderr (the log) from the start, so the server never blocks writing to a full
+    /// pipe: with `--log debug` the log outgrows the 64 KiB pipe buffer long before the test
+    /// ends, and a server thread blocked in write(2) stalls every request and the shutdown.
+    stderr: std::thread::JoinHandle<String>,
 }
 
 fn spawn(dir: &std::path::Path, api_key: Option<&str>) -> Proc {
@@ -37,6 +41,12 @@ fn spawn(dir: &std::path::Path, api_key: Option<&str>) -> Proc {
         None => cmd.env_remove("LATCHKEY_API_KEY"),
     };
     let mut child = cmd.spawn().unwrap();
+    let mut err = child.stderr.take().unwrap();
+    let stderr = std::thread::spawn(move || {
+        let mut log = String::new();
+        err.read_to_string(&mut log).unwrap();
+        log
+    });
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
     let mut first = String::new();
     stdout.read_line(&mut first).unwrap();
@@ -53,6 +63,7 @@ fn spawn(dir: &std::path::Path, api_key: Option<&str>) -> Proc {
         child,
         base,
         stdout,
+        stderr,
     }
 }
 
@@ -66,13 +77,7 @@ fn terminate(mut p: Proc) -> (String, String) {
     assert!(ok);
     let status = p.child.wait().unwrap();
     assert!(status.success(), "graceful exit on SIGTERM: {status:?}");
-    let mut err = String::new();
-    p.child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut err)
-        .unwrap();
+    let err = p.stderr.join().unwrap();
     let mut rest = String::new();
     p.stdout.read_to_string(&mut rest).unwrap();
     (err, rest)

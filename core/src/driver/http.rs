@@ -64,6 +64,13 @@ pub(crate) struct Transport {
 enum Failure {
     /// Retryable.
     Transient { code: ErrorCode, detail: String },
+    /// The server shed the request before doing anything (503 155830 busy, 429 155834 rate
+    /// limited): retryable, no sooner than `retry_after` (the reply's `Retry-After`).
+    Throttled {
+        code: ErrorCode,
+        detail: String,
+        retry_after: Option<Duration>,
+    },
     /// Final (unless it is 155816 on a step envelope). `retry_after`: the reply's
     /// `Retry-After` in seconds, when present.
     Rejected {
@@ -127,9 +134,16 @@ impl Transport {
                 }
                 Err(f) => f,
             };
+            if let Failure::Throttled {
+                retry_after: Some(after),
+                ..
+            } = &failure
+            {
+                wait_at_least = *after;
+            }
             match failure {
                 Failure::Rejected { body, .. } => return Outcome::Rejected(body),
-                Failure::Transient { code, detail } => {
+                Failure::Transient { code, detail } | Failure::Throttled { code, detail, .. } => {
                     if attempt >= max_attempts {
                         return Outcome::Unreachable {
                             code,
@@ -192,6 +206,19 @@ impl Transport {
                 });
         }
         let parsed = serde_json::from_slice::<ErrorBody>(&bytes).ok();
+        // Load shedding: the server did nothing (no guess counted, no state changed), so every
+        // call may be sent again, after the reply's `Retry-After`.
+        let shed = parsed
+            .as_ref()
+            .map(|b| b.code)
+            .filter(|c| matches!(c, ErrorCode::ServerBusy | ErrorCode::RateLimited));
+        if let (Some(code), 429 | 503) = (shed, status) {
+            return Err(Failure::Throttled {
+                code,
+                detail: format!("HTTP {status}"),
+                retry_after,
+            });
+        }
         if status >= 500 {
             let code = parsed
                 .as_ref()
