@@ -201,8 +201,8 @@ async fn bound_to_version(b: Backend) {
         .expect_ok(200);
     // The CHANGE_PIN relied on the old PIN: failed with 155831, cannot complete.
     let c = api.get_challenge(&s, &change).await;
-    assert_eq!(c.expect_ok(200)["status"], "FAILED");
-    assert_eq!(c.body["data"]["errorCode"], 155831);
+    assert_eq!(c.expect_ok(200)["challenge"]["status"], "FAILED");
+    assert_eq!(c.body["data"]["challenge"]["errorCode"], 155831);
     api.step(&s, &change, &ct, Step::Complete, new_pin("246801"))
         .await
         .expect_code(409, 155804);

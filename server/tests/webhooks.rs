@@ -621,7 +621,7 @@ both_backends!(webhook_results, results_in_webhooks);
 /// once: no challenge changes them after they are set.)
 async fn status_of(api: &Api, s: &Session, id: &str) -> (Value, Value) {
     let r = api.get_challenge(s, id).await;
-    let d = r.expect_ok(200).clone();
+    let d = r.expect_ok(200)["challenge"].clone();
     (d["status"].clone(), d["errorCode"].clone())
 }
 
