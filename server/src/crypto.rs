@@ -506,6 +506,33 @@ mod tests {
         assert!(other.unwrap("a", &w).is_err());
     }
 
+    /// Overload sheds load instead of multiplying it: a request never waits for an Argon2
+    /// permit longer than half its claim lease (whatever `argon2_queue_timeout` says), so no
+    /// resend can take over the claim of a request still queueing and run Argon2 a second
+    /// time; it gets `Busy` (503 155830) and releases its claim. The per-user limit refuses at
+    /// once.
+    #[tokio::test]
+    async fn admission_never_waits_past_half_the_claim_lease() {
+        let mut c = Config::for_tests(std::env::temp_dir());
+        c.argon2_concurrency = 1;
+        c.argon2_queue = 10;
+        c.argon2_queue_timeout = Duration::from_secs(3600);
+        c.claim_lease = Duration::from_millis(400);
+        c.kdf_per_user = 1;
+        let pepper = Arc::new(Pepper::from_bytes(b"0123456789abcdef0123456789abcdef").unwrap());
+        let h = Hasher::new(pepper, &c).unwrap();
+        assert_eq!(h.queue_timeout(), Duration::from_millis(200));
+        let held = h.admit(Some("a")).await.unwrap();
+        // The only permit is held: the next request gives up (at the clamped timeout).
+        assert!(matches!(h.admit(Some("b")).await, Err(CryptoError::Busy)));
+        // The same user again: refused by the per-user limit.
+        assert!(matches!(h.admit(Some("a")).await, Err(CryptoError::Busy)));
+        drop(held);
+        let again = h.admit(Some("a")).await;
+        assert!(again.is_ok(), "permit and user slot are freed on drop");
+        assert_eq!(h.runs(), 0, "admission alone runs no Argon2");
+    }
+
     #[test]
     fn tokens() {
         let t = new_token().unwrap();

@@ -130,12 +130,17 @@ def test_full_scenario(server):
         assert s.code == 155119
         assert s.lock_expiry is not None
         assert s.lock_expiry_unix - time.time() > 60
+        # A lock that ends by waiting (the lifetime cap is not reached).
+        assert s.recovery_required is False
         c = await run.wait_for_result(5000)
         assert c.status == latchkey.ChallengeStatus.FAILED and c.error_code == 155119
         u = await w.admin.get_user(user_id)
         assert u.pin_status == latchkey.CredentialStatus.LOCKED
         assert u.pin_details.failed_attempts == 3
         assert u.pin_details.locked_expiry_date is not None
+        assert u.pin_details.lock_level == 1
+        assert u.pin_details.failed_attempts_total == 3
+        assert u.pin_details.recovery_required is False
 
         # ---- RESTORE_PIN with the answers (the saved hint is shown), new PIN3.
         run = await w.run(session, token, latchkey.ChallengeType.RESTORE_PIN)

@@ -53,6 +53,8 @@ before(async () => {
       "--database-url", `sqlite://${dir}/latchkey.db`,
       "--data-dir", dir,
       "--argon2-memory-kib", "1024", "--argon2-iterations", "1",
+      // Every request comes from 127.0.0.1: no per-IP/per-user rate limits in tests.
+      "--rate-limit-ip-per-sec", "0", "--rate-limit-user-per-sec", "0",
     ],
     { env: { ...process.env, LATCHKEY_API_KEY: API_KEY }, stdio: ["ignore", "pipe", openSync(join(dir, "server.log"), "w")] },
   );
@@ -178,12 +180,17 @@ test("full scenario: initialize, change PIN, lock, recover, new PIN works", asyn
   assert.equal(s.inner.code, 155119);
   assert.ok(s.inner.lockExpiry);
   assert.ok(Number(s.inner.lockExpiryUnix) - Date.now() / 1000 > 60);
+  // A lock that ends by waiting (the lifetime cap is not reached).
+  assert.equal(s.inner.recoveryRequired, false);
   const failed = await run.waitForResult(5000);
   assert.equal(failed.status, ChallengeStatus.Failed);
   assert.equal(failed.errorCode, 155119);
   u = await a.admin.getUser(a.userId);
   assert.equal(u.pinStatus, CredentialStatus.Locked);
   assert.equal(u.pinDetails.failedAttempts, 3);
+  assert.equal(u.pinDetails.lockLevel, 1);
+  assert.equal(u.pinDetails.failedAttemptsTotal, 3);
+  assert.equal(u.pinDetails.recoveryRequired, false);
 
   // RESTORE_PIN with the answers (saved hint shown), new PIN 975310.
   run = await a.start(ChallengeType.RestorePin);

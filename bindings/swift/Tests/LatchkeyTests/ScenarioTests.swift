@@ -32,6 +32,8 @@ final class TestServer {
             "--database-url", "sqlite://\(dir.path)/latchkey.db",
             "--data-dir", dir.path,
             "--argon2-memory-kib", "1024", "--argon2-iterations", "1",
+            // Every request comes from 127.0.0.1: no per-IP/per-user rate limits in tests.
+            "--rate-limit-ip-per-sec", "0", "--rate-limit-user-per-sec", "0",
         ]
         var env = ProcessInfo.processInfo.environment
         env["LATCHKEY_API_KEY"] = TestServer.apiKey
@@ -151,14 +153,19 @@ final class ScenarioTests: XCTestCase {
             XCTAssertEqual(attemptsLeft, left)
         }
         screen = try await run.submitPin("112358")
-        guard case let .locked(_, code, lockExpiry, lockExpiryUnix) = screen else {
+        guard case let .locked(_, code, lockExpiry, lockExpiryUnix, recoveryRequired) = screen else {
             return XCTFail("expected locked, got \(screen)")
         }
         XCTAssertEqual(code, 155_119)
         XCTAssertNotNil(lockExpiry)
         XCTAssertGreaterThan((lockExpiryUnix ?? 0) - Int64(Date().timeIntervalSince1970), 60)
+        // A lock that ends by waiting (the lifetime cap is not reached).
+        XCTAssertFalse(recoveryRequired)
         let user = try await admin.getUser(userId: userId)
         XCTAssertEqual(user.pinStatus, .locked)
+        XCTAssertEqual(user.pinDetails.lockLevel, 1)
+        XCTAssertEqual(user.pinDetails.failedAttemptsTotal, 3)
+        XCTAssertFalse(user.pinDetails.recoveryRequired)
 
         // RESTORE_PIN with the answers, new PIN 975310.
         run = try await session.runChallenge(
