@@ -198,8 +198,14 @@ async fn rate_limited_calls_are_retried_after_retry_after() {
     };
     let admin = latchkey_core::AdminClient::new(cfg, API_KEY).unwrap();
     for user in ["throttled-1", "throttled-2", "throttled-3"] {
-        let u = admin.create_user(user).await.expect("created after Retry-After");
+        let u = admin
+            .create_user(user)
+            .await
+            .expect("created after Retry-After");
         assert_eq!(u.id, user);
     }
-    assert_eq!(admin.get_user("throttled-2").await.unwrap().id, "throttled-2");
+    assert_eq!(
+        admin.get_user("throttled-2").await.unwrap().id,
+        "throttled-2"
+    );
 }

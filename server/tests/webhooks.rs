@@ -666,7 +666,10 @@ async fn stale_challenges_fail_with_webhook(b: Backend) {
         .await
         .expect_ok(200);
     for id in [&change, &change2] {
-        assert_eq!(status_of(api, &s, id).await, (json!("FAILED"), json!(155831)));
+        assert_eq!(
+            status_of(api, &s, id).await,
+            (json!("FAILED"), json!(155831))
+        );
     }
     assert_eq!(status_of(api, &s, &restore2).await.0, json!("IN_PROGRESS"));
     assert_eq!(status_of(api, &s, &fresh).await.0, json!("PENDING"));

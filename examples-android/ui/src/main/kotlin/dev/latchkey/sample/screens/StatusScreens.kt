@@ -132,9 +132,17 @@ fun LockedScreen(screen: Screen.Locked, onClose: () -> Unit) {
     }
     val until = screen.lockExpiryUnix
     val text = buildString {
-        append(if (screen.code == PIN_LOCKED) "Too many wrong PINs." else "Too many wrong answers.")
+        append(if (screen.code == PIN_LOCKED || screen.code == PIN_LOCKED_FOR_GOOD) "Too many wrong PINs." else "Too many wrong answers.")
         append('\n')
-        append(if (until == null) "Try again later." else "Try again in ${countdown(until - now)}.")
+        append(
+            when {
+                // The lifetime cap: waiting does not help (155832: "Forgot PIN" sets a new one).
+                screen.recoveryRequired && screen.code == PIN_LOCKED_FOR_GOOD -> "The PIN is disabled: use “Forgot PIN” to set a new one."
+                screen.recoveryRequired -> "Recovery is disabled: contact support."
+                until == null -> "Try again later."
+                else -> "Try again in ${countdown(until - now)}."
+            },
+        )
     }
     StatusBody(Icons.Filled.Lock, MaterialTheme.colorScheme.error, "Locked", "$text\n(error ${screen.code})") {
         Button(onClick = onClose, modifier = Modifier.fillMaxWidth()) { Text("Close") }
@@ -146,6 +154,9 @@ private const val USER_REJECTED = 155826u
 
 /** 155119: the PIN is locked (155120: the answers are). The Locked screen carries no text yet. */
 private const val PIN_LOCKED = 155119u
+
+/** 155832: too many wrong PINs in total; only a recovery (RESTORE_PIN) sets a new PIN. */
+private const val PIN_LOCKED_FOR_GOOD = 155832u
 
 /** `h:mm:ss` / `m:ss` of a number of seconds (0 once past). */
 fun countdown(seconds: Long): String {
