@@ -85,7 +85,8 @@ start_server() {
     local name="$1"; shift
     local dir="$OUT/$name"
     rm -rf "$dir"; mkdir -p "$dir"
-    LATCHKEY_API_KEY="$API_KEY" "$SERVER" --listen 127.0.0.1:0 --data-dir "$dir/data" "$@" \
+    LATCHKEY_API_KEY="$API_KEY" "$SERVER" --listen 127.0.0.1:0 --data-dir "$dir/data" \
+        --rate-limit-ip-per-sec 0 --rate-limit-user-per-sec 0 "$@" \
         >"$dir/stdout" 2>"$OUT/$name.log" &
     SERVER_PID=$!
     PIDS+=("$SERVER_PID")

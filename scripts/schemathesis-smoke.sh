@@ -39,7 +39,7 @@ if [ -n "${LATCHKEY_TEST_POSTGRES_URL:-}" ] && [ "${ST_BACKEND:-sqlite}" = postg
     DB_ARGS=(--database-url "$LATCHKEY_TEST_POSTGRES_URL")
 fi
 LATCHKEY_API_KEY="$API_KEY" "$BIN" --listen 127.0.0.1:0 --data-dir "$WORK" "${DB_ARGS[@]}" \
-    --argon2-memory-kib 1024 --argon2-iterations 1 --log info \
+    --argon2-memory-kib 1024 --argon2-iterations 1 --rate-limit-ip-per-sec 0 --rate-limit-user-per-sec 0 --log info \
     >"$WORK/stdout" 2>"$WORK/server.log" &
 PID=$!
 cleanup() {

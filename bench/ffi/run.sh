@@ -44,7 +44,8 @@ fi
 KEY="lk_bench_ffi_$(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 DIR="$OUT/ffi-server"; rm -rf "$DIR"; mkdir -p "$DIR"
 LATCHKEY_API_KEY="$KEY" "$SERVER" --listen 127.0.0.1:0 --data-dir "$DIR/data" \
-    --argon2-memory-kib 1024 --argon2-iterations 1 >"$DIR/stdout" 2>"$DIR/log" &
+    --argon2-memory-kib 1024 --argon2-iterations 1 \
+    --rate-limit-ip-per-sec 0 --rate-limit-user-per-sec 0 >"$DIR/stdout" 2>"$DIR/log" &
 PID=$!
 trap 'kill $PID 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do [ -s "$DIR/stdout" ] && break; sleep 0.1; done

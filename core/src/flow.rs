@@ -160,6 +160,7 @@ enum State {
         code: ErrorCode,
         until: Option<String>,
         until_unix: Option<i64>,
+        recovery_required: bool,
     },
     Cancelled,
 }
@@ -723,11 +724,13 @@ impl Flow {
                 code,
                 until,
                 until_unix,
+                recovery_required,
             } => Screen::Locked {
                 progress,
                 code: *code,
                 until: until.clone(),
                 until_unix: *until_unix,
+                recovery_required: *recovery_required,
             },
             State::Cancelled => Screen::Cancelled { progress },
         }
@@ -1182,6 +1185,8 @@ impl Flow {
                     ErrorCode::SecurityQuestionsLocked if guessing_answers => {
                         self.lock(code, locked_expiry)
                     }
+                    ErrorCode::PinRecoveryRequired if guessing_pin => self.lock(code, None),
+                    ErrorCode::AnswersDisabled if guessing_answers => self.lock(code, None),
                     _ => match self.fix_screen(&state, code) {
                         Some(screen) => {
                             self.pending = None;
@@ -1265,10 +1270,15 @@ impl Flow {
 
     fn lock(&mut self, code: ErrorCode, until: Option<String>) {
         let until_unix = until.as_deref().and_then(parse_rfc3339);
+        let recovery_required = matches!(
+            code,
+            ErrorCode::PinRecoveryRequired | ErrorCode::AnswersDisabled
+        );
         self.finish(State::Locked {
             code,
             until,
             until_unix,
+            recovery_required,
         });
     }
 
@@ -1450,6 +1460,7 @@ mod tests {
                 code: e,
                 until: None,
                 until_unix: None,
+                recovery_required: false,
             },
             State::Cancelled,
         ];

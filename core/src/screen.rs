@@ -195,16 +195,22 @@ pub enum Screen {
         /// Why.
         error: ErrorCode,
     },
-    /// Too many wrong PINs (155119), answers (155120) or recovery proofs (155863).
+    /// Too many wrong PINs (155119), answers (155120) or recovery proofs (155863) for now; or too
+    /// many in total, so the credential is disabled (155832: only "Forgot PIN" (RESTORE_PIN) sets
+    /// a new PIN; 155833: the answers need the app's support/operator).
     Locked {
         /// Where the flow stopped.
         progress: Progress,
-        /// 155119 or 155120.
+        /// 155119, 155120, 155832 or 155833.
         code: ErrorCode,
-        /// When the lock ends, RFC 3339, as the server sent it.
+        /// When the lock ends, RFC 3339, as the server sent it (`None` when recovery is
+        /// required: the lock does not end by waiting).
         until: Option<String>,
         /// When the lock ends, unix seconds (see [`Screen::lock_remaining`]).
         until_unix: Option<i64>,
+        /// Waiting does not help: the PIN must be restored with the security answers
+        /// (155832), or the answers reset by the operator (155833).
+        recovery_required: bool,
     },
     /// The user cancelled (155701).
     Cancelled {

@@ -179,3 +179,33 @@ async fn unreachable_server_is_a_network_error_after_retries() {
     }
     assert!(Client::new(latchkey_core::ClientConfig::new("ftp://x")).is_err());
 }
+
+/// Load shedding is retried after the server's `Retry-After`: with a per-IP limit of 1
+/// request per second (burst 1) every call after the first is refused with 429 155834 and
+/// `Retry-After: 1`; the driver waits that long and sends it again, so every call succeeds
+/// (before, a 429 was a final error). A refused request changed nothing on the server, so even
+/// `create_user` may be sent again.
+#[tokio::test]
+async fn rate_limited_calls_are_retried_after_retry_after() {
+    let world = start_server(|c| {
+        c.rate_limit_ip_per_sec = 1;
+        c.rate_limit_ip_burst = 1;
+    })
+    .await;
+    let cfg = latchkey_core::ClientConfig {
+        max_backoff: Duration::from_secs(2),
+        ..fast_config(&world.server.base_url())
+    };
+    let admin = latchkey_core::AdminClient::new(cfg, API_KEY).unwrap();
+    for user in ["throttled-1", "throttled-2", "throttled-3"] {
+        let u = admin
+            .create_user(user)
+            .await
+            .expect("created after Retry-After");
+        assert_eq!(u.id, user);
+    }
+    assert_eq!(
+        admin.get_user("throttled-2").await.unwrap().id,
+        "throttled-2"
+    );
+}

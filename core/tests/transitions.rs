@@ -467,6 +467,44 @@ fn verifying_current_pin_pin_locked_ends_locked_with_expiry() {
 }
 
 #[test]
+fn verifying_current_pin_recovery_required_ends_locked_without_expiry() {
+    let mut f = at_verifying_current_pin(T::ChangePin);
+    feed(
+        &mut f,
+        rejected(ErrorCode::PinRecoveryRequired, Some(0), None),
+    );
+    assert_eq!(f.state_name(), "Locked");
+    let s = f.screen();
+    assert!(matches!(
+        &s,
+        Screen::Locked {
+            code: ErrorCode::PinRecoveryRequired,
+            until: None,
+            recovery_required: true,
+            ..
+        }
+    ));
+    assert_eq!(s.lock_remaining(0), None);
+    assert_eq!(s.outcome_code(), Some(ErrorCode::PinRecoveryRequired));
+}
+
+#[test]
+fn verifying_current_pin_pin_locked_is_not_recovery_required() {
+    let mut f = at_verifying_current_pin(T::ChangePin);
+    feed(
+        &mut f,
+        rejected(ErrorCode::PinLocked, Some(0), Some(LOCK_UNTIL)),
+    );
+    assert!(matches!(
+        f.screen(),
+        Screen::Locked {
+            recovery_required: false,
+            ..
+        }
+    ));
+}
+
+#[test]
 fn change_pin_back_after_current_pin_verified_is_refused() {
     let mut f = at_verifying_current_pin(T::ChangePin);
     feed(

@@ -49,7 +49,7 @@ before(async () => {
   const dir = mkdtempSync(join(tmpdir(), "latchkey-rn-sample-"));
   server = spawn(
     bin,
-    ["--listen", "127.0.0.1:0", "--database-url", `sqlite://${dir}/latchkey.db`, "--data-dir", dir, "--argon2-memory-kib", "1024", "--argon2-iterations", "1"],
+    ["--listen", "127.0.0.1:0", "--database-url", `sqlite://${dir}/latchkey.db`, "--data-dir", dir, "--argon2-memory-kib", "1024", "--argon2-iterations", "1", "--rate-limit-ip-per-sec", "0", "--rate-limit-user-per-sec", "0"],
     { env: { ...process.env, LATCHKEY_API_KEY: API_KEY }, stdio: ["ignore", "pipe", openSync(join(dir, "server.log"), "w")] },
   );
   const first: string = await new Promise((resolve, reject) => {

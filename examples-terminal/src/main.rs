@@ -42,7 +42,8 @@ struct Args {
     /// The demo user's id (created if missing).
     #[arg(long, default_value = "demo-user")]
     user: String,
-    /// How long a PIN or answer lock lasts on the in-process server, in seconds.
+    /// How long the first PIN or answer lock lasts on the in-process server, in seconds (later
+    /// locks in a row last 2, 8 and 48 times as long; the 10th wrong guess in a row disables).
     #[arg(long, default_value_t = 120)]
     lock_seconds: u64,
     /// The blockchain of the wallet created at set-up (e.g. ETH-SEPOLIA, BASE-SEPOLIA,
@@ -213,6 +214,9 @@ async fn run(args: Args) -> ExitCode {
             let mut cfg = latchkey_server::Config::new(&dir);
             cfg.listen = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
             cfg.lock_duration = Duration::from_secs(args.lock_seconds.max(1));
+            // Later locks in a row grow like the server's defaults (30 min, 1 h, 4 h, 24 h),
+            // scaled to the demo's first lock.
+            cfg.lock_schedule = [2, 8, 48].map(|k| cfg.lock_duration * k).to_vec();
             // The demo owns its server: a fixed key per data directory is fine, and lets a
             // second run on the same --data-dir reuse the same users.
             let key = format!("lk_demo_{}", demo_key_suffix(&dir));

@@ -758,13 +758,28 @@ async fn outcome(run: &ChallengeRun, screen: &Screen) {
             }
         }
         Screen::Locked {
-            code, until_unix, ..
+            code,
+            until_unix,
+            recovery_required,
+            ..
         } => {
-            let what = match screen.locked_credential() {
-                Some(LockedCredential::SecurityQuestions) => {
-                    "Too many wrong answers: recovery is locked"
-                }
-                _ => "Too many wrong PINs: the PIN is locked",
+            let answers = matches!(
+                screen.locked_credential(),
+                Some(LockedCredential::SecurityQuestions)
+            );
+            if *recovery_required {
+                let what = if answers {
+                    "Too many wrong answers in total: recovery is disabled; contact support"
+                } else {
+                    "Too many wrong PINs in total: the PIN is disabled; use “Forgot PIN” to set a new one"
+                };
+                println!("✗ {what}. [{}]", code.code());
+                return;
+            }
+            let what = if answers {
+                "Too many wrong answers: recovery is locked"
+            } else {
+                "Too many wrong PINs: the PIN is locked"
             };
             let left = screen.lock_remaining(now_unix()).unwrap_or(0);
             match until_unix {
@@ -794,6 +809,10 @@ async fn show_status(app: &App) {
     let now = now_unix();
     let line = |status: &CredentialStatus, d: &latchkey_protocol::CredentialDetails| -> String {
         match status {
+            CredentialStatus::Locked if d.recovery_required => format!(
+                "DISABLED after {} wrong attempts in a row (recovery required)",
+                d.failed_attempts_total
+            ),
             CredentialStatus::Locked => {
                 let left = d
                     .locked_expiry_date
@@ -801,7 +820,7 @@ async fn show_status(app: &App) {
                     .and_then(latchkey_core::time::parse_rfc3339)
                     .map(|t| countdown(u64::try_from(t - now).unwrap_or(0)))
                     .unwrap_or_else(|| "a while".into());
-                format!("LOCKED (unlocks in {left})")
+                format!("LOCKED (unlocks in {left}; lock {} in a row)", d.lock_level)
             }
             CredentialStatus::Enabled if d.failed_attempts > 0 => {
                 format!(

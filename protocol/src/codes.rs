@@ -174,6 +174,20 @@ error_codes! {
     /// unspecified or cloud-metadata address (or does not resolve), and the operator has not
     /// allowed private targets.
     WebhookTargetForbidden = 155840, 400, "The webhook endpoint must resolve to a public address.";
+    /// The server is at capacity (the queue for PIN/answer checks is full, or this user has
+    /// too many checks running): nothing was counted or changed; retry after `Retry-After`.
+    ServerBusy = 155830, 503, "The server is busy; retry after the time in Retry-After.";
+    /// The PIN or the security answers changed after this challenge verified them (another
+    /// challenge changed or restored them): the challenge failed; start a new one.
+    CredentialChanged = 155831, 409, "The PIN or security answers changed since this challenge verified them; start a new challenge.";
+    /// Too many consecutive wrong PINs in total: the PIN is disabled and only a recovery
+    /// (RESTORE_PIN with the security answers) can set a new one.
+    PinRecoveryRequired = 155832, 423, "The PIN is disabled after too many wrong attempts; restore it with the security answers.";
+    /// Too many consecutive wrong answer sets in total: answering is disabled until the
+    /// operator resets it (developer API).
+    AnswersDisabled = 155833, 423, "Security answers are disabled after too many wrong attempts; contact support.";
+    /// Too many requests from this address or user: retry after `Retry-After`.
+    RateLimited = 155834, 429, "Too many requests; retry after the time in Retry-After.";
     /// Circle-compatible API (`/v1/w3s`): the endpoint needs a blockchain connection
     /// (transfers, contract execution, balances, NFTs, fees, nonces, token lookup, address
     /// validation), which Latchkey does not have. Use your own node or indexer.

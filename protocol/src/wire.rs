@@ -198,6 +198,17 @@ pub struct CredentialDetails {
     /// When the lock ends, RFC 3339.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locked_expiry_date: Option<String>,
+    /// Locks in a row since the last success (each lock lasts longer). Latchkey extension.
+    #[serde(default)]
+    pub lock_level: u32,
+    /// Consecutive wrong attempts across locks since the last success; at the server's cap the
+    /// credential is disabled. Latchkey extension.
+    #[serde(default)]
+    pub failed_attempts_total: u32,
+    /// The credential is disabled after too many wrong attempts in total: the PIN needs a
+    /// recovery (RESTORE_PIN); the answers need the operator. Latchkey extension.
+    #[serde(default)]
+    pub recovery_required: bool,
 }
 
 /// A user as the developer API reports it.
@@ -449,6 +460,7 @@ mod tests {
                 failed_attempts: 3,
                 locked_date: Some("2026-01-01T00:00:00Z".into()),
                 locked_expiry_date: Some("2026-01-01T00:30:00Z".into()),
+                ..Default::default()
             },
             security_question_status: CredentialStatus::Unset,
             security_question_details: CredentialDetails::default(),

@@ -70,6 +70,37 @@ pub struct Config {
     /// How long delivered and dead deliveries (and retired signing keys with no pending
     /// delivery) are kept before they are purged.
     pub webhook_retention: Duration,
+    /// Most requests waiting for an Argon2 permit; when full a PIN/answer check answers 503
+    /// 155830 with `Retry-After` at once, before any guess is counted.
+    pub argon2_queue: usize,
+    /// Longest wait for an Argon2 permit before answering 503 155830. Kept below
+    /// `claim_lease` (clamped to half of it), so a claim never runs out while its holder waits.
+    pub argon2_queue_timeout: Duration,
+    /// Most Argon2 computations one user may have running or waiting at once (503 155830
+    /// beyond).
+    pub kdf_per_user: usize,
+    /// Requests per second allowed per client IP address on every endpoint (token bucket
+    /// refill); 0 disables the per-IP limit.
+    pub rate_limit_ip_per_sec: u32,
+    /// Burst size of the per-IP limit.
+    pub rate_limit_ip_burst: u32,
+    /// Requests per second allowed per user credential (user token or API key) on every
+    /// endpoint; 0 disables the per-user limit.
+    pub rate_limit_user_per_sec: u32,
+    /// Burst size of the per-user limit.
+    pub rate_limit_user_burst: u32,
+    /// Longest time a client may take to send the request headers (slowloris defence); the
+    /// connection is closed after it.
+    pub header_read_timeout: Duration,
+    /// Longest time for a whole request (body read and handling); 408 after it.
+    pub request_timeout: Duration,
+    /// Durations of the second, third, ... lock in a row (the first lasts `lock_duration`;
+    /// the last entry repeats). Locks in a row: no correct guess in between.
+    pub lock_schedule: Vec<Duration>,
+    /// Consecutive wrong guesses in total (across locks, reset only by a correct guess or a
+    /// new credential) after which the credential is disabled: the PIN then needs a
+    /// RESTORE_PIN; the answers need the operator. 0 disables the cap.
+    pub max_failed_total: u32,
 }
 
 impl fmt::Debug for Config {
@@ -119,6 +150,15 @@ pub fn redact_url(url: &str) -> String {
 }
 
 impl Config {
+    /// How long lock number `level` (1 = the first lock in a row) lasts.
+    pub fn lock_for(&self, level: i64) -> Duration {
+        if level <= 1 || self.lock_schedule.is_empty() {
+            return self.lock_duration;
+        }
+        let i = usize::try_from(level - 2).unwrap_or(usize::MAX);
+        self.lock_schedule[i.min(self.lock_schedule.len() - 1)]
+    }
+
     /// Production defaults with the given data directory.
     pub fn new(data_dir: impl Into<PathBuf>) -> Self {
         Config {
@@ -149,14 +189,36 @@ impl Config {
             webhook_max_attempts: 15,
             webhook_max_age: Duration::from_secs(3 * 24 * 60 * 60),
             webhook_retention: Duration::from_secs(7 * 24 * 60 * 60),
+            argon2_queue: 64,
+            argon2_queue_timeout: Duration::from_secs(10),
+            kdf_per_user: 2,
+            rate_limit_ip_per_sec: 20,
+            rate_limit_ip_burst: 100,
+            rate_limit_user_per_sec: 5,
+            rate_limit_user_burst: 30,
+            header_read_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(30),
+            lock_schedule: vec![
+                Duration::from_secs(60 * 60),
+                Duration::from_secs(4 * 60 * 60),
+                Duration::from_secs(24 * 60 * 60),
+            ],
+            max_failed_total: 10,
         }
     }
 
     /// Fast settings for tests: loopback port 0, SQLite in `data_dir`, small Argon2 parameters
     /// (1024 KiB, 1 iteration), 100 ms webhook retries and sweeps, private (loopback) webhook
-    /// targets allowed.
+    /// targets allowed, and admission limits high enough for test suites that send thousands
+    /// of requests from 127.0.0.1 (rate limits off, a large Argon2 queue and per-user KDF
+    /// limit, no lifetime cap).
     pub fn for_tests(data_dir: impl Into<PathBuf>) -> Self {
         Config {
+            argon2_queue: 100_000,
+            kdf_per_user: 100_000,
+            rate_limit_ip_per_sec: 0,
+            rate_limit_user_per_sec: 0,
+            max_failed_total: 0,
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             argon2_memory_kib: 1024,
             argon2_iterations: 1,
@@ -252,6 +314,39 @@ pub struct Cli {
     /// How long delivered and dead webhook deliveries are kept.
     #[arg(long, env = "LATCHKEY_WEBHOOK_RETENTION", default_value = "7d", value_parser = humantime::parse_duration)]
     pub webhook_retention: Duration,
+    /// Most requests waiting for an Argon2 permit (503 155830 beyond).
+    #[arg(long, env = "LATCHKEY_ARGON2_QUEUE", default_value_t = 64)]
+    pub argon2_queue: usize,
+    /// Longest wait for an Argon2 permit (503 155830 after; at most half the claim lease).
+    #[arg(long, env = "LATCHKEY_ARGON2_QUEUE_TIMEOUT", default_value = "10s", value_parser = humantime::parse_duration)]
+    pub argon2_queue_timeout: Duration,
+    /// Most Argon2 computations one user may have running or waiting.
+    #[arg(long, env = "LATCHKEY_KDF_PER_USER", default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..))]
+    pub kdf_per_user: u64,
+    /// Requests per second per client IP (0: no limit).
+    #[arg(long, env = "LATCHKEY_RATE_LIMIT_IP_PER_SEC", default_value_t = 20)]
+    pub rate_limit_ip_per_sec: u32,
+    /// Burst of the per-IP limit.
+    #[arg(long, env = "LATCHKEY_RATE_LIMIT_IP_BURST", default_value_t = 100)]
+    pub rate_limit_ip_burst: u32,
+    /// Requests per second per user token or API key (0: no limit).
+    #[arg(long, env = "LATCHKEY_RATE_LIMIT_USER_PER_SEC", default_value_t = 5)]
+    pub rate_limit_user_per_sec: u32,
+    /// Burst of the per-user limit.
+    #[arg(long, env = "LATCHKEY_RATE_LIMIT_USER_BURST", default_value_t = 30)]
+    pub rate_limit_user_burst: u32,
+    /// Longest time to receive the request headers.
+    #[arg(long, env = "LATCHKEY_HEADER_READ_TIMEOUT", default_value = "10s", value_parser = humantime::parse_duration)]
+    pub header_read_timeout: Duration,
+    /// Longest time for a whole request.
+    #[arg(long, env = "LATCHKEY_REQUEST_TIMEOUT", default_value = "30s", value_parser = humantime::parse_duration)]
+    pub request_timeout: Duration,
+    /// Durations of the 2nd, 3rd, ... lock in a row (comma-separated; the last repeats).
+    #[arg(long, env = "LATCHKEY_LOCK_SCHEDULE", default_value = "1h,4h,24h", value_delimiter = ',', value_parser = humantime::parse_duration)]
+    pub lock_schedule: Vec<Duration>,
+    /// Consecutive wrong guesses in total before the credential is disabled (0: no cap).
+    #[arg(long, env = "LATCHKEY_MAX_FAILED_TOTAL", default_value_t = 10)]
+    pub max_failed_total: u32,
     /// Log filter (tracing `EnvFilter` syntax), e.g. "info" or "latchkey_server=debug".
     #[arg(long, env = "LATCHKEY_LOG", default_value = "info")]
     pub log: String,
@@ -294,6 +389,19 @@ impl Cli {
         c.webhook_max_attempts = self.webhook_max_attempts;
         c.webhook_max_age = self.webhook_max_age;
         c.webhook_retention = self.webhook_retention;
+        c.argon2_queue = self.argon2_queue;
+        c.argon2_queue_timeout = self.argon2_queue_timeout;
+        c.kdf_per_user = usize::try_from(self.kdf_per_user).unwrap_or(usize::MAX);
+        c.rate_limit_ip_per_sec = self.rate_limit_ip_per_sec;
+        c.rate_limit_ip_burst = self.rate_limit_ip_burst.max(1);
+        c.rate_limit_user_per_sec = self.rate_limit_user_per_sec;
+        c.rate_limit_user_burst = self.rate_limit_user_burst.max(1);
+        c.header_read_timeout = self.header_read_timeout;
+        c.request_timeout = self.request_timeout;
+        if !self.lock_schedule.is_empty() {
+            c.lock_schedule = self.lock_schedule;
+        }
+        c.max_failed_total = self.max_failed_total;
         c
     }
 }

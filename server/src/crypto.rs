@@ -10,11 +10,14 @@ use ring::aead::{Aad, LessSafeKey, Nonce, UnboundKey, AES_256_GCM, NONCE_LEN};
 use ring::rand::{SecureRandom, SystemRandom};
 use ring::signature::{EcdsaKeyPair, KeyPair, ECDSA_P256_SHA256_ASN1_SIGNING};
 use ring::{digest, hkdf, hmac};
+use std::collections::HashMap;
 use std::fmt;
 use std::io::Write as _;
 use std::path::Path;
-use std::sync::Arc;
-use tokio::sync::Semaphore;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use zeroize::Zeroizing;
 
 /// Failure of a cryptographic operation (no secret material inside).
@@ -38,6 +41,10 @@ pub enum CryptoError {
          (e.g. the output of `openssl rand -base64 32`): {0}"
     )]
     PepperEnv(&'static str),
+    /// Admission refused: the Argon2 wait queue is full, the wait ran out, or the user has
+    /// too many computations running. Nothing was computed; retry later.
+    #[error("argon2 admission refused (server busy)")]
+    Busy,
 }
 
 /// The shortest pepper accepted, in bytes (from `LATCHKEY_PEPPER` or the pepper file).
@@ -216,17 +223,62 @@ pub fn write_private_file(path: &Path, content: &[u8]) -> Result<(), CryptoError
 }
 
 /// Argon2id verifiers over HMAC-SHA256(pepper, secret), computed on blocking threads behind a
-/// bounded semaphore.
+/// bounded semaphore with admission control: a bounded wait queue, a bounded wait and a
+/// per-user limit (see [`Hasher::admit`]). Counts every Argon2 run ([`Hasher::runs`]).
 #[derive(Clone)]
 pub struct Hasher {
     pepper: Arc<Pepper>,
     params: Params,
     permits: Arc<Semaphore>,
+    waiting: Arc<AtomicUsize>,
+    queue: usize,
+    queue_timeout: Duration,
+    per_user: usize,
+    users: Arc<Mutex<HashMap<String, usize>>>,
+    runs: Arc<AtomicU64>,
 }
 
 impl fmt::Debug for Hasher {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Hasher").finish_non_exhaustive()
+    }
+}
+
+/// Admission to run one Argon2 computation: holds a permit of the global semaphore and, when
+/// taken for a user, one of the user's slots. Dropping it frees both.
+pub struct KdfPermit {
+    _permit: OwnedSemaphorePermit,
+    _user: Option<UserSlot>,
+}
+
+impl fmt::Debug for KdfPermit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("KdfPermit")
+    }
+}
+
+struct UserSlot {
+    users: Arc<Mutex<HashMap<String, usize>>>,
+    user: String,
+}
+
+impl Drop for UserSlot {
+    fn drop(&mut self) {
+        if let Ok(mut m) = self.users.lock() {
+            if let Some(n) = m.get_mut(&self.user) {
+                *n = n.saturating_sub(1);
+                if *n == 0 {
+                    m.remove(&self.user);
+                }
+            }
+        }
+    }
+}
+
+struct Waiting(Arc<AtomicUsize>);
+impl Drop for Waiting {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
     }
 }
 
@@ -236,7 +288,7 @@ pub const DOMAIN_PIN: &str = "latchkey/v1/pin";
 pub const DOMAIN_ANSWERS: &str = "latchkey/v1/answers";
 
 impl Hasher {
-    /// A hasher with the configured Argon2id cost.
+    /// A hasher with the configured Argon2id cost and admission limits.
     pub fn new(pepper: Arc<Pepper>, config: &Config) -> Result<Self, CryptoError> {
         let params = Params::new(
             config.argon2_memory_kib,
@@ -249,6 +301,14 @@ impl Hasher {
             pepper,
             params,
             permits: Arc::new(Semaphore::new(config.argon2_concurrency.max(1))),
+            waiting: Arc::new(AtomicUsize::new(0)),
+            queue: config.argon2_queue,
+            // A holder never waits past half its claim lease, so no resend can take over a
+            // claim whose holder is still queueing (overload sheds load, never doubles it).
+            queue_timeout: config.argon2_queue_timeout.min(config.claim_lease / 2),
+            per_user: config.kdf_per_user.max(1),
+            users: Arc::new(Mutex::new(HashMap::new())),
+            runs: Arc::new(AtomicU64::new(0)),
         })
     }
 
@@ -257,9 +317,70 @@ impl Hasher {
         &self.pepper
     }
 
-    /// Makes a verifier (PHC string) for a normalised secret.
+    /// How many Argon2 computations (hash or verify) this hasher has started.
+    pub fn runs(&self) -> u64 {
+        self.runs.load(Ordering::SeqCst)
+    }
+
+    /// The longest wait for a permit (the configured timeout, at most half the claim lease).
+    pub fn queue_timeout(&self) -> Duration {
+        self.queue_timeout
+    }
+
+    /// Takes admission for one computation: a user slot first (refused at once beyond the
+    /// per-user limit), then a place in the bounded wait queue (refused at once when full),
+    /// then a permit within the wait timeout. Every refusal is [`CryptoError::Busy`]; nothing
+    /// is computed or counted.
+    pub async fn admit(&self, user: Option<&str>) -> Result<KdfPermit, CryptoError> {
+        let slot = match user {
+            Some(u) => {
+                let mut m = self.users.lock().map_err(|_| CryptoError::Busy)?;
+                let n = m.entry(u.to_owned()).or_insert(0);
+                if *n >= self.per_user {
+                    return Err(CryptoError::Busy);
+                }
+                *n += 1;
+                Some(UserSlot {
+                    users: self.users.clone(),
+                    user: u.to_owned(),
+                })
+            }
+            None => None,
+        };
+        if let Ok(p) = self.permits.clone().try_acquire_owned() {
+            return Ok(KdfPermit {
+                _permit: p,
+                _user: slot,
+            });
+        }
+        if self.waiting.fetch_add(1, Ordering::SeqCst) >= self.queue {
+            self.waiting.fetch_sub(1, Ordering::SeqCst);
+            return Err(CryptoError::Busy);
+        }
+        let _w = Waiting(self.waiting.clone());
+        match tokio::time::timeout(self.queue_timeout, self.permits.clone().acquire_owned()).await {
+            Ok(Ok(p)) => Ok(KdfPermit {
+                _permit: p,
+                _user: slot,
+            }),
+            _ => Err(CryptoError::Busy),
+        }
+    }
+
+    /// Makes a verifier (PHC string) for a normalised secret (takes its own admission).
     pub async fn hash(
         &self,
+        domain: &'static str,
+        secret: Zeroizing<Vec<u8>>,
+    ) -> Result<String, CryptoError> {
+        let permit = self.admit(None).await?;
+        self.hash_with(&permit, domain, secret).await
+    }
+
+    /// Makes a verifier under an admission taken with [`Hasher::admit`].
+    pub async fn hash_with(
+        &self,
+        _permit: &KdfPermit,
         domain: &'static str,
         secret: Zeroizing<Vec<u8>>,
     ) -> Result<String, CryptoError> {
@@ -268,11 +389,7 @@ impl Hasher {
         let salt = random_bytes(16)?;
         let salt = SaltString::encode_b64(&salt).map_err(|_| CryptoError::Argon2)?;
         let params = self.params.clone();
-        let _permit = self
-            .permits
-            .acquire()
-            .await
-            .map_err(|_| CryptoError::Argon2)?;
+        self.runs.fetch_add(1, Ordering::SeqCst);
         tokio::task::spawn_blocking(move || {
             let a = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
             a.hash_password(&mac, &salt)
@@ -283,20 +400,29 @@ impl Hasher {
         .map_err(|_| CryptoError::Argon2)?
     }
 
-    /// Checks a normalised secret against a verifier (constant time inside `argon2`).
+    /// Checks a normalised secret against a verifier (constant time inside `argon2`; takes
+    /// its own admission).
     pub async fn verify(
         &self,
         domain: &'static str,
         secret: Zeroizing<Vec<u8>>,
         verifier: String,
     ) -> Result<bool, CryptoError> {
+        let permit = self.admit(None).await?;
+        self.verify_with(&permit, domain, secret, verifier).await
+    }
+
+    /// Checks a secret under an admission taken with [`Hasher::admit`].
+    pub async fn verify_with(
+        &self,
+        _permit: &KdfPermit,
+        domain: &'static str,
+        secret: Zeroizing<Vec<u8>>,
+        verifier: String,
+    ) -> Result<bool, CryptoError> {
         let mac = self.pepper.mac(domain, &secret);
         drop(secret);
-        let _permit = self
-            .permits
-            .acquire()
-            .await
-            .map_err(|_| CryptoError::Argon2)?;
+        self.runs.fetch_add(1, Ordering::SeqCst);
         tokio::task::spawn_blocking(move || {
             let parsed = PasswordHash::new(&verifier).map_err(|_| CryptoError::Malformed)?;
             // Parameters come from the stored verifier, so cost changes keep old verifiers valid.
@@ -378,6 +504,33 @@ mod tests {
         assert!(p.unwrap("b", &w).is_err());
         let other = Pepper::from_bytes(b"another pepper, another key.....").unwrap();
         assert!(other.unwrap("a", &w).is_err());
+    }
+
+    /// Overload sheds load instead of multiplying it: a request never waits for an Argon2
+    /// permit longer than half its claim lease (whatever `argon2_queue_timeout` says), so no
+    /// resend can take over the claim of a request still queueing and run Argon2 a second
+    /// time; it gets `Busy` (503 155830) and releases its claim. The per-user limit refuses at
+    /// once.
+    #[tokio::test]
+    async fn admission_never_waits_past_half_the_claim_lease() {
+        let mut c = Config::for_tests(std::env::temp_dir());
+        c.argon2_concurrency = 1;
+        c.argon2_queue = 10;
+        c.argon2_queue_timeout = Duration::from_secs(3600);
+        c.claim_lease = Duration::from_millis(400);
+        c.kdf_per_user = 1;
+        let pepper = Arc::new(Pepper::from_bytes(b"0123456789abcdef0123456789abcdef").unwrap());
+        let h = Hasher::new(pepper, &c).unwrap();
+        assert_eq!(h.queue_timeout(), Duration::from_millis(200));
+        let held = h.admit(Some("a")).await.unwrap();
+        // The only permit is held: the next request gives up (at the clamped timeout).
+        assert!(matches!(h.admit(Some("b")).await, Err(CryptoError::Busy)));
+        // The same user again: refused by the per-user limit.
+        assert!(matches!(h.admit(Some("a")).await, Err(CryptoError::Busy)));
+        drop(held);
+        let again = h.admit(Some("a")).await;
+        assert!(again.is_ok(), "permit and user slot are freed on drop");
+        assert_eq!(h.runs(), 0, "admission alone runs no Argon2");
     }
 
     #[test]

@@ -12,6 +12,8 @@ pub struct ApiError {
     pub body: ErrorBody,
     /// The HTTP status (normally `code.http_status()`).
     pub status: u16,
+    /// Seconds for a `Retry-After` header (503 busy, 429 rate limited).
+    pub retry_after: Option<u32>,
 }
 
 impl ApiError {
@@ -20,6 +22,24 @@ impl ApiError {
         ApiError {
             body: ErrorBody::new(code),
             status: code.http_status(),
+            retry_after: None,
+        }
+    }
+
+    /// Adds a `Retry-After` header (seconds).
+    pub fn with_retry_after(mut self, secs: u32) -> Self {
+        self.retry_after = Some(secs);
+        self
+    }
+
+    /// The error for a failed Argon2 admission or computation: 503 155830 with
+    /// `Retry-After` when the server is busy, else an internal error.
+    pub fn kdf(e: crate::crypto::CryptoError) -> Self {
+        match e {
+            crate::crypto::CryptoError::Busy => {
+                ApiError::new(ErrorCode::ServerBusy).with_retry_after(1)
+            }
+            other => ApiError::internal(other),
         }
     }
 
@@ -75,7 +95,12 @@ impl From<sqlx::Error> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        (status, axum::Json(self.body)).into_response()
+        let mut r = (status, axum::Json(self.body)).into_response();
+        if let Some(secs) = self.retry_after {
+            r.headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, secs.into());
+        }
+        r
     }
 }
 

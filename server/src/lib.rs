@@ -63,6 +63,7 @@ pub struct RunningServer {
     stop: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
     pool: sqlx::AnyPool,
+    hasher: crypto::Hasher,
 }
 
 impl std::fmt::Debug for RunningServer {
@@ -98,6 +99,7 @@ impl Server {
             .build()
             .map_err(|e| StartError::Keys(e.to_string()))?;
         let signing_key_id = signing.id.clone();
+        let hasher_handle = hasher.clone();
         let state = Arc::new(AppState {
             pool: pool.clone(),
             config,
@@ -113,17 +115,13 @@ impl Server {
         let mut tasks = Vec::new();
 
         let router = http::router(state.clone());
+        let header_timeout = state.config.header_read_timeout;
         let mut rx = stop_rx.clone();
         tasks.push(tokio::spawn(async move {
             let shutdown = async move {
                 let _ = rx.wait_for(|v| *v).await;
             };
-            if let Err(e) = axum::serve(listener, router)
-                .with_graceful_shutdown(shutdown)
-                .await
-            {
-                tracing::error!(error = %e, "server stopped with an error");
-            }
+            http::serve::serve(listener, router, header_timeout, shutdown).await;
         }));
         tasks.push(tokio::spawn(webhooks::outbox::run_outbox(
             state.clone(),
@@ -151,6 +149,7 @@ impl Server {
             stop,
             tasks,
             pool,
+            hasher: hasher_handle,
         })
     }
 }
@@ -224,6 +223,11 @@ impl RunningServer {
     /// Whether this start generated the API key.
     pub fn api_key_generated(&self) -> bool {
         self.generated_api_key
+    }
+
+    /// How many Argon2 computations this server has started (for load measurements).
+    pub fn argon2_runs(&self) -> u64 {
+        self.hasher.runs()
     }
 
     /// Id of the webhook signing key (`X-Latchkey-Key-Id`).

@@ -613,3 +613,90 @@ async fn results_in_webhooks(b: Backend) {
     t.stop().await;
 }
 both_backends!(webhook_results, results_in_webhooks);
+
+/// Issue 12 ("steps bound to what they verified"): when the PIN changes, the user's other open
+/// challenges whose verified steps relied on the old PIN are failed at once with 155831, each
+/// with its FAILED webhook; open challenges that relied on nothing, or on the answers (which did
+/// not change), stay open, and the one relying on the answers still completes. (Answers are set
+/// once: no challenge changes them after they are set.)
+async fn status_of(api: &Api, s: &Session, id: &str) -> (Value, Value) {
+    let r = api.get_challenge(s, id).await;
+    let d = r.expect_ok(200)["challenge"].clone();
+    (d["status"].clone(), d["errorCode"].clone())
+}
+
+async fn stale_challenges_fail_with_webhook(b: Backend) {
+    use latchkey_protocol::Step;
+    let rx = Receiver::default();
+    let (addr, _task) = rx.serve("127.0.0.1:0".parse().unwrap()).await;
+    let t = TestServer::start(&b, |_| {}).await;
+    let api = &t.api;
+    subscribe(api, &format!("http://{addr}/hook")).await;
+    let s = api.new_user("stale-user").await;
+    api.initialize(&s, "135790").await;
+    let answers = || {
+        answers_payload(vec![
+            answer("q01", "rex", None),
+            answer("q10", "2004-07-14", None),
+        ])
+    };
+    let (cp, rp) = (ChallengeType::ChangePin, ChallengeType::RestorePin);
+    // Relying on the old PIN: two CHANGE_PINs past CURRENT_PIN.
+    let change = api.challenge(&s, cp.clone()).await;
+    api.step(&s, &change, &cp, Step::CurrentPin, pin("135790"))
+        .await
+        .expect_ok(200);
+    let change2 = api.challenge(&s, cp.clone()).await;
+    api.step(&s, &change2, &cp, Step::CurrentPin, pin("135790"))
+        .await
+        .expect_ok(200);
+    // Relying on the answers: a second RESTORE_PIN past ANSWERS. Relying on nothing: a
+    // CHANGE_PIN not started.
+    let restore2 = api.challenge(&s, rp.clone()).await;
+    api.step(&s, &restore2, &rp, Step::Answers, answers())
+        .await
+        .expect_ok(200);
+    let fresh = api.challenge(&s, cp.clone()).await;
+    // The PIN changes (a recovery).
+    let restore = api.challenge(&s, rp.clone()).await;
+    api.step(&s, &restore, &rp, Step::Answers, answers())
+        .await
+        .expect_ok(200);
+    api.step(&s, &restore, &rp, Step::Complete, new_pin("864201"))
+        .await
+        .expect_ok(200);
+    for id in [&change, &change2] {
+        assert_eq!(
+            status_of(api, &s, id).await,
+            (json!("FAILED"), json!(155831))
+        );
+    }
+    assert_eq!(status_of(api, &s, &restore2).await.0, json!("IN_PROGRESS"));
+    assert_eq!(status_of(api, &s, &fresh).await.0, json!("PENDING"));
+    // Completing the CHANGE_PIN that verified the old PIN is refused.
+    api.step(&s, &change, &cp, Step::Complete, new_pin("246801"))
+        .await
+        .expect_code(409, 155804);
+    // The RESTORE_PIN relying on the (unchanged) answers still completes.
+    api.step(&s, &restore2, &rp, Step::Complete, new_pin("975310"))
+        .await
+        .expect_ok(200);
+    // Each failure reached the webhook with its code.
+    let failed = |d: &Delivery, id: &str| {
+        let n = body_json(d);
+        n["notification"]["id"] == id
+            && n["notification"]["status"] == "FAILED"
+            && n["notification"]["errorCode"] == 155831
+    };
+    rx.wait_for("the two FAILED 155831 notifications", |d| {
+        [&change, &change2]
+            .iter()
+            .all(|id| d.iter().any(|x| failed(x, id)))
+    })
+    .await;
+    t.stop().await;
+}
+both_backends!(
+    credential_change_fails_stale_challenges_with_webhook,
+    stale_challenges_fail_with_webhook
+);

@@ -279,12 +279,16 @@ pub enum Screen {
     Locked {
         /// Where in the flow.
         progress: Progress,
-        /// 155119 or 155120.
+        /// 155119 or 155120 (locked for now), 155832 or 155833 (disabled after too many
+        /// wrong attempts in total).
         code: u32,
-        /// Lock end, RFC 3339.
+        /// Lock end, RFC 3339 (`None` when `recovery_required`).
         lock_expiry: Option<String>,
         /// Lock end, unix seconds.
         lock_expiry_unix: Option<i64>,
+        /// Waiting does not end this lock: the PIN must be restored with the security
+        /// answers (RESTORE_PIN, 155832), or the answers reset by the app's operator (155833).
+        recovery_required: bool,
     },
     /// Cancelled.
     Cancelled {
@@ -376,11 +380,13 @@ impl From<lk::Screen> for Screen {
                 code,
                 until,
                 until_unix,
+                recovery_required,
             } => Screen::Locked {
                 progress: progress.into(),
                 code: code.code(),
                 lock_expiry: until,
                 lock_expiry_unix: until_unix,
+                recovery_required,
             },
             lk::Screen::Cancelled { progress } => Screen::Cancelled {
                 progress: progress.into(),

@@ -37,6 +37,14 @@ pub struct CredentialDetails {
     pub locked_date: Option<String>,
     /// When the lock ends, RFC 3339.
     pub locked_expiry_date: Option<String>,
+    /// Locks in a row since the last success (each one lasts longer than the one before).
+    pub lock_level: u32,
+    /// Consecutive wrong attempts across locks since the last success; at the server's
+    /// lifetime cap the credential is disabled (`recovery_required`).
+    pub failed_attempts_total: u32,
+    /// Disabled after too many wrong attempts in total: the PIN needs a recovery
+    /// (RESTORE_PIN); the answers need the operator.
+    pub recovery_required: bool,
 }
 
 impl From<latchkey_protocol::CredentialDetails> for CredentialDetails {
@@ -45,6 +53,9 @@ impl From<latchkey_protocol::CredentialDetails> for CredentialDetails {
             failed_attempts: d.failed_attempts,
             locked_date: d.locked_date,
             locked_expiry_date: d.locked_expiry_date,
+            lock_level: d.lock_level,
+            failed_attempts_total: d.failed_attempts_total,
+            recovery_required: d.recovery_required,
         }
     }
 }

@@ -54,6 +54,9 @@ def server(tmp_path_factory: pytest.TempPathFactory):
             "--data-dir", str(data),
             "--argon2-memory-kib", "1024",
             "--argon2-iterations", "1",
+            # Every request comes from 127.0.0.1: no per-IP/per-user rate limits in tests.
+            "--rate-limit-ip-per-sec", "0",
+            "--rate-limit-user-per-sec", "0",
         ],
         stdout=subprocess.PIPE,
         stderr=open(data / "server.log", "wb"),

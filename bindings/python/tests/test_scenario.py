@@ -141,6 +141,8 @@ def test_full_scenario(server):
         assert latchkey.locked_credential(s) == latchkey.LockedCredential.PIN
         assert latchkey.screen_message(s) == "PIN is locked after too many wrong attempts."
         assert latchkey.screen_message(s) == latchkey.error_description(s.code)
+        # A lock that ends by waiting (the lifetime cap is not reached).
+        assert s.recovery_required is False
         c = await run.wait_for_result(5000)
         assert c.status == latchkey.ChallengeStatus.FAILED and c.error_code == 155119
         u = await w.admin.get_user(user_id)
@@ -149,6 +151,9 @@ def test_full_scenario(server):
         assert u.pin_details.locked_expiry_date is not None
         # The device reads the same status with its session (no API key).
         assert await session.user() == u
+        assert u.pin_details.lock_level == 1
+        assert u.pin_details.failed_attempts_total == 3
+        assert u.pin_details.recovery_required is False
 
         # ---- RESTORE_PIN with the answers (the saved hint is shown), new PIN3.
         run = await w.run(session, token, latchkey.ChallengeType.RESTORE_PIN)

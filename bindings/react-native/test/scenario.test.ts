@@ -62,6 +62,8 @@ before(async () => {
       "--database-url", `sqlite://${dir}/latchkey.db`,
       "--data-dir", dir,
       "--argon2-memory-kib", "1024", "--argon2-iterations", "1",
+      // Every request comes from 127.0.0.1: no per-IP/per-user rate limits in tests.
+      "--rate-limit-ip-per-sec", "0", "--rate-limit-user-per-sec", "0",
     ],
     { env: { ...process.env, LATCHKEY_API_KEY: API_KEY }, stdio: ["ignore", "pipe", openSync(join(dir, "server.log"), "w")] },
   );
@@ -201,6 +203,8 @@ test("full scenario: initialize, change PIN, lock, recover, new PIN works", asyn
   assert.equal(lockedCredential(s), LockedCredential.Pin);
   assert.equal(screenMessage(s), "PIN is locked after too many wrong attempts.");
   assert.equal(screenMessage(s), errorDescription(s.inner.code));
+  // A lock that ends by waiting (the lifetime cap is not reached).
+  assert.equal(s.inner.recoveryRequired, false);
   const failed = await run.waitForResult(5000);
   assert.equal(failed.status, ChallengeStatus.Failed);
   assert.equal(failed.errorCode, 155119);
@@ -209,6 +213,9 @@ test("full scenario: initialize, change PIN, lock, recover, new PIN works", asyn
   assert.equal(u.pinDetails.failedAttempts, 3);
   // The device reads the same status with its session (no API key).
   assert.deepEqual(await a.session.user(), u);
+  assert.equal(u.pinDetails.lockLevel, 1);
+  assert.equal(u.pinDetails.failedAttemptsTotal, 3);
+  assert.equal(u.pinDetails.recoveryRequired, false);
 
   // RESTORE_PIN with the answers (saved hint shown), new PIN 975310.
   run = await a.start(ChallengeType.RestorePin);

@@ -71,10 +71,12 @@ pub enum LatchkeyError {
     /// The challenge is past its time to live (155121): have the backend create a new one.
     #[error("the challenge has expired ({})", ErrorCode::ChallengeExpired)]
     ChallengeExpired,
-    /// PIN (155119) or security answers (155120) are locked until `until` (RFC 3339).
+    /// PIN (155119) or security answers (155120) are locked until `until` (RFC 3339); or
+    /// disabled after too many wrong attempts in total (155832: restore the PIN with the
+    /// answers; 155833: the operator must reset the answers), `until` then `None`.
     #[error("locked after too many wrong attempts until {} ({code})", until.as_deref().unwrap_or("later"))]
     Locked {
-        /// 155119 or 155120.
+        /// 155119, 155120, 155832 or 155833.
         code: ErrorCode,
         /// When the lock ends, RFC 3339, if the server said.
         until: Option<String>,
@@ -157,7 +159,10 @@ impl LatchkeyError {
                 LatchkeyError::SessionExpired { code }
             }
             ErrorCode::ChallengeExpired => LatchkeyError::ChallengeExpired,
-            ErrorCode::PinLocked | ErrorCode::SecurityQuestionsLocked => LatchkeyError::Locked {
+            ErrorCode::PinLocked
+            | ErrorCode::SecurityQuestionsLocked
+            | ErrorCode::PinRecoveryRequired
+            | ErrorCode::AnswersDisabled => LatchkeyError::Locked {
                 code,
                 until: body.locked_expiry_date,
             },

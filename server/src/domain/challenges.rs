@@ -364,8 +364,16 @@ pub async fn descriptor(state: &AppState, s: &Session, id: &str) -> ApiResult<Ch
             .as_deref()
             .map(wallets::blockchains_from_text)
             .unwrap_or_default(),
-        pin_attempts_left: attempts_left(max, user.pin_failed, user.pin_locked_until, now),
-        answer_attempts_left: attempts_left(max, user.q_failed, user.q_locked_until, now),
+        pin_attempts_left: if user.pin_disabled {
+            0
+        } else {
+            attempts_left(max, user.pin_failed, user.pin_locked_until, now)
+        },
+        answer_attempts_left: if user.q_disabled {
+            0
+        } else {
+            attempts_left(max, user.q_failed, user.q_locked_until, now)
+        },
         verified_steps: ch.verified.clone(),
         recovery: recovery::descriptor_part(state, &ch).await?,
     })

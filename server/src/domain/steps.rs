@@ -2,24 +2,24 @@
 //! (claim, recorded reply), verification steps and completion.
 
 use super::challenges::{expire_if_due, finished_error, load_owned, transition};
-use super::guesses::{check_guess, Credential};
+use super::guesses::{admit_step, check_guess, Credential};
 use super::sessions::Session;
 use super::users::load_row;
 use super::{bad_request, recovery, signing, wallets, StoredReply};
 use crate::crypto::{self, DOMAIN_ANSWERS, DOMAIN_PIN};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-use crate::store::challenges::{self, ChallengeRow};
+use crate::store::challenges::{self, ChallengeRow, VerifiedVersion};
 use crate::store::envelopes::{self, Claim};
 use crate::store::sessions;
-use crate::store::users::{self, CredentialUpdate, StoredQuestion};
+use crate::store::users::{self, CredentialUpdate, Expect, StoredQuestion};
 use crate::store::{self, now_ms};
 use crate::webhooks::outbox;
 use latchkey_protocol::envelope::{self, EnvelopeContext};
 use latchkey_protocol::questions::default_catalogue;
 use latchkey_protocol::{
-    AnswerEntry, ChallengeStatus, ChallengeType, ErrorCode, PinPolicy, QuestionPolicy, Secret,
-    Step, StepPayload, StepResult, StepSubmission,
+    AnswerEntry, ChallengeStatus, ChallengeType, ErrorCode, PinPolicy, PinRejection,
+    QuestionPolicy, Secret, Step, StepPayload, StepResult, StepSubmission,
 };
 use zeroize::Zeroizing;
 
@@ -132,15 +132,48 @@ pub async fn submit(
         }
         tracing::warn!(challenge_id = %id, "took over an envelope claim past its lease");
     }
+    // One step at a time per challenge: take the challenge's step lock before any Argon2
+    // work. Another envelope meanwhile gets 409 155816 (Retry-After) and costs nothing; the
+    // challenge is read again under the lock, so a step that can no longer succeed (finished
+    // challenge, step verified meanwhile) is refused before Argon2.
+    let claimed_at = now_ms();
+    if !challenges::take_step_lock(
+        &mut *state.pool.acquire().await?,
+        id,
+        &digest,
+        claimed_at,
+        claimed_at - lease,
+    )
+    .await?
+    {
+        envelopes::release(&mut *state.pool.acquire().await?, &claim).await?;
+        let cur = load_owned(state, id, s).await?;
+        let cur = expire_if_due(state, cur).await?;
+        if cur.status.is_terminal() {
+            return Err(finished_error(&cur));
+        }
+        return Ok(StepReply::InProgress);
+    }
+    let ch = load_owned(state, id, s).await?;
     if ch.status == ChallengeStatus::Pending {
         transition(state, &ch.id, ChallengeStatus::InProgress, None, true).await?;
     }
     let result = process_step(state, s, ch, &sub.step, payload, &claim).await;
+    challenges::release_step_lock(&mut *state.pool.acquire().await?, id, &digest).await?;
     let (status, body) = match &result {
-        Err(e) if e.code() == ErrorCode::InternalError => {
-            // Release the claim at once (a resend takes it over at once); whether a guess was
-            // reserved for this envelope stays recorded.
+        Err(e)
+            if matches!(
+                e.code(),
+                ErrorCode::InternalError | ErrorCode::ServerBusy | ErrorCode::StepInProgress
+            ) =>
+        {
+            // Not an answer to record: release the claim at once (a resend takes it over at
+            // once); whether a guess was reserved for this envelope stays recorded. A busy
+            // refusal counted nothing.
             envelopes::release(&mut *state.pool.acquire().await?, &claim).await?;
+            if e.code() == ErrorCode::StepInProgress {
+                return Ok(StepReply::InProgress);
+            }
             return Err(e.clone());
         }
         Err(e) => (e.status, serde_json::to_string(&e.body)),
@@ -194,12 +227,14 @@ async fn process_step(
     match step {
         Step::CurrentPin => {
             let pin = p.pin.ok_or_else(|| bad_request("pin is required."))?;
-            check_guess(state, &ch, Credential::Pin, secret_bytes(&pin), claim).await?;
-            mark_verified(state, &ch, step, claim).await
+            check_pin_format(&pin)?;
+            let v = check_guess(state, &ch, Credential::Pin, secret_bytes(&pin), claim).await?;
+            mark_verified(state, &ch, step, VerifiedVersion::Pin(v), claim).await
         }
         Step::RecoveryProof => {
             recovery::verify_proof_step(state, &ch, &p, claim).await?;
-            mark_verified(state, &ch, step, claim).await
+            // The recovery code's own version is checked at completion (155867).
+            mark_verified(state, &ch, step, VerifiedVersion::None, claim).await
         }
         Step::Answers => {
             let user = load_row(state, &ch.user_id).await?;
@@ -217,8 +252,8 @@ async fn process_step(
                     .with_message("Answer the user's questions, in the order given."));
             }
             let (_, secret) = normalise_answers(&answers, false)?;
-            check_guess(state, &ch, Credential::Answers, secret, claim).await?;
-            mark_verified(state, &ch, step, claim).await
+            let v = check_guess(state, &ch, Credential::Answers, secret, claim).await?;
+            mark_verified(state, &ch, step, VerifiedVersion::Answers(v), claim).await
         }
         Step::Complete => complete(state, s, ch, p, claim).await,
         _ => Err(bad_request("Unknown step.")),
@@ -231,6 +266,7 @@ async fn mark_verified(
     state: &AppState,
     ch: &ChallengeRow,
     step: &Step,
+    version: VerifiedVersion,
     claim: &Claim<'_>,
 ) -> ApiResult<StepResult> {
     let mut verified = ch.verified.clone();
@@ -239,7 +275,8 @@ async fn mark_verified(
     let body = serde_json::to_string(&latchkey_protocol::DataEnvelope { data: &result })
         .map_err(ApiError::internal)?;
     let mut tx = state.pool.begin().await?;
-    let n = challenges::set_verified(&mut tx, &ch.id, &ch.verified, &verified, now_ms()).await?;
+    let n = challenges::set_verified(&mut tx, &ch.id, &ch.verified, &verified, version, now_ms())
+        .await?;
     if n == 1 && *step == Step::RecoveryProof {
         // The nonce is used up in the verifying transaction.
         if let Err(e) = recovery::use_nonce(&mut tx, ch).await {
@@ -258,6 +295,17 @@ async fn mark_verified(
     envelopes::record_reply(&mut tx, claim, 200, &body).await?;
     tx.commit().await?;
     Ok(result)
+}
+
+/// A current PIN that breaks the format rules (length, digits) cannot be anyone's PIN: 400
+/// 155704 without counting a guess (the rules are re-checked like every other input).
+fn check_pin_format(pin: &Secret) -> ApiResult<()> {
+    match PinPolicy::default().check(pin.expose()) {
+        Err(r @ (PinRejection::NotDigits | PinRejection::WrongLength { .. })) => {
+            Err(ApiError::new(r.code()).with_message(r.to_string()))
+        }
+        _ => Ok(()),
+    }
 }
 
 fn secret_bytes(s: &Secret) -> Zeroizing<Vec<u8>> {
@@ -352,6 +400,11 @@ async fn complete(
         }
     }
     let h = &state.hasher;
+    // What the completion relies on: the credential versions its verified steps checked.
+    let expect = Expect {
+        pin: ch.pin_version,
+        answers: ch.answers_version,
+    };
     let mut signed = None;
     let recovery_write = match ch.kind {
         ChallengeType::SetRecoveryCode => Some(recovery::setup_write(state, &ch, &p).await?),
@@ -365,11 +418,15 @@ async fn complete(
             let pin = check_new_pin(&p)?;
             let (questions, answers) = check_setup_answers(&p)?;
             check_ack(&p)?;
-            let pin = h.hash(DOMAIN_PIN, pin).await.map_err(ApiError::internal)?;
-            let answers = h
-                .hash(DOMAIN_ANSWERS, answers)
+            let permit = admit_step(state, &ch, claim).await?;
+            let pin = h
+                .hash_with(&permit, DOMAIN_PIN, pin)
                 .await
-                .map_err(ApiError::internal)?;
+                .map_err(ApiError::kdf)?;
+            let answers = h
+                .hash_with(&permit, DOMAIN_ANSWERS, answers)
+                .await
+                .map_err(ApiError::kdf)?;
             (
                 CredentialUpdate::Initial {
                     pin,
@@ -380,26 +437,31 @@ async fn complete(
             )
         }
         ChallengeType::SetPin => {
+            let pin = check_new_pin(&p)?;
+            let permit = admit_step(state, &ch, claim).await?;
             let pin = h
-                .hash(DOMAIN_PIN, check_new_pin(&p)?)
+                .hash_with(&permit, DOMAIN_PIN, pin)
                 .await
-                .map_err(ApiError::internal)?;
+                .map_err(ApiError::kdf)?;
             (CredentialUpdate::SetPin { pin }, ErrorCode::PinAlreadySet)
         }
         ChallengeType::ChangePin | ChallengeType::RestorePin => {
+            let pin = check_new_pin(&p)?;
+            let permit = admit_step(state, &ch, claim).await?;
             let pin = h
-                .hash(DOMAIN_PIN, check_new_pin(&p)?)
+                .hash_with(&permit, DOMAIN_PIN, pin)
                 .await
-                .map_err(ApiError::internal)?;
+                .map_err(ApiError::kdf)?;
             (CredentialUpdate::ReplacePin { pin }, ErrorCode::PinNotSet)
         }
         ChallengeType::SetSecurityQuestions => {
             let (questions, answers) = check_setup_answers(&p)?;
             check_ack(&p)?;
+            let permit = admit_step(state, &ch, claim).await?;
             let answers = h
-                .hash(DOMAIN_ANSWERS, answers)
+                .hash_with(&permit, DOMAIN_ANSWERS, answers)
                 .await
-                .map_err(ApiError::internal)?;
+                .map_err(ApiError::kdf)?;
             (
                 CredentialUpdate::SetQuestions { questions, answers },
                 ErrorCode::SecurityQuestionsAlreadySet,
@@ -418,6 +480,7 @@ async fn complete(
             // What you see is what you sign: checked before the PIN, so a mismatch signs
             // nothing and counts no guess.
             signing::check_review_digest(&ch, p.review_digest.as_deref())?;
+            check_pin_format(pin)?;
             check_guess(state, &ch, Credential::Pin, secret_bytes(pin), claim).await?;
             // Only now, with the PIN verified, is the key opened and the request signed. The
             // signature is returned only if the completion below commits.
@@ -430,6 +493,7 @@ async fn complete(
                 .pin
                 .as_ref()
                 .ok_or_else(|| bad_request("pin is required."))?;
+            check_pin_format(pin)?;
             check_guess(state, &ch, Credential::Pin, secret_bytes(pin), claim).await?;
             (CredentialUpdate::Nothing, ErrorCode::PinNotSet)
         }
@@ -479,18 +543,22 @@ async fn complete(
         let cur = expire_if_due(state, cur).await?;
         return Err(finished_error(&cur));
     }
-    let m = users::apply_update(&mut tx, &ch.user_id, update).await?;
+    let changes_credential = !matches!(update, CredentialUpdate::Nothing);
+    let m = users::apply_update(&mut tx, &ch.user_id, update, expect).await?;
     if m == 0 {
         tx.rollback().await?;
-        transition(
-            state,
-            &ch.id,
-            ChallengeStatus::Failed,
-            Some(precondition_code),
-            false,
-        )
-        .await?;
-        return Err(ApiError::new(precondition_code));
+        // Which condition failed: a credential this challenge verified has changed since
+        // (155831), or the type's precondition (e.g. PIN already set).
+        let user = load_row(state, &ch.user_id).await?;
+        let code = if expect.pin.is_some_and(|v| v != user.pin_version)
+            || expect.answers.is_some_and(|v| v != user.answers_version)
+        {
+            ErrorCode::CredentialChanged
+        } else {
+            precondition_code
+        };
+        transition(state, &ch.id, ChallengeStatus::Failed, Some(code), false).await?;
+        return Err(ApiError::new(code));
     }
     if let Some(w) = &recovery_write {
         if !recovery::apply(&mut tx, &ch.user_id, w, now).await? {
@@ -523,5 +591,34 @@ async fn complete(
     tx.commit().await?;
     state.outbox_wake.notify_one();
     tracing::info!(challenge_id = %ch.id, kind = %ch.kind, "challenge complete");
+    if changes_credential {
+        fail_stale_challenges(state, &ch).await?;
+    }
     Ok(result)
+}
+
+/// After a credential change: fails the user's other active challenges whose verified steps
+/// checked an older version of the PIN or the answers (155831, with the webhook). Completing
+/// them would fail anyway (the update requires the versions); this tells the app at once.
+async fn fail_stale_challenges(state: &AppState, done: &ChallengeRow) -> ApiResult<()> {
+    let user = load_row(state, &done.user_id).await?;
+    let open =
+        challenges::list_challenges(&mut *state.pool.acquire().await?, &done.user_id, None).await?;
+    for ch in open.into_iter().filter(|c| {
+        c.id != done.id
+            && !c.status.is_terminal()
+            && (c.pin_version.is_some_and(|v| v != user.pin_version)
+                || c.answers_version.is_some_and(|v| v != user.answers_version))
+    }) {
+        transition(
+            state,
+            &ch.id,
+            ChallengeStatus::Failed,
+            Some(ErrorCode::CredentialChanged),
+            false,
+        )
+        .await?;
+        tracing::info!(challenge_id = %ch.id, "challenge failed: credential changed");
+    }
+    Ok(())
 }

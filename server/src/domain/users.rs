@@ -6,30 +6,38 @@ use crate::store::users::{self, UserRow};
 use crate::store::{now_ms, rfc3339};
 use latchkey_protocol::{CredentialDetails, CredentialStatus, ErrorCode, User};
 
-fn credential(
-    verifier_set: bool,
+/// One credential's stored guess state.
+struct Cred {
+    set: bool,
     failed: i64,
     locked_at: Option<i64>,
     locked_until: Option<i64>,
-    now: i64,
-) -> (CredentialStatus, CredentialDetails) {
-    let locked = locked_until.is_some_and(|u| u > now);
-    let lock_expired = locked_until.is_some_and(|u| u <= now);
-    let status = if !verifier_set {
+    lock_level: i64,
+    failed_total: i64,
+    disabled: bool,
+}
+
+fn credential(c: Cred, now: i64) -> (CredentialStatus, CredentialDetails) {
+    let locked = c.locked_until.is_some_and(|u| u > now);
+    let lock_expired = c.locked_until.is_some_and(|u| u <= now);
+    let status = if !c.set {
         CredentialStatus::Unset
-    } else if locked {
+    } else if locked || c.disabled {
         CredentialStatus::Locked
     } else {
         CredentialStatus::Enabled
     };
     let details = CredentialDetails {
-        failed_attempts: if lock_expired {
+        failed_attempts: if lock_expired && !c.disabled {
             0
         } else {
-            failed.max(0) as u32
+            u32::try_from(c.failed.max(0)).unwrap_or(u32::MAX)
         },
-        locked_date: locked_at.filter(|_| locked).map(rfc3339),
-        locked_expiry_date: locked_until.filter(|_| locked).map(rfc3339),
+        locked_date: c.locked_at.filter(|_| locked || c.disabled).map(rfc3339),
+        locked_expiry_date: c.locked_until.filter(|_| locked).map(rfc3339),
+        lock_level: u32::try_from(c.lock_level.max(0)).unwrap_or(u32::MAX),
+        failed_attempts_total: u32::try_from(c.failed_total.max(0)).unwrap_or(u32::MAX),
+        recovery_required: c.disabled,
     };
     (status, details)
 }
@@ -47,17 +55,27 @@ pub fn attempts_left(max: u32, failed: i64, locked_until: Option<i64>, now: i64)
 pub fn user_wire(u: &UserRow) -> User {
     let now = now_ms();
     let (pin_status, pin_details) = credential(
-        u.pin_verifier.is_some(),
-        u.pin_failed,
-        u.pin_locked_at,
-        u.pin_locked_until,
+        Cred {
+            set: u.pin_verifier.is_some(),
+            failed: u.pin_failed,
+            locked_at: u.pin_locked_at,
+            locked_until: u.pin_locked_until,
+            lock_level: u.pin_lock_level,
+            failed_total: u.pin_failed_total,
+            disabled: u.pin_disabled,
+        },
         now,
     );
     let (q_status, q_details) = credential(
-        u.answers_verifier.is_some(),
-        u.q_failed,
-        u.q_locked_at,
-        u.q_locked_until,
+        Cred {
+            set: u.answers_verifier.is_some(),
+            failed: u.q_failed,
+            locked_at: u.q_locked_at,
+            locked_until: u.q_locked_until,
+            lock_level: u.q_lock_level,
+            failed_total: u.q_failed_total,
+            disabled: u.q_disabled,
+        },
         now,
     );
     User {

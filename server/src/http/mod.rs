@@ -10,7 +10,9 @@
 
 pub mod auth;
 pub mod challenges;
+pub mod limits;
 pub mod openapi;
+pub mod serve;
 pub mod subscriptions;
 pub mod users;
 pub mod w3s;
@@ -99,6 +101,15 @@ pub fn api() -> Router<Arc<AppState>> {
 /// the body limit and request logging.
 pub fn router(state: Arc<AppState>) -> Router {
     let limit = state.config.max_body_bytes;
+    let c = &state.config;
+    let user = limits::UserLimit::new(c.rate_limit_user_per_sec, c.rate_limit_user_burst)
+        .map(|l| middleware::from_fn(move |req: Request, next: Next| l.clone().check(req, next)));
+    let ip = limits::layer(
+        limits::PeerIp,
+        c.rate_limit_ip_per_sec,
+        c.rate_limit_ip_burst,
+    );
+    let timeout = c.request_timeout;
     Router::new()
         .nest("/v1", api())
         .nest("/v1/w3s", w3s::routes())
@@ -106,8 +117,24 @@ pub fn router(state: Arc<AppState>) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(not_found)
         .layer(DefaultBodyLimit::max(limit))
+        .layer(middleware::from_fn(move |req: Request, next: Next| {
+            request_timeout(timeout, req, next)
+        }))
+        .layer(tower::util::option_layer(user))
+        .layer(tower::util::option_layer(ip))
         .layer(middleware::from_fn(log_request))
         .with_state(state)
+}
+
+/// Ends a request (body read and handling) that takes longer than `limit`: 408 155801.
+async fn request_timeout(limit: std::time::Duration, req: Request, next: Next) -> Response {
+    match tokio::time::timeout(limit, next.run(req)).await {
+        Ok(r) => r,
+        Err(_) => ApiError::new(ErrorCode::InvalidRequest)
+            .with_status(408)
+            .with_message("The request took too long.")
+            .into_response(),
+    }
 }
 
 async fn not_found() -> ApiError {

@@ -40,6 +40,10 @@ pub struct ChallengeRow {
     pub expires_at: i64,
     /// RESTORE_PIN: the recovery method (`None`: security questions).
     pub recovery_method: Option<String>,
+    /// PIN verifier version a verified step was checked against (`None`: none yet).
+    pub pin_version: Option<i64>,
+    /// Answers verifier version a verified step was checked against.
+    pub answers_version: Option<i64>,
 }
 
 impl ChallengeRow {
@@ -82,7 +86,8 @@ fn steps_from_text(s: &str) -> Vec<Step> {
 }
 
 const CHALLENGE_COLS: &str = "id, user_id, kind, status, message, wallet_id, sign_request, \
-     blockchains, account_type, result, verified_steps, error_code, error_message, expires_at, recovery_method";
+     blockchains, account_type, result, verified_steps, error_code, error_message, expires_at, \
+     recovery_method, pin_version, answers_version";
 
 fn challenge_from_row(r: &sqlx::any::AnyRow) -> Result<ChallengeRow, sqlx::Error> {
     Ok(ChallengeRow {
@@ -101,6 +106,8 @@ fn challenge_from_row(r: &sqlx::any::AnyRow) -> Result<ChallengeRow, sqlx::Error
         error_message: r.try_get("error_message")?,
         expires_at: r.try_get("expires_at")?,
         recovery_method: r.try_get("recovery_method")?,
+        pin_version: r.try_get("pin_version")?,
+        answers_version: r.try_get("answers_version")?,
     })
 }
 
@@ -233,23 +240,44 @@ pub async fn set_status(
     .rows_affected())
 }
 
+/// Which credential version a verified step was checked against.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VerifiedVersion {
+    /// None (the step checked no credential).
+    None,
+    /// The PIN, at this version.
+    Pin(i64),
+    /// The answers, at this version.
+    Answers(i64),
+}
+
 /// Records `verified` as the verified steps if they are still `previous` and the challenge is
-/// active; returns the rows changed (0 or 1).
+/// active, with the credential version the new step was checked against; returns the rows
+/// changed (0 or 1).
 pub async fn set_verified(
     conn: &mut AnyConnection,
     id: &str,
     previous: &[Step],
     verified: &[Step],
+    version: VerifiedVersion,
     now: i64,
 ) -> Result<u64, sqlx::Error> {
+    let (pin, answers) = match version {
+        VerifiedVersion::None => (None, None),
+        VerifiedVersion::Pin(v) => (Some(v), None),
+        VerifiedVersion::Answers(v) => (None, Some(v)),
+    };
     Ok(sqlx::query(&format!(
-        "UPDATE challenges SET verified_steps = $1, updated_at = $2 \
+        "UPDATE challenges SET verified_steps = $1, updated_at = $2, \
+         pin_version = COALESCE($5, pin_version), answers_version = COALESCE($6, answers_version) \
          WHERE id = $3 AND verified_steps = $4 AND status IN {ACTIVE_STATUSES}"
     ))
     .bind(steps_to_text(verified))
     .bind(now)
     .bind(id)
     .bind(steps_to_text(previous))
+    .bind(pin)
+    .bind(answers)
     .execute(&mut *conn)
     .await?
     .rows_affected())
@@ -275,4 +303,64 @@ pub async fn set_complete(
     .execute(&mut *conn)
     .await?
     .rows_affected())
+}
+
+/// Takes the challenge's step lock for the envelope `digest` (one step at a time per
+/// challenge): only while the challenge is active and the lock is free, already this
+/// envelope's, or older than `stale_before` (left by a dead process). Returns whether taken.
+pub async fn take_step_lock(
+    conn: &mut AnyConnection,
+    id: &str,
+    digest: &str,
+    now: i64,
+    stale_before: i64,
+) -> Result<bool, sqlx::Error> {
+    Ok(sqlx::query(&format!(
+        "UPDATE challenges SET step_lock = $1, step_lock_at = $2 \
+         WHERE id = $3 AND status IN {ACTIVE_STATUSES} \
+         AND (step_lock IS NULL OR step_lock = $1 OR step_lock_at < $4)"
+    ))
+    .bind(digest)
+    .bind(now)
+    .bind(id)
+    .bind(stale_before)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected()
+        == 1)
+}
+
+/// Releases the step lock if `digest` still holds it.
+pub async fn release_step_lock(
+    conn: &mut AnyConnection,
+    id: &str,
+    digest: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE challenges SET step_lock = NULL, step_lock_at = 0 WHERE id = $1 AND step_lock = $2",
+    )
+    .bind(id)
+    .bind(digest)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Whether the challenge is active and its step lock is free or held by `digest` (checked
+/// again after waiting for an Argon2 permit: a step that can no longer succeed runs no
+/// Argon2).
+pub async fn step_lock_held(
+    conn: &mut AnyConnection,
+    id: &str,
+    digest: &str,
+) -> Result<bool, sqlx::Error> {
+    let row = sqlx::query(&format!(
+        "SELECT id FROM challenges WHERE id = $1 AND status IN {ACTIVE_STATUSES} \
+         AND (step_lock IS NULL OR step_lock = $2)"
+    ))
+    .bind(id)
+    .bind(digest)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(row.is_some())
 }

@@ -110,6 +110,21 @@ pub async fn mark_guess_reserved(
     Ok(n == 1)
 }
 
+/// Whether an earlier attempt on this envelope already reserved its guess.
+pub async fn guess_reserved(conn: &mut AnyConnection, c: &Claim<'_>) -> Result<bool, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT guess_reserved FROM envelope_replies WHERE challenge_id = $1 AND digest = $2",
+    )
+    .bind(c.challenge_id)
+    .bind(c.digest)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(match row {
+        Some(r) => r.try_get::<i64, _>("guess_reserved")? != 0,
+        None => false,
+    })
+}
+
 /// Records the reply for a claimed envelope unless one is recorded already; returns whether
 /// this call recorded it.
 pub async fn record_reply(

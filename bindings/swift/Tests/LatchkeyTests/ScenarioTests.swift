@@ -32,6 +32,8 @@ final class TestServer {
             "--database-url", "sqlite://\(dir.path)/latchkey.db",
             "--data-dir", dir.path,
             "--argon2-memory-kib", "1024", "--argon2-iterations", "1",
+            // Every request comes from 127.0.0.1: no per-IP/per-user rate limits in tests.
+            "--rate-limit-ip-per-sec", "0", "--rate-limit-user-per-sec", "0",
         ]
         var env = ProcessInfo.processInfo.environment
         env["LATCHKEY_API_KEY"] = TestServer.apiKey
@@ -159,7 +161,7 @@ final class ScenarioTests: XCTestCase {
             XCTAssertEqual(attemptsLeft, left)
         }
         screen = try await run.submitPin("112358")
-        guard case let .locked(_, code, lockExpiry, lockExpiryUnix) = screen else {
+        guard case let .locked(_, code, lockExpiry, lockExpiryUnix, recoveryRequired) = screen else {
             return XCTFail("expected locked, got \(screen)")
         }
         XCTAssertEqual(code, 155_119)
@@ -173,6 +175,11 @@ final class ScenarioTests: XCTestCase {
         // The device reads the same status with its session (no API key).
         let own = try await session.user()
         XCTAssertEqual(own, user)
+        // A lock that ends by waiting (the lifetime cap is not reached).
+        XCTAssertFalse(recoveryRequired)
+        XCTAssertEqual(user.pinDetails.lockLevel, 1)
+        XCTAssertEqual(user.pinDetails.failedAttemptsTotal, 3)
+        XCTAssertFalse(user.pinDetails.recoveryRequired)
 
         // RESTORE_PIN with the answers, new PIN 975310.
         run = try await session.runChallenge(

@@ -58,6 +58,8 @@ class ScenarioTest {
             "--database-url", "sqlite://${dir.absolutePath}/latchkey.db",
             "--data-dir", dir.absolutePath,
             "--argon2-memory-kib", "1024", "--argon2-iterations", "1",
+            // Every request comes from 127.0.0.1: no per-IP/per-user rate limits in tests.
+            "--rate-limit-ip-per-sec", "0", "--rate-limit-user-per-sec", "0",
         ).redirectError(File(dir, "server.log"))
         pb.environment()["LATCHKEY_API_KEY"] = apiKey
         process = pb.start()
@@ -190,6 +192,8 @@ class ScenarioTest {
             assertEquals(LockedCredential.PIN, locked.lockedCredential)
             assertEquals("PIN is locked after too many wrong attempts.", locked.message)
             assertEquals(locked.message, errorDescription(locked.code))
+            // A lock that ends by waiting (the lifetime cap is not reached).
+            assertFalse(locked.recoveryRequired)
             val c = flow.awaitResult()
             assertEquals(ChallengeStatus.FAILED, c.status)
             assertEquals(155119u, c.errorCode)
@@ -200,6 +204,9 @@ class ScenarioTest {
         assertNotNull(locked.pinDetails.lockedExpiryDate)
         // The device reads the same status with its session (no API key).
         assertEquals(locked, acct.session.user())
+        assertEquals(1u, locked.pinDetails.lockLevel)
+        assertEquals(3u, locked.pinDetails.failedAttemptsTotal)
+        assertFalse(locked.pinDetails.recoveryRequired)
 
         // ---- RESTORE_PIN with the answers (saved hint shown), new PIN 975310.
         acct.start(ChallengeType.RESTORE_PIN).use { flow ->

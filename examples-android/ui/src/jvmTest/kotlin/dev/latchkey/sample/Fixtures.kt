@@ -129,7 +129,7 @@ object Fixtures {
         Triple("done-signature", ChallengeType.SIGN_MESSAGE, Screen.Done(p(2, 2), ChallengeResult(SIGNATURE, null, null, emptyList()))),
         Triple("failed-rejected", ChallengeType.SIGN_MESSAGE, Screen.Failed(p(1, 2), 155826u, "The user rejected the signature request.")),
         Triple("failed", ChallengeType.CHANGE_PIN, Screen.Failed(p(1, 3), 155104u, "User token has expired; start a new session.")),
-        Triple("locked", ChallengeType.CHANGE_PIN, Screen.Locked(p(1, 3), 155119u, "2026-12-02T10:26:40Z", LOCK_EXPIRY)),
+        Triple("locked", ChallengeType.CHANGE_PIN, Screen.Locked(p(1, 3), 155119u, "2026-12-02T10:26:40Z", LOCK_EXPIRY, false)),
         Triple("cancelled", setup, Screen.Cancelled(p(1, 7))),
     )
 

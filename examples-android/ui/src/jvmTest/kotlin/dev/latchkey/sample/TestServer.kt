@@ -25,6 +25,8 @@ class TestServer : Closeable {
             "--database-url", "sqlite://${dir.absolutePath}/latchkey.db",
             "--data-dir", dir.absolutePath,
             "--argon2-memory-kib", "1024", "--argon2-iterations", "1",
+            // Every request comes from 127.0.0.1: no per-IP/per-user rate limits in tests.
+            "--rate-limit-ip-per-sec", "0", "--rate-limit-user-per-sec", "0",
         ).redirectError(File(dir, "server.log"))
         pb.environment()["LATCHKEY_API_KEY"] = apiKey
         process = pb.start()

@@ -136,7 +136,15 @@ fun LockedScreen(screen: Screen.Locked, onClose: () -> Unit) {
     val text = buildString {
         append(if (screen.lockedCredential == LockedCredential.SECURITY_QUESTIONS) "Too many wrong answers." else "Too many wrong PINs.")
         append('\n')
-        append(if (until == null) "Try again later." else "Try again in ${countdown(until - now)}.")
+        append(
+            when {
+                // The lifetime cap: waiting does not help (155832: "Forgot PIN" sets a new one).
+                screen.recoveryRequired && screen.lockedCredential == LockedCredential.PIN -> "The PIN is disabled: use “Forgot PIN” to set a new one."
+                screen.recoveryRequired -> "Recovery is disabled: contact support."
+                until == null -> "Try again later."
+                else -> "Try again in ${countdown(until - now)}."
+            },
+        )
     }
     StatusBody(Icons.Filled.Lock, MaterialTheme.colorScheme.error, "Locked", "$text\n(error ${screen.code})") {
         Button(onClick = onClose, modifier = Modifier.fillMaxWidth()) { Text("Close") }
