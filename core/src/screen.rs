@@ -280,7 +280,10 @@ impl Screen {
     pub fn locked_credential(&self) -> Option<LockedCredential> {
         match self {
             Screen::Locked {
-                code: ErrorCode::SecurityQuestionsLocked | ErrorCode::RecoveryLocked,
+                code:
+                    ErrorCode::SecurityQuestionsLocked
+                    | ErrorCode::RecoveryLocked
+                    | ErrorCode::AnswersDisabled,
                 ..
             } => Some(LockedCredential::SecurityQuestions),
             Screen::Locked { .. } => Some(LockedCredential::Pin),
@@ -321,6 +324,7 @@ mod tests {
             code,
             until: None,
             until_unix: Some(100),
+            recovery_required: false,
         }
     }
 

@@ -71,11 +71,16 @@ fn outcome_screen(screen: &Screen) -> Option<lk::Screen> {
             progress,
             error: code(*c),
         },
-        Screen::Locked { code: c, .. } => lk::Screen::Locked {
+        Screen::Locked {
+            code: c,
+            recovery_required,
+            ..
+        } => lk::Screen::Locked {
             progress,
             code: code(*c),
             until: None,
             until_unix: None,
+            recovery_required: *recovery_required,
         },
         Screen::Cancelled { .. } => lk::Screen::Cancelled { progress },
         _ => return None,
@@ -131,6 +136,7 @@ mod tests {
             code: 155120,
             lock_expiry: None,
             lock_expiry_unix: None,
+            recovery_required: false,
         };
         assert_eq!(screen_progress(locked.clone()), progress());
         assert_eq!(

@@ -195,10 +195,16 @@ pub async fn verify_proof_step(
     };
     let ok = verify_proof(&cred.public_key, &ctx, sig).is_ok();
     if ok {
+        // Questions and codes share the recovery budget (the `q_*` counter); reset it at the
+        // answers' current version (the guard only stops a reset from a stale answers check).
+        let version = super::users::load_row(state, &ch.user_id)
+            .await?
+            .answers_version;
         users::reset_guesses(
             &mut *state.pool.acquire().await?,
             &ch.user_id,
             Counter::Answers,
+            version,
         )
         .await?;
         return Ok(());
