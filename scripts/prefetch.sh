@@ -29,27 +29,27 @@ for dir in bindings/react-native examples-react-native; do
 done
 try "maven: bindings/kotlin" mvn -B -q dependency:go-offline -f bindings/kotlin/pom.xml
 # The sample depends on the Kotlin package's jar, which `cargo xtask test-bindings` installs
-# later, so Maven cannot resolve the project yet: fetch its other dependencies one by one
-# (transitively), read from its pom.
-android_deps() {
-    python3 - examples-android/ui/pom.xml <<'PY'
-import re, sys, xml.etree.ElementTree as ET
-ns = {"m": "http://maven.apache.org/POM/4.0.0"}
-root = ET.parse(sys.argv[1]).getroot()
-props = {p.tag.split("}")[1]: (p.text or "") for p in root.find("m:properties", ns)}
-sub = lambda t: re.sub(r"\$\{([^}]+)\}", lambda m: props.get(m.group(1), m.group(0)), t or "")
-for d in root.find("m:dependencies", ns):
-    g, a, v = (sub(d.findtext(f"m:{k}", namespaces=ns)) for k in ("groupId", "artifactId", "version"))
-    if g != "dev.latchkey" and "${" not in v:
-        print(f"{g}:{a}:{v}")
+# later, so Maven cannot resolve the project yet: resolve a copy of its pom without that
+# dependency (same plugins, same other dependencies) in one Maven run.
+UI_POM="$TARGET/prefetch/android-ui/pom.xml"
+mkdir -p "$(dirname "$UI_POM")"
+python3 - examples-android/ui/pom.xml "$UI_POM" <<'PY'
+import sys, xml.etree.ElementTree as ET
+NS = "http://maven.apache.org/POM/4.0.0"
+ET.register_namespace("", NS)
+tree = ET.parse(sys.argv[1])
+deps = tree.getroot().find(f"{{{NS}}}dependencies")
+for d in list(deps):
+    if d.findtext(f"{{{NS}}}groupId") == "dev.latchkey":
+        deps.remove(d)
+tree.write(sys.argv[2], xml_declaration=True, encoding="utf-8")
 PY
-}
-for artifact in $(android_deps); do
-    try "maven: $artifact" mvn -B -q dependency:get -Dartifact="$artifact"
-done
+try "maven: examples-android/ui (without the Kotlin package)" \
+    mvn -B -q dependency:go-offline -f "$UI_POM"
 VENV="$TARGET/schemathesis-venv"
 if [ ! -x "$VENV/bin/schemathesis" ]; then
     try "schemathesis venv" bash -c "python3 -m venv '$VENV' && '$VENV/bin/pip' install -q -r reliability/requirements.txt"
 fi
-try "uniffi-bindgen-react-native CLI build" env CARGO_TARGET_DIR="$TARGET/ubrn-cli" \
+# CPU-bound: at low priority, so it takes the cycles the foreground leaves.
+try "uniffi-bindgen-react-native CLI build" nice -n 10 env CARGO_TARGET_DIR="$TARGET/ubrn-cli" \
     bindings/react-native/node_modules/.bin/ubrn --help

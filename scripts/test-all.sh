@@ -81,7 +81,8 @@ fi
 # Native package and sample, the Maven dependencies of the Kotlin package and the Android sample,
 # the schemathesis venv; then the uniffi-bindgen-react-native CLI, which compiles itself with
 # cargo on first use (its own target dir).
-background prefetch scripts/prefetch.sh
+# At normal priority (mostly waiting on the network; the CLI build inside runs at nice 10).
+NICE=0 background prefetch scripts/prefetch.sh
 # The fuzz targets' build (release, ASan, its own target dir) and the smoke run.
 background fuzz env FUZZ_SECONDS="${FUZZ_SECONDS:=15}" scripts/fuzz-smoke.sh
 

@@ -76,9 +76,10 @@ Commands:
   swift-check                  tree-sitter-swift parse of every .swift file under bindings/swift,
                                gcc/g++ -fsyntax-only of the FFI header, header-vs-`nm -D` exports.
   test-bindings                Everything, end to end from a fresh clone, from one workspace-wide
-                               debug build (`cargo test --workspace --no-run` with the FFI
-                               crate's `cli` and `admin` features: what scripts/test-all.sh's
-                               `cargo test` builds, so nothing is compiled twice). With
+                               debug build (`cargo build --workspace --lib --bins --tests` with
+                               the FFI crate's `cli` and `admin` features: the feature
+                               resolution of scripts/test-all.sh's `cargo test`, so no
+                               dependency is compiled twice). With
                                `--features admin` (the suites create users): bindings, the
                                latchkey-server binary, a venv under the target dir with pinned
                                pip requirements, then pytest (Python scenario), `mvn test`
@@ -323,23 +324,27 @@ impl Ctx {
         self.crate_dir == self.root.join("bindings/ffi")
     }
 
-    /// The debug build every test suite uses: `cargo test --workspace --no-run` with
-    /// [`Features::workspace_features`]. One invocation builds the library (with the `cli`
-    /// feature, so `uniffi-bindgen` too) and the server binary with the same feature
-    /// resolution as the workspace's `cargo test`, so no dependency is compiled twice with a
-    /// different feature set (a per-package `cargo build -p` resolves features for that package
-    /// alone and rebuilds tokio, hyper, reqwest, clap, ... and everything above them). Switching
-    /// between the device and the admin build recompiles only the FFI crate.
+    /// The debug build every test suite uses: `cargo build --workspace --lib --bins --tests`
+    /// with [`Features::workspace_features`]. Selecting the test targets makes cargo resolve
+    /// features as the workspace's `cargo test` does (dev-dependencies included), so no
+    /// dependency is compiled twice with a different feature set (a per-package `cargo build
+    /// -p` resolves features for that package alone and rebuilds tokio, hyper, reqwest, clap,
+    /// ... and everything above them); selecting the lib and bin targets makes it emit the
+    /// cdylib and `uniffi-bindgen` (the `cli` feature), which `cargo test` does not (it builds
+    /// the FFI crate as an rlib only). Switching between the device and the admin build
+    /// recompiles only the FFI crate.
     fn debug_build(&self, features: Features) -> Result {
         step(&format!(
-            "cargo test --workspace --no-run --features {} ({})",
+            "cargo build --workspace --lib --bins --tests --features {} ({})",
             features.workspace_features(),
             features.name()
         ));
         run_cmd(Command::new(cargo()).current_dir(&self.root).args([
-            "test",
+            "build",
             "--workspace",
-            "--no-run",
+            "--lib",
+            "--bins",
+            "--tests",
             "--features",
             features.workspace_features(),
         ]))
