@@ -104,7 +104,7 @@ phase "cargo test --no-run (build the workspace's tests, features $FEATURES)" \
 # tests run.
 NICE=0 background crash-test cargo test --workspace --locked --features "$FEATURES" --test crash
 phase "cargo test (workspace, features $FEATURES; the crash test runs in the background)" \
-    cargo test --workspace --locked --features "$FEATURES" -- --skip kill9_loses_nothing
+    cargo test --workspace --locked --no-fail-fast --features "$FEATURES" -- --skip kill9_loses_nothing
 await crash-test
 
 phase "protocol vectors and Ethereum signing: independent Python implementations (eth-account)" \

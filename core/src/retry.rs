@@ -25,7 +25,8 @@ pub enum RequestKind {
     /// A sealed step envelope: the server answers a resend of the same bytes from its record.
     Sealed,
     /// No idempotency key (`create_user`, `create_user_token`): resent only when it surely
-    /// never reached the server.
+    /// never reached the server, or the server shed it before doing anything (busy / rate
+    /// limited with `Retry-After`).
     NotIdempotent,
 }
 
@@ -97,13 +98,14 @@ impl RetryPolicy {
         match (failure, kind) {
             (Failure::Final, _) => Decision::GiveUp,
             (Failure::NotSent, _) => Decision::RetryAfter(backoff),
-            (_, RequestKind::NotIdempotent) => Decision::GiveUp,
-            (Failure::Lost, _) => Decision::RetryAfter(backoff),
+            // Shed before any work: resending is safe even without an idempotency key.
             (Failure::Busy { retry_after }, _) => match retry_after {
                 Some(ra) if ra > self.max_retry_after => Decision::GiveUp,
                 Some(ra) => Decision::RetryAfter(ra.max(backoff)),
                 None => Decision::RetryAfter(backoff),
             },
+            (_, RequestKind::NotIdempotent) => Decision::GiveUp,
+            (Failure::Lost, _) => Decision::RetryAfter(backoff),
             (Failure::InProgress { retry_after }, RequestKind::Sealed) => Decision::RetryAfter(
                 backoff.max(retry_after.unwrap_or_default().min(self.max_backoff)),
             ),
@@ -190,7 +192,7 @@ mod tests {
     }
 
     #[test]
-    fn not_idempotent_requests_are_resent_only_when_never_sent() {
+    fn not_idempotent_requests_are_resent_only_when_never_sent_or_shed() {
         let p = policy();
         let k = RequestKind::NotIdempotent;
         assert_eq!(
@@ -198,6 +200,7 @@ mod tests {
             Decision::RetryAfter(MS(50))
         );
         assert_eq!(p.decide(k, 1, Failure::Lost, 0.0), Decision::GiveUp);
+        // 503 155830 / 429 155834: the server did nothing, so even create_user is resent.
         assert_eq!(
             p.decide(
                 k,
@@ -207,7 +210,7 @@ mod tests {
                 },
                 0.0
             ),
-            Decision::GiveUp
+            Decision::RetryAfter(Duration::from_secs(1))
         );
         assert_eq!(p.decide(k, 1, Failure::Final, 0.0), Decision::GiveUp);
     }

@@ -4,7 +4,8 @@
 //!
 //! Every retry sends the identical request (same envelope, same idempotency key), so the server
 //! replays its recorded reply instead of acting twice. Requests without an idempotency key
-//! ([`RequestKind::NotIdempotent`]) are resent only when they never left the device.
+//! ([`RequestKind::NotIdempotent`]) are resent only when they never left the device or the
+//! server shed them before doing anything (503/429 with `Retry-After`).
 
 use super::ClientConfig;
 use crate::retry::{parse_retry_after, Decision, Failure as Why, RequestKind, RetryPolicy};
