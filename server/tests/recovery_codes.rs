@@ -446,7 +446,8 @@ async fn stored_rows(t: &TestServer) -> Vec<(String, String, String)> {
 }
 
 /// Eight wrong proofs sent at once on one challenge count exactly the limit (3): each guess is
-/// reserved by one conditional UPDATE before its signature is checked, on SQLite and PostgreSQL.
+/// reserved by one conditional UPDATE before its signature is checked, on SQLite and PostgreSQL
+/// (envelopes that meet the step lock, 409 155816, are resent until they get an answer).
 async fn concurrent_wrong_proofs(b: Backend) {
     let t = TestServer::start(&b, |_| {}).await;
     let api = &t.api;
@@ -472,7 +473,15 @@ async fn concurrent_wrong_proofs(b: Backend) {
     for env in envelopes {
         let (api, s, c) = (api.clone(), s.clone(), c.clone());
         tasks.push(tokio::spawn(async move {
-            api.post_envelope(&s, &c, &Step::RecoveryProof, &env).await
+            // The step lock answers 409 155816 while another envelope of this challenge is
+            // being checked (nothing counted): resend the same envelope, as the SDK does.
+            loop {
+                let r = api.post_envelope(&s, &c, &Step::RecoveryProof, &env).await;
+                if r.code() != 155816 {
+                    return r;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+            }
         }));
     }
     let mut codes = Vec::new();

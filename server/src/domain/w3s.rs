@@ -113,8 +113,10 @@ pub fn end_user(u: &UserRow) -> EndUser {
 }
 
 /// Circle's form of a challenge: `correlationIds` carry the wallets a CREATE_WALLET (or
-/// INITIALIZE with blockchains) created, as Circle documents.
+/// INITIALIZE with blockchains) created, as Circle documents; Latchkey's `recoveryMethod`
+/// (RESTORE_PIN by recovery code) is not a field of Circle's model and is left out.
 pub fn circle_challenge(mut c: Challenge) -> Challenge {
+    c.recovery_method = None;
     if c.correlation_ids.is_empty() {
         if let Some(r) = &c.result {
             c.correlation_ids = r.wallet_ids.clone();
