@@ -140,7 +140,8 @@ object Fixtures {
         "2026-12-02T10:00:00Z", "2026-12-02T10:00:00Z",
     )
 
-    private fun cred(failed: UInt = 0u, until: String? = null) = CredentialDetails(failed, null, until)
+    private fun cred(failed: UInt = 0u, until: String? = null) =
+        CredentialDetails(failed, null, until, lockLevel = if (until == null) 0u else 1u, failedAttemptsTotal = failed, recoveryRequired = false)
 
     /** The user as `Session.user()` reports it. */
     private fun user(pin: CredentialStatus, questions: CredentialStatus, pinDetails: CredentialDetails = cred()) =
