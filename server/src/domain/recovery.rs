@@ -106,15 +106,7 @@ pub async fn descriptor_part(
         return Ok(None);
     };
     let wrapped_key = if ch.kind == ChallengeType::RestorePin {
-        let cred = recovery::load_version(
-            &mut *state.pool.acquire().await?,
-            &ch.user_id,
-            &b.method,
-            b.version,
-        )
-        .await?
-        .filter(|c| c.status == ACTIVE)
-        .ok_or(ApiError::new(ErrorCode::RecoveryCodeChanged))?;
+        let cred = active_credential(state, ch, &b).await?;
         Some(cred.wrapped_key)
     } else {
         None
@@ -126,6 +118,24 @@ pub async fn descriptor_part(
         nonce: b.nonce,
         wrapped_key,
     }))
+}
+
+/// The recovery credential the challenge is bound to, while it is still the active one
+/// (409 155867 once another code was set up or used).
+async fn active_credential(
+    state: &AppState,
+    ch: &ChallengeRow,
+    b: &ChallengeBinding,
+) -> ApiResult<recovery::CredentialRow> {
+    recovery::load_version(
+        &mut *state.pool.acquire().await?,
+        &ch.user_id,
+        &b.method,
+        b.version,
+    )
+    .await?
+    .filter(|c| c.status == ACTIVE)
+    .ok_or(ApiError::new(ErrorCode::RecoveryCodeChanged))
 }
 
 fn key_error(e: RecoveryError) -> ApiError {
@@ -155,15 +165,7 @@ pub async fn verify_proof_step(
     if b.nonce_used_at.is_some() {
         return Err(ApiError::new(ErrorCode::RecoveryNonceUsed));
     }
-    let cred = recovery::load_version(
-        &mut *state.pool.acquire().await?,
-        &ch.user_id,
-        &b.method,
-        b.version,
-    )
-    .await?
-    .filter(|c| c.status == ACTIVE)
-    .ok_or(ApiError::new(ErrorCode::RecoveryCodeChanged))?;
+    let cred = active_credential(state, ch, &b).await?;
     let ctx = ProofContext {
         challenge_id: &ch.id,
         method: &b.method,
