@@ -495,17 +495,30 @@ impl Ctx {
         self.ubrn_jsi(lib, &ts, &cpp)
     }
 
+    /// The `ubrn` CLI, run from the crate directory with its own target dir. It compiles itself
+    /// with cargo when stale: `scripts/test-all.sh` builds our workspace with clippy-driver as
+    /// `RUSTC_WORKSPACE_WRAPPER`, which must not reach ubrn's own workspace (its code is not
+    /// ours to lint, and a changed wrapper would rebuild it).
+    fn ubrn(&self) -> Command {
+        let mut cmd = Command::new(
+            self.root
+                .join("bindings/react-native/node_modules/.bin/ubrn"),
+        );
+        cmd.current_dir(&self.crate_dir)
+            .env("CARGO_TARGET_DIR", self.target_dir.join("ubrn-cli"))
+            .env_remove("RUSTC_WORKSPACE_WRAPPER")
+            .env_remove("CLIPPY_ARGS");
+        cmd
+    }
+
     /// `ubrn generate jsi bindings` for `lib` into `ts` (TypeScript) and `cpp` (C++).
     fn ubrn_jsi(&self, lib: &Path, ts: &Path, cpp: &Path) -> Result {
-        let rn = self.root.join("bindings/react-native");
         // The first run builds ubrn itself with cargo (about 4 minutes on 2 cores); its target
         // dir is kept next to ours so an `npm ci` does not throw the build away.
         // Library mode: no `--config` (ubrn rejects it with `--library`); the crate's
         // uniffi.toml is found through `cargo metadata`, so run from the crate directory.
         run_cmd(
-            Command::new(rn.join("node_modules/.bin/ubrn"))
-                .current_dir(&self.crate_dir)
-                .env("CARGO_TARGET_DIR", self.target_dir.join("ubrn-cli"))
+            self.ubrn()
                 .args([
                     "generate",
                     "jsi",
@@ -529,9 +542,7 @@ impl Ctx {
         recreate_dir(&ts)?;
         step("ubrn generate napi bindings -> bindings/react-native/node/generated");
         run_cmd(
-            Command::new(rn.join("node_modules/.bin/ubrn"))
-                .current_dir(&self.crate_dir)
-                .env("CARGO_TARGET_DIR", self.target_dir.join("ubrn-cli"))
+            self.ubrn()
                 .args([
                     "generate",
                     "napi",
