@@ -84,7 +84,13 @@ async fn register(api: &Api, s: &Session, current_pin: &str) -> (String, Binding
         .await
         .expect_ok(200);
     let r = api
-        .step(s, &id, &SET, Step::RegisterCloudBackup, register_payload(&made))
+        .step(
+            s,
+            &id,
+            &SET,
+            Step::RegisterCloudBackup,
+            register_payload(&made),
+        )
         .await;
     assert_eq!(
         r.expect_ok(200)["verifiedSteps"],
@@ -196,9 +202,15 @@ async fn scenario(b: Backend) {
     assert_eq!(b1.version, 1);
     let rng = SystemRandom::new();
     let made1 = NewCloudBackup::create(&ctx(&id, &b1), &rng).unwrap();
-    api.step(&s, &id, &SET, Step::RegisterCloudBackup, register_payload(&made1))
-        .await
-        .expect_code(409, 155805);
+    api.step(
+        &s,
+        &id,
+        &SET,
+        Step::RegisterCloudBackup,
+        register_payload(&made1),
+    )
+    .await
+    .expect_code(409, 155805);
     api.step(&s, &id, &SET, Step::Complete, ack(1))
         .await
         .expect_code(409, 155805);
@@ -216,12 +228,24 @@ async fn scenario(b: Backend) {
         .await
         .expect_code(400, 155866);
     let other = NewCloudBackup::create(&ctx("another-challenge", &b1), &rng).unwrap();
-    api.step(&s, &id, &SET, Step::RegisterCloudBackup, register_payload(&other))
-        .await
-        .expect_code(400, 155866);
-    api.step(&s, &id, &SET, Step::RegisterCloudBackup, register_payload(&made1))
-        .await
-        .expect_ok(200);
+    api.step(
+        &s,
+        &id,
+        &SET,
+        Step::RegisterCloudBackup,
+        register_payload(&other),
+    )
+    .await
+    .expect_code(400, 155866);
+    api.step(
+        &s,
+        &id,
+        &SET,
+        Step::RegisterCloudBackup,
+        register_payload(&made1),
+    )
+    .await
+    .expect_ok(200);
     // Pending: not usable, not reported, but the descriptor (a resumed set-up) names it.
     assert_eq!(rows(&t).await, st(&[(1, "PENDING")]));
     assert_eq!(
@@ -252,7 +276,11 @@ async fn scenario(b: Backend) {
         for e in walk(t.dir.path()) {
             bytes.extend(std::fs::read(e).unwrap());
         }
-        for f in [key.clone(), hex.into_bytes(), STANDARD.encode(&key).into_bytes()] {
+        for f in [
+            key.clone(),
+            hex.into_bytes(),
+            STANDARD.encode(&key).into_bytes(),
+        ] {
             assert!(!bytes.windows(f.len()).any(|w| w == &f[..]));
         }
     }
@@ -308,12 +336,24 @@ async fn scenario(b: Backend) {
             .await
             .expect_ok(200);
     }
-    api.step(&s, &ia, &SET, Step::RegisterCloudBackup, register_payload(&ma))
-        .await
-        .expect_ok(200);
-    api.step(&s, &ib, &SET, Step::RegisterCloudBackup, register_payload(&mb))
-        .await
-        .expect_code(409, 155872);
+    api.step(
+        &s,
+        &ia,
+        &SET,
+        Step::RegisterCloudBackup,
+        register_payload(&ma),
+    )
+    .await
+    .expect_ok(200);
+    api.step(
+        &s,
+        &ib,
+        &SET,
+        Step::RegisterCloudBackup,
+        register_payload(&mb),
+    )
+    .await
+    .expect_code(409, 155872);
     assert_eq!(
         api.get_challenge(&s, &ib).await.expect_ok(200)["challenge"]["status"],
         "FAILED"
