@@ -16,10 +16,40 @@ use latchkey_protocol::recovery::{
 use latchkey_protocol::{ChallengeType, Step, StepPayload};
 use ring::rand::SystemRandom;
 use serde_json::{json, Value};
+use std::io::Write;
+use std::sync::{Arc, Mutex, OnceLock};
 
 const PIN: &str = "135790";
 const PIN2: &str = "246801";
 const SET: ChallengeType = ChallengeType::SetCloudBackup;
+
+/// Every log line the servers of this test binary write (debug level), captured in memory.
+#[derive(Clone, Default)]
+struct Logs(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Logs {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn logs() -> &'static Logs {
+    static LOGS: OnceLock<Logs> = OnceLock::new();
+    LOGS.get_or_init(|| {
+        let logs = Logs::default();
+        let writer = logs.clone();
+        tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::DEBUG)
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .init();
+        logs
+    })
+}
 
 struct Binding {
     method: String,
@@ -185,6 +215,7 @@ fn st(v: &[(i64, &str)]) -> Vec<(i64, String)> {
 }
 
 async fn scenario(b: Backend) {
+    let logs = logs();
     let t = TestServer::start(&b, |_| {}).await;
     let api = &t.api;
     let rt = ChallengeType::RestorePin;
@@ -268,21 +299,35 @@ async fn scenario(b: Backend) {
         "ENABLED"
     );
 
-    // Nothing reversible at rest: the backup key (raw, hex, base64) is in no database file.
+    // Nothing reversible at rest or in the logs: the backup key (raw, hex, base64) is in no
+    // database file and no log line.
+    let key = made1.key.expose().to_vec();
+    let hex: String = key.iter().map(|x| format!("{x:02x}")).collect();
+    let forbidden = [
+        key.clone(),
+        hex.into_bytes(),
+        STANDARD.encode(&key).into_bytes(),
+        made1.entry().to_vec(),
+    ];
     if let Backend::Sqlite = b {
-        let key = made1.key.expose().to_vec();
-        let hex: String = key.iter().map(|x| format!("{x:02x}")).collect();
         let mut bytes = Vec::new();
         for e in walk(t.dir.path()) {
             bytes.extend(std::fs::read(e).unwrap());
         }
-        for f in [
-            key.clone(),
-            hex.into_bytes(),
-            STANDARD.encode(&key).into_bytes(),
-        ] {
+        assert!(bytes
+            .windows(made1.public_key.len())
+            .any(|w| w == made1.public_key.as_bytes()));
+        for f in &forbidden {
             assert!(!bytes.windows(f.len()).any(|w| w == &f[..]));
         }
+    }
+    let text = logs.0.lock().unwrap().clone();
+    assert!(!text.is_empty(), "logs were captured");
+    for f in &forbidden {
+        assert!(
+            !text.windows(f.len()).any(|w| w == &f[..]),
+            "key in the logs"
+        );
     }
 
     // ---- a second set-up: pending v2 leaves v1 active (recovery works with v1 meanwhile)
