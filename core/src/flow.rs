@@ -16,15 +16,18 @@
 //! sealed with [`seal_json`] as soon as it is complete; the flow then drops its own copy, so a
 //! PIN or answer lives only as long as the screen that needs it.
 
+use crate::cloud::{CloudBytes, CloudError};
 use crate::error::{FlowError, InputError};
 use crate::review::{decode_sign_request, RequestKind, SignatureReview};
 use crate::screen::{
-    PinPurpose, Progress, ReviewEntry, Screen, Slot, ACKNOWLEDGEMENT_TEXT, RECOVERY_CODE_WARNING,
+    CloudAction, PinPurpose, Progress, ReviewEntry, Screen, Slot, ACKNOWLEDGEMENT_TEXT,
+    RECOVERY_CODE_WARNING,
 };
 use crate::time::parse_rfc3339;
 use latchkey_protocol::envelope::seal_json;
 use latchkey_protocol::recovery::{
-    self as rc, NewRecoveryCode, ProofContext, RecoveryError, CODE_GROUPS, GROUP_LEN,
+    self as rc, backup_entry_name, prove_with_backup, NewCloudBackup, NewRecoveryCode,
+    ProofContext, RecoveryError, CODE_GROUPS, GROUP_LEN,
 };
 use latchkey_protocol::{
     review_digest, AnswerEntry, AnswerRejection, Blockchain, CancelReason, ChallengeDescriptor,
@@ -77,6 +80,14 @@ pub enum Event {
     },
     /// The step in flight could not be delivered or its reply was lost (usually 155706).
     TransportFailed(ErrorCode),
+    /// The app's storage stored the entry of [`Effect::CloudPut`].
+    CloudWritten,
+    /// The app's storage read the entry of [`Effect::CloudGet`] (`None`: there is none).
+    CloudRead(Option<CloudBytes>),
+    /// The app's storage deleted the entries of [`Effect::CloudDelete`].
+    CloudDeleted,
+    /// The app's storage failed the cloud effect in flight (or the call was interrupted).
+    CloudFailed(CloudError),
 }
 
 impl Event {
@@ -95,6 +106,10 @@ impl Event {
             Event::StepAccepted(_) => "StepAccepted",
             Event::ServerRejected { .. } => "ServerRejected",
             Event::TransportFailed(_) => "TransportFailed",
+            Event::CloudWritten => "CloudWritten",
+            Event::CloudRead(_) => "CloudRead",
+            Event::CloudDeleted => "CloudDeleted",
+            Event::CloudFailed(_) => "CloudFailed",
         }
     }
 
@@ -105,6 +120,10 @@ impl Event {
                 | Event::StepAccepted(_)
                 | Event::ServerRejected { .. }
                 | Event::TransportFailed(_)
+                | Event::CloudWritten
+                | Event::CloudRead(_)
+                | Event::CloudDeleted
+                | Event::CloudFailed(_)
         )
     }
 }
@@ -123,6 +142,25 @@ pub enum Effect {
     /// event comes back). `USER_REJECTED`: the user rejected a signature request; the server
     /// fails the challenge with 155826.
     CancelWithReason(CancelReason),
+    /// Store `bytes` under `name` with the app's [`CloudStorage`](crate::cloud::CloudStorage),
+    /// then report [`Event::CloudWritten`] or [`Event::CloudFailed`].
+    CloudPut {
+        /// The entry name (`[a-z0-9-]`).
+        name: String,
+        /// The entry (a backup key: never log it).
+        bytes: CloudBytes,
+    },
+    /// Read the entry `name`, then report [`Event::CloudRead`] or [`Event::CloudFailed`].
+    CloudGet {
+        /// The entry name.
+        name: String,
+    },
+    /// Delete these entries (missing ones are fine), then report [`Event::CloudDeleted`] or
+    /// [`Event::CloudFailed`].
+    CloudDelete {
+        /// The entry names.
+        names: Vec<String>,
+    },
 }
 
 /// The states of every flow; `docs/flows.md` draws them (names = variant names).
@@ -139,6 +177,18 @@ enum State {
     ConfirmRecoveryCode,
     EnterRecoveryCode,
     VerifyingRecoveryCode,
+    RegisteringBackup,
+    WritingBackup,
+    CheckingBackup,
+    DeletingOldBackup,
+    CloudFailed {
+        error: ErrorCode,
+        reason: String,
+        retry: CloudRetry,
+    },
+    StartCloudRestore,
+    ReadingBackup,
+    NoCloudBackup,
     EnterNewPin,
     ConfirmNewPin,
     ChooseQuestion {
@@ -176,6 +226,14 @@ pub const STATE_NAMES: &[&str] = &[
     "ConfirmRecoveryCode",
     "EnterRecoveryCode",
     "VerifyingRecoveryCode",
+    "RegisteringBackup",
+    "WritingBackup",
+    "CheckingBackup",
+    "DeletingOldBackup",
+    "CloudFailed",
+    "StartCloudRestore",
+    "ReadingBackup",
+    "NoCloudBackup",
     "EnterNewPin",
     "ConfirmNewPin",
     "ChooseQuestion",
@@ -201,6 +259,14 @@ impl State {
             State::ConfirmRecoveryCode => "ConfirmRecoveryCode",
             State::EnterRecoveryCode => "EnterRecoveryCode",
             State::VerifyingRecoveryCode => "VerifyingRecoveryCode",
+            State::RegisteringBackup => "RegisteringBackup",
+            State::WritingBackup => "WritingBackup",
+            State::CheckingBackup => "CheckingBackup",
+            State::DeletingOldBackup => "DeletingOldBackup",
+            State::CloudFailed { .. } => "CloudFailed",
+            State::StartCloudRestore => "StartCloudRestore",
+            State::ReadingBackup => "ReadingBackup",
+            State::NoCloudBackup => "NoCloudBackup",
             State::EnterNewPin => "EnterNewPin",
             State::ConfirmNewPin => "ConfirmNewPin",
             State::ChooseQuestion { .. } => "ChooseQuestion",
@@ -229,8 +295,24 @@ impl State {
                 | State::VerifyingAnswers
                 | State::VerifyingRecoveryCode
                 | State::Submitting
+                | State::RegisteringBackup
+                | State::WritingBackup
+                | State::CheckingBackup
+                | State::DeletingOldBackup
+                | State::ReadingBackup
         )
     }
+}
+
+/// Which cloud call [`Event::Retry`] repeats after a storage failure.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum CloudRetry {
+    /// Write the new entry again (then read it back).
+    Write,
+    /// Read the new entry back again.
+    Check,
+    /// Read the active entry to recover.
+    Restore,
 }
 
 /// The flow's challenge type (known types only).
@@ -246,6 +328,7 @@ enum Kind {
     SignTransaction,
     CreateWallet,
     SetRecoveryCode,
+    SetCloudBackup,
 }
 
 impl Kind {
@@ -302,6 +385,11 @@ pub struct Flow {
     new_code: Option<NewRecoveryCode>,
     /// SET_RECOVERY_CODE: the groups (from 0) the confirmation asks for.
     confirm_groups: Vec<usize>,
+    /// SET_CLOUD_BACKUP: the backup key and key pair being set up (zeroized on drop).
+    new_backup: Option<NewCloudBackup>,
+    /// SET_CLOUD_BACKUP: the acknowledgement was sent (it may have made the new version
+    /// active): from then on the new entry is never deleted.
+    ack_sent: bool,
 }
 
 impl fmt::Debug for Flow {
@@ -362,6 +450,7 @@ impl Flow {
             ChallengeType::SignTransaction => Kind::SignTransaction,
             ChallengeType::CreateWallet => Kind::CreateWallet,
             ChallengeType::SetRecoveryCode => Kind::SetRecoveryCode,
+            ChallengeType::SetCloudBackup => Kind::SetCloudBackup,
             ref other => return Err(FlowError::UnsupportedChallenge(other.as_str().to_owned())),
         };
         if matches!(
@@ -375,6 +464,8 @@ impl Flow {
         ))?;
         let by_code = kind == Kind::RestorePin
             && d.recovery.as_ref().map(|r| r.method.as_str()) == Some(rc::method::RECOVERY_CODE);
+        let by_backup = kind == Kind::RestorePin
+            && d.recovery.as_ref().map(|r| r.method.as_str()) == Some(rc::method::CLOUD_BACKUP);
         match kind {
             Kind::Initialize | Kind::SetSecurityQuestions => {
                 if d.question_policy.required_count == 0
@@ -385,7 +476,7 @@ impl Flow {
                     ));
                 }
             }
-            Kind::RestorePin if by_code => {
+            Kind::RestorePin if by_code || by_backup => {
                 if d.recovery
                     .as_ref()
                     .and_then(|r| r.wrapped_key.as_ref())
@@ -396,7 +487,7 @@ impl Flow {
                     ));
                 }
             }
-            Kind::SetRecoveryCode => {
+            Kind::SetRecoveryCode | Kind::SetCloudBackup => {
                 if d.recovery.is_none() {
                     return Err(FlowError::InvalidDescriptor("no recovery binding"));
                 }
@@ -449,6 +540,10 @@ impl Flow {
                 Kind::SetSecurityQuestions => State::EnterCurrentPin,
                 Kind::RestorePin if by_code && verified(Step::RecoveryProof) => State::EnterNewPin,
                 Kind::RestorePin if by_code => State::EnterRecoveryCode,
+                Kind::RestorePin if by_backup && verified(Step::RecoveryProof) => {
+                    State::EnterNewPin
+                }
+                Kind::RestorePin if by_backup => State::StartCloudRestore,
                 Kind::RestorePin if verified(Step::Answers) => State::EnterNewPin,
                 Kind::RestorePin => State::AnswerRecovery { slot: 0 },
                 Kind::SignMessage | Kind::SignTypedData | Kind::SignTransaction => {
@@ -460,6 +555,14 @@ impl Flow {
                     error: ErrorCode::RecoveryCodeSetupInterrupted,
                 },
                 Kind::SetRecoveryCode => State::EnterCurrentPin,
+                // The backup key made before the interruption is gone (it never left the
+                // device unless it reached the cloud, and an unacknowledged version is never
+                // used): start again. The previous backup is untouched; a pending version left
+                // behind is abandoned by the next acknowledgement.
+                Kind::SetCloudBackup if verified(Step::CurrentPin) => State::Failed {
+                    error: ErrorCode::CloudBackupSetupInterrupted,
+                },
+                Kind::SetCloudBackup => State::EnterCurrentPin,
             }
         };
         let mut flow = Flow {
@@ -489,6 +592,8 @@ impl Flow {
             recovery_binding: d.recovery,
             new_code: None,
             confirm_groups: Vec::new(),
+            new_backup: None,
+            ack_sent: false,
         };
         flow.progress = Progress {
             step: 1,
@@ -574,6 +679,14 @@ impl Flow {
             State::ChooseQuestion { slot } => slot > 0 || self.kind == Kind::Initialize,
             State::AnswerRecovery { slot } => slot > 0,
             State::ReviewSignature
+            | State::RegisteringBackup
+            | State::WritingBackup
+            | State::CheckingBackup
+            | State::DeletingOldBackup
+            | State::CloudFailed { .. }
+            | State::StartCloudRestore
+            | State::ReadingBackup
+            | State::NoCloudBackup
             | State::ShowRecoveryCode
             | State::EnterRecoveryCode
             | State::VerifyingRecoveryCode
@@ -704,6 +817,37 @@ impl Flow {
                 progress,
                 step: Step::RecoveryProof,
             },
+            State::RegisteringBackup => Screen::Working {
+                progress,
+                step: Step::RegisterCloudBackup,
+            },
+            State::WritingBackup => Screen::CloudWorking {
+                progress,
+                action: CloudAction::Saving,
+            },
+            State::CheckingBackup => Screen::CloudWorking {
+                progress,
+                action: CloudAction::Checking,
+            },
+            State::DeletingOldBackup => Screen::CloudWorking {
+                progress,
+                action: CloudAction::CleaningUp,
+            },
+            State::ReadingBackup => Screen::CloudWorking {
+                progress,
+                action: CloudAction::Reading,
+            },
+            State::CloudFailed { error, reason, .. } => Screen::CloudStorageFailed {
+                progress,
+                error: *error,
+                reason: reason.clone(),
+            },
+            State::StartCloudRestore => Screen::StartCloudRestore {
+                progress,
+                error,
+                attempts_left: Some(self.answer_attempts_left),
+            },
+            State::NoCloudBackup => Screen::NoCloudBackup { progress },
             State::Submitting => Screen::Working {
                 progress,
                 step: Step::Complete,
@@ -784,8 +928,16 @@ impl Flow {
         match (self.state.clone(), event) {
             // ---- cancel and retry, anywhere ----
             (_, Event::Cancel) => {
+                // A set-up cancelled before its acknowledgement was sent: the new version can
+                // never become active, so its entry (if written) goes too. After the
+                // acknowledgement it may be the active one: it stays.
+                let mut effects = Vec::new();
+                if let (Some(name), false) = (self.new_backup_name(), self.ack_sent) {
+                    effects.push(Effect::CloudDelete { names: vec![name] });
+                }
+                effects.push(Effect::Cancel);
                 self.finish(State::Cancelled);
-                Ok(vec![Effect::Cancel])
+                Ok(effects)
             }
             (State::Interrupted { .. }, Event::Retry) => {
                 let Some(sub) = self.pending.clone() else {
@@ -795,6 +947,7 @@ impl Flow {
                     Step::CurrentPin => State::VerifyingCurrentPin,
                     Step::Answers => State::VerifyingAnswers,
                     Step::RecoveryProof => State::VerifyingRecoveryCode,
+                    Step::RegisterCloudBackup => State::RegisteringBackup,
                     _ => State::Submitting,
                 };
                 self.set_state(next);
@@ -1110,6 +1263,157 @@ impl Flow {
                 )
             }
 
+            // ---- cloud backup: set-up (SET_CLOUD_BACKUP, after the PIN) ----
+            (State::VerifyingCurrentPin, Event::StepAccepted(result))
+                if self.kind == Kind::SetCloudBackup =>
+            {
+                self.accept(&result)?;
+                if let Err(e) = self.make_cloud_backup(rng) {
+                    self.finish(State::Failed { error: e.code() });
+                    return Ok(Vec::new());
+                }
+                let Some(made) = self.new_backup.as_ref() else {
+                    return Err(unexpected());
+                };
+                let payload = StepPayload {
+                    recovery_public_key: Some(made.public_key.clone()),
+                    recovery_wrapped_key: Some(made.wrapped_key.clone()),
+                    recovery_signature: Some(made.signature.clone()),
+                    ..Default::default()
+                };
+                self.submit(
+                    Step::RegisterCloudBackup,
+                    &payload,
+                    rng,
+                    State::RegisteringBackup,
+                )
+            }
+            (State::RegisteringBackup, Event::StepAccepted(result)) => {
+                self.accept(&result)?;
+                Ok(self.cloud_effect(CloudRetry::Write))
+            }
+            (State::WritingBackup, Event::CloudWritten) => Ok(self.cloud_effect(CloudRetry::Check)),
+            (State::CheckingBackup, Event::CloudRead(found)) => {
+                let (Some(made), Some(version)) = (
+                    self.new_backup.as_ref(),
+                    self.recovery_binding.as_ref().map(|b| b.version),
+                ) else {
+                    return Err(unexpected());
+                };
+                let same = found.as_ref().is_some_and(|b| {
+                    latchkey_protocol::secret::ct_eq(b.expose(), made.entry().as_slice())
+                });
+                drop(found);
+                if !same {
+                    // Not acknowledged: the previous backup stays the active one.
+                    self.set_state(State::CloudFailed {
+                        error: ErrorCode::CloudBackupReadBackMismatch,
+                        reason: String::new(),
+                        retry: CloudRetry::Write,
+                    });
+                    return Ok(Vec::new());
+                }
+                let payload = StepPayload {
+                    cloud_backup_version: Some(version),
+                    ..Default::default()
+                };
+                let effects = self.submit(Step::Complete, &payload, rng, State::Submitting)?;
+                self.ack_sent = true;
+                Ok(effects)
+            }
+            (State::Submitting, Event::StepAccepted(result))
+                if self.kind == Kind::SetCloudBackup =>
+            {
+                self.accept(&result)?;
+                if result.status != ChallengeStatus::Complete {
+                    self.finish(State::Failed {
+                        error: ErrorCode::InvalidChallenge,
+                    });
+                    return Ok(Vec::new());
+                }
+                self.result = result.result;
+                // Acknowledged: the new version is active; only now may older entries go.
+                let names = self.old_backup_names();
+                self.new_backup = None;
+                if names.is_empty() {
+                    self.finish(State::Done);
+                    return Ok(Vec::new());
+                }
+                self.set_state(State::DeletingOldBackup);
+                Ok(vec![Effect::CloudDelete { names }])
+            }
+            (State::DeletingOldBackup, Event::CloudDeleted | Event::CloudFailed(_)) => {
+                // A failed clean-up leaves an unused entry behind; the next set-up deletes it.
+                self.finish(State::Done);
+                Ok(Vec::new())
+            }
+            (
+                state @ (State::WritingBackup | State::CheckingBackup | State::ReadingBackup),
+                Event::CloudFailed(e),
+            ) => {
+                let retry = match state {
+                    State::WritingBackup => CloudRetry::Write,
+                    State::CheckingBackup => CloudRetry::Check,
+                    _ => CloudRetry::Restore,
+                };
+                self.set_state(State::CloudFailed {
+                    error: ErrorCode::CloudStorageFailed,
+                    reason: e.reason,
+                    retry,
+                });
+                Ok(Vec::new())
+            }
+            (State::CloudFailed { retry, .. }, Event::Retry) => Ok(self.cloud_effect(retry)),
+
+            // ---- cloud backup: recovering (RESTORE_PIN with method CLOUD_BACKUP) ----
+            (State::StartCloudRestore, Event::Acknowledged)
+            | (State::NoCloudBackup, Event::Retry) => Ok(self.cloud_effect(CloudRetry::Restore)),
+            (State::ReadingBackup, Event::CloudRead(None)) => {
+                self.set_state(State::NoCloudBackup);
+                Ok(Vec::new())
+            }
+            (State::ReadingBackup, Event::CloudRead(Some(entry))) => {
+                let Some(b) = self.recovery_binding.clone() else {
+                    return Err(unexpected());
+                };
+                let Some(wrapped) = b.wrapped_key.as_deref() else {
+                    return Err(unexpected());
+                };
+                let ctx = ProofContext {
+                    challenge_id: &self.challenge_id,
+                    method: &b.method,
+                    user_id: &b.user_id,
+                    version: b.version,
+                    nonce: &b.nonce,
+                };
+                // Opened and signed here: an entry that does not open the key never reaches
+                // the server and costs no attempt.
+                let signature = match prove_with_backup(entry.expose(), wrapped, &ctx, rng) {
+                    Ok(sig) => sig,
+                    Err(RecoveryError::MalformedKey | RecoveryError::WrongCode) => {
+                        self.finish(State::Failed {
+                            error: ErrorCode::CloudBackupWrongKey,
+                        });
+                        return Ok(Vec::new());
+                    }
+                    Err(e) => {
+                        self.finish(State::Failed { error: e.code() });
+                        return Ok(Vec::new());
+                    }
+                };
+                drop(entry);
+                let payload = StepPayload {
+                    recovery_signature: Some(signature),
+                    ..Default::default()
+                };
+                self.submit(
+                    Step::RecoveryProof,
+                    &payload,
+                    rng,
+                    State::VerifyingRecoveryCode,
+                )
+            }
+
             // ---- server replies ----
             (state, Event::StepAccepted(result)) if state.is_working() => {
                 let expected = self.pending.as_ref().map(|p| &p.step);
@@ -1177,7 +1481,11 @@ impl Flow {
                         self.pending = None;
                         self.answer_attempts_left = attempts_left
                             .unwrap_or_else(|| self.answer_attempts_left.saturating_sub(1));
-                        self.set_state(State::EnterRecoveryCode);
+                        self.set_state(if self.by_backup() {
+                            State::StartCloudRestore
+                        } else {
+                            State::EnterRecoveryCode
+                        });
                         self.error = Some(InputError::IncorrectRecoveryCode);
                     }
                     ErrorCode::RecoveryLocked if guessing_code => self.lock(code, locked_expiry),
@@ -1297,6 +1605,7 @@ impl Flow {
         self.new_pin = None;
         self.answers.clear();
         self.new_code = None;
+        self.new_backup = None;
     }
 
     /// Whether this RESTORE_PIN recovers with a code.
@@ -1304,6 +1613,95 @@ impl Flow {
         self.kind == Kind::RestorePin
             && self.recovery_binding.as_ref().map(|r| r.method.as_str())
                 == Some(rc::method::RECOVERY_CODE)
+    }
+
+    /// Whether this RESTORE_PIN recovers with a cloud backup.
+    fn by_backup(&self) -> bool {
+        self.kind == Kind::RestorePin
+            && self.recovery_binding.as_ref().map(|r| r.method.as_str())
+                == Some(rc::method::CLOUD_BACKUP)
+    }
+
+    /// Checks that a server reply answers the step in flight; clears it.
+    fn accept(&mut self, result: &StepResult) -> Result<(), FlowError> {
+        let expected = self.pending.as_ref().map(|p| &p.step);
+        if result.challenge_id != self.challenge_id || Some(&result.step) != expected {
+            return Err(FlowError::UnexpectedReply);
+        }
+        self.pending = None;
+        Ok(())
+    }
+
+    /// SET_CLOUD_BACKUP after the PIN: a fresh backup key, key pair, wrapped key and proof.
+    fn make_cloud_backup(&mut self, rng: &dyn SecureRandom) -> Result<(), RecoveryError> {
+        let b = self
+            .recovery_binding
+            .clone()
+            .ok_or(RecoveryError::MalformedKey)?;
+        let ctx = ProofContext {
+            challenge_id: &self.challenge_id,
+            method: &b.method,
+            user_id: &b.user_id,
+            version: b.version,
+            nonce: &b.nonce,
+        };
+        self.new_backup = Some(NewCloudBackup::create(&ctx, rng)?);
+        Ok(())
+    }
+
+    /// The cloud entry name of the version being set up (once its key exists).
+    fn new_backup_name(&self) -> Option<String> {
+        self.new_backup.as_ref()?;
+        let b = self.recovery_binding.as_ref()?;
+        Some(backup_entry_name(&b.user_id, b.version))
+    }
+
+    /// After the acknowledgement: the entries of the versions below the new one, from the
+    /// previously active one (at most 16 versions back, so leftovers of set-ups that stopped
+    /// after their acknowledgement are cleaned up too).
+    fn old_backup_names(&self) -> Vec<String> {
+        let Some(b) = self.recovery_binding.as_ref() else {
+            return Vec::new();
+        };
+        let floor = b.version.saturating_sub(16).max(1);
+        let from = b.previous_version.map_or(floor, |p| p.clamp(1, floor));
+        (from..b.version)
+            .map(|v| backup_entry_name(&b.user_id, v))
+            .collect()
+    }
+
+    /// Moves to the cloud call `what` and returns its effect.
+    fn cloud_effect(&mut self, what: CloudRetry) -> Vec<Effect> {
+        let Some(b) = self.recovery_binding.as_ref() else {
+            self.finish(State::Failed {
+                error: ErrorCode::InvalidChallenge,
+            });
+            return Vec::new();
+        };
+        let name = backup_entry_name(&b.user_id, b.version);
+        match what {
+            CloudRetry::Write => match self.new_backup.as_ref() {
+                Some(made) => {
+                    let bytes = CloudBytes::new(made.entry().to_vec());
+                    self.set_state(State::WritingBackup);
+                    vec![Effect::CloudPut { name, bytes }]
+                }
+                None => {
+                    self.finish(State::Failed {
+                        error: ErrorCode::CloudBackupSetupInterrupted,
+                    });
+                    Vec::new()
+                }
+            },
+            CloudRetry::Check => {
+                self.set_state(State::CheckingBackup);
+                vec![Effect::CloudGet { name }]
+            }
+            CloudRetry::Restore => {
+                self.set_state(State::ReadingBackup);
+                vec![Effect::CloudGet { name }]
+            }
+        }
     }
 
     /// SET_RECOVERY_CODE after the PIN: a fresh code, key pair, wrapped key and proof of
@@ -1353,7 +1751,7 @@ impl Flow {
     fn question_count(&self) -> usize {
         match self.kind {
             // The code counts as the one "answer".
-            Kind::RestorePin if self.by_code() => 1,
+            Kind::RestorePin if self.by_code() || self.by_backup() => 1,
             Kind::RestorePin => self.recovery.len(),
             _ => self.question_policy.required_count,
         }
@@ -1376,6 +1774,7 @@ impl Flow {
             Kind::SetSecurityQuestions => n.saturating_mul(2).saturating_add(2),
             Kind::RestorePin => n.saturating_add(2),
             Kind::SetRecoveryCode => 3,
+            Kind::SetCloudBackup => 2,
         }
     }
 
@@ -1396,6 +1795,12 @@ impl Flow {
             State::AnswerRecovery { slot } => k(*slot).saturating_add(1),
             State::VerifyingAnswers => n,
             State::EnterRecoveryCode | State::VerifyingRecoveryCode => 1,
+            State::StartCloudRestore | State::ReadingBackup | State::NoCloudBackup => 1,
+            State::RegisteringBackup
+            | State::WritingBackup
+            | State::CheckingBackup
+            | State::DeletingOldBackup => 2,
+            State::CloudFailed { .. } => return None,
             State::ShowRecoveryCode => 2,
             State::ConfirmRecoveryCode => 3,
             State::EnterNewPin => match self.kind {
@@ -1447,6 +1852,18 @@ mod tests {
             State::ConfirmRecoveryCode,
             State::EnterRecoveryCode,
             State::VerifyingRecoveryCode,
+            State::RegisteringBackup,
+            State::WritingBackup,
+            State::CheckingBackup,
+            State::DeletingOldBackup,
+            State::CloudFailed {
+                error: e,
+                reason: String::new(),
+                retry: CloudRetry::Write,
+            },
+            State::StartCloudRestore,
+            State::ReadingBackup,
+            State::NoCloudBackup,
             State::EnterNewPin,
             State::ConfirmNewPin,
             State::ChooseQuestion { slot: 0 },

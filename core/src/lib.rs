@@ -14,6 +14,7 @@
 //! flow, sends the steps it asks for (with retries) and returns each new [`Screen`]. See
 //! `docs/sdk.md`.
 
+pub mod cloud;
 #[cfg(feature = "driver")]
 pub mod driver;
 pub mod error;
@@ -23,6 +24,7 @@ pub mod review;
 pub mod screen;
 pub mod time;
 
+pub use cloud::{CloudBytes, CloudError, CloudStorage, DirectoryStorage};
 pub use error::{FlowError, InputError};
 pub use flow::{Effect, Event, Flow, STATE_NAMES};
 pub use review::{
@@ -30,8 +32,8 @@ pub use review::{
     TypedDataReview, TypedDataRow,
 };
 pub use screen::{
-    LockedCredential, PinPurpose, Progress, ReviewEntry, Screen, Slot, ACKNOWLEDGEMENT_TEXT,
-    RECOVERY_CODE_WARNING,
+    CloudAction, LockedCredential, PinPurpose, Progress, ReviewEntry, Screen, Slot,
+    ACKNOWLEDGEMENT_TEXT, NO_CLOUD_BACKUP_TEXT, RECOVERY_CODE_WARNING,
 };
 
 #[cfg(feature = "driver")]

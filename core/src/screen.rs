@@ -14,6 +14,23 @@ pub const RECOVERY_CODE_WARNING: &str = "Write this recovery code down and keep 
 safe. With it you can set a new PIN if you forget yours. Nobody, including the wallet provider, \
 can see it or recover it for you; it is shown only now.";
 
+/// What [`Screen::NoCloudBackup`] says.
+pub const NO_CLOUD_BACKUP_TEXT: &str = "No backup was found in this account's cloud. Check that \
+you are signed in to the cloud account you used when you set up the backup, then try again.";
+
+/// What the app's cloud storage is doing on [`Screen::CloudWorking`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CloudAction {
+    /// Writing the new backup to the cloud.
+    Saving,
+    /// Reading the new backup back to check it.
+    Checking,
+    /// Deleting the previous backup (after the new one is active).
+    CleaningUp,
+    /// Reading the backup to recover.
+    Reading,
+}
+
 /// Step `step` of `of` user-visible steps of the flow (1-based).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Progress {
@@ -165,6 +182,42 @@ pub enum Screen {
         /// Wrong recovery attempts still allowed before a lock (shared with the questions).
         attempts_left: Option<u32>,
     },
+    /// The app's cloud storage is working (cloud backup); inputs are refused (cancel is
+    /// allowed).
+    CloudWorking {
+        /// Where in the flow.
+        progress: Progress,
+        /// What it is doing.
+        action: CloudAction,
+    },
+    /// The app's cloud storage failed (155875, with the app's `reason`) or the backup read back
+    /// differs from what was written (155876). The previous backup is untouched. Offer
+    /// [`Event::Retry`](crate::Event::Retry) (repeats the cloud call) or cancel.
+    CloudStorageFailed {
+        /// Where in the flow.
+        progress: Progress,
+        /// 155875 or 155876.
+        error: ErrorCode,
+        /// The app's reason (from its storage adapter), empty for 155876.
+        reason: String,
+    },
+    /// RESTORE_PIN with method CLOUD_BACKUP: tell the user the backup will be read from their
+    /// cloud. Send [`Event::Acknowledged`](crate::Event::Acknowledged) to read it (or cancel).
+    StartCloudRestore {
+        /// Where in the flow.
+        progress: Progress,
+        /// Why the last attempt was refused (155861: the server did not accept the proof).
+        error: Option<InputError>,
+        /// Wrong recovery attempts still allowed before a lock (shared with the questions).
+        attempts_left: Option<u32>,
+    },
+    /// No backup was found in this account's cloud (155874, [`NO_CLOUD_BACKUP_TEXT`]): another
+    /// cloud account, or the entry was deleted. Offer [`Event::Retry`](crate::Event::Retry)
+    /// (read again, e.g. after signing in to the right account) or cancel. Nothing was sent.
+    NoCloudBackup {
+        /// Where in the flow.
+        progress: Progress,
+    },
     /// A request is in flight; inputs are refused (cancel is allowed).
     Working {
         /// Where in the flow.
@@ -232,6 +285,10 @@ impl Screen {
             | Screen::ConfirmRecoveryCode { progress, .. }
             | Screen::EnterRecoveryCode { progress, .. }
             | Screen::Working { progress, .. }
+            | Screen::CloudWorking { progress, .. }
+            | Screen::CloudStorageFailed { progress, .. }
+            | Screen::StartCloudRestore { progress, .. }
+            | Screen::NoCloudBackup { progress }
             | Screen::Interrupted { progress, .. }
             | Screen::Done { progress, .. }
             | Screen::Failed { progress, .. }
@@ -247,7 +304,8 @@ impl Screen {
             | Screen::ChooseQuestion { error, .. }
             | Screen::AnswerQuestion { error, .. }
             | Screen::ConfirmRecoveryCode { error, .. }
-            | Screen::EnterRecoveryCode { error, .. } => error.as_ref(),
+            | Screen::EnterRecoveryCode { error, .. }
+            | Screen::StartCloudRestore { error, .. } => error.as_ref(),
             _ => None,
         }
     }
@@ -292,11 +350,14 @@ impl Screen {
     }
 
     /// A readable, secret-free English sentence for the screens that report a code
-    /// (Interrupted, Failed, Locked, Cancelled): the code's description. `None` on the other
+    /// (Interrupted, CloudStorageFailed, NoCloudBackup, Failed, Locked, Cancelled): the code's description. `None` on the other
     /// screens (an input error carries its own text).
     pub fn message(&self) -> Option<&'static str> {
         match self {
-            Screen::Interrupted { error, .. } => Some(error.description()),
+            Screen::Interrupted { error, .. } | Screen::CloudStorageFailed { error, .. } => {
+                Some(error.description())
+            }
+            Screen::NoCloudBackup { .. } => Some(NO_CLOUD_BACKUP_TEXT),
             _ => self.outcome_code().map(ErrorCode::description),
         }
     }

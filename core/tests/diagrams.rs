@@ -8,7 +8,7 @@ use latchkey_core::STATE_NAMES;
 use latchkey_protocol::{ChallengeType, Step};
 use std::collections::BTreeSet;
 
-const TYPES: [&str; 10] = [
+const TYPES: [&str; 11] = [
     "INITIALIZE",
     "SET_PIN",
     "CHANGE_PIN",
@@ -19,6 +19,7 @@ const TYPES: [&str; 10] = [
     "SIGN_TRANSACTION",
     "CREATE_WALLET",
     "SET_RECOVERY_CODE",
+    "SET_CLOUD_BACKUP",
 ];
 
 #[test]

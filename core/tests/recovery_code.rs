@@ -171,6 +171,7 @@ fn restore_flow() -> (Flow, NewRecoveryCode) {
         version: 3,
         nonce: RECOVERY_NONCE.into(),
         wrapped_key: Some(made.wrapped_key.clone()),
+        previous_version: None,
     });
     (Flow::start(d, key(), NOW).unwrap(), made)
 }
@@ -239,6 +240,7 @@ fn recover_tampered_wrapped_key_fails_locally() {
         version: 3,
         nonce: RECOVERY_NONCE.into(),
         wrapped_key: Some(String::from_utf8(w).unwrap()),
+        previous_version: None,
     });
     let mut f = Flow::start(d, key(), NOW).unwrap();
     assert!(feed(&mut f, code_event(made.code.expose())).is_empty());
@@ -344,6 +346,7 @@ fn recover_resumed_after_the_proof_starts_at_the_new_pin() {
         version: 3,
         nonce: RECOVERY_NONCE.into(),
         wrapped_key: Some(made.wrapped_key.clone()),
+        previous_version: None,
     });
     let f = Flow::start(d, key(), NOW).unwrap();
     assert_eq!(f.state_name(), "EnterNewPin");

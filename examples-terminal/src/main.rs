@@ -50,6 +50,11 @@ struct Args {
     /// EVM-TESTNET).
     #[arg(long, default_value = "ETH-SEPOLIA")]
     blockchain: String,
+    /// Where "Set up a cloud backup" keeps the backup (the file-directory stand-in for the
+    /// user's cloud; default: `cloud` in the data directory, or in the system's temp directory
+    /// with --server).
+    #[arg(long)]
+    cloud_dir: Option<PathBuf>,
     /// Show the in-process server's logs here instead of writing them to `server.log` in the
     /// data directory.
     #[arg(long, short)]
@@ -64,6 +69,8 @@ pub struct App {
     session: Session,
     user_token: String,
     blockchain: Blockchain,
+    /// The directory standing in for the user's cloud (cloud backup).
+    cloud_dir: PathBuf,
     /// Transfers signed in this run: the next transfer's nonce (there is no node to ask; a
     /// real app asks its chain for the account's nonce).
     transfers: u64,
@@ -76,6 +83,10 @@ pub enum Request {
     Pin(ChallengeType),
     /// RESTORE_PIN with the recovery code.
     RecoverWithCode,
+    /// SET_CLOUD_BACKUP, the backup kept in this directory.
+    SetCloudBackup(PathBuf),
+    /// RESTORE_PIN with the cloud backup kept in this directory.
+    RecoverWithBackup(PathBuf),
     /// Sign `text` (EIP-191) with the wallet.
     SignMessage {
         /// The wallet.
@@ -122,6 +133,14 @@ impl App {
                 }
                 Request::Pin(k) => self.admin.create_challenge(t, k.clone(), &key).await,
                 Request::RecoverWithCode => self.admin.create_restore_pin_with_code(t, &key).await,
+                Request::SetCloudBackup(_) => {
+                    self.admin
+                        .create_challenge(t, ChallengeType::SetCloudBackup, &key)
+                        .await
+                }
+                Request::RecoverWithBackup(_) => {
+                    self.admin.create_restore_pin_with_backup(t, &key).await
+                }
                 Request::SignMessage { wallet_id, text } => {
                     let req = SignMessageRequest {
                         idempotency_key: key,
@@ -186,6 +205,7 @@ async fn run(args: Args) -> ExitCode {
     let mut _temp: Option<tempfile::TempDir> = None;
     let mut server: Option<latchkey_server::RunningServer> = None;
 
+    let mut data_dir: Option<PathBuf> = None;
     let (base_url, api_key) = match (&args.server, &args.api_key) {
         (Some(url), Some(key)) => {
             println!("Using the server at {url}.");
@@ -211,6 +231,7 @@ async fn run(args: Args) -> ExitCode {
                 return ExitCode::FAILURE;
             }
             init_logging(args.verbose, &dir);
+            data_dir = Some(dir.clone());
             let mut cfg = latchkey_server::Config::new(&dir);
             cfg.listen = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
             cfg.lock_duration = Duration::from_secs(args.lock_seconds.max(1));
@@ -243,7 +264,11 @@ async fn run(args: Args) -> ExitCode {
         }
     };
 
-    let code = match setup_and_menu(&args, base_url, api_key).await {
+    let cloud_dir = args.cloud_dir.clone().unwrap_or_else(|| match &data_dir {
+        Some(d) => d.join("cloud"),
+        None => std::env::temp_dir().join(format!("latchkey-cloud-{}", args.user)),
+    });
+    let code = match setup_and_menu(&args, base_url, api_key, cloud_dir).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("{}", ui::error_text(&e));
@@ -260,6 +285,7 @@ async fn setup_and_menu(
     args: &Args,
     base_url: String,
     api_key: String,
+    cloud_dir: PathBuf,
 ) -> Result<(), LatchkeyError> {
     let blockchain = Blockchain::parse(&args.blockchain);
     if let Blockchain::Unknown(b) = &blockchain {
@@ -288,6 +314,7 @@ async fn setup_and_menu(
         session,
         user_token: t.user_token,
         blockchain,
+        cloud_dir,
         transfers: 0,
     };
     println!("Opened a session (user token + encryption key). Esc or Ctrl-C cancels a step.\n");

@@ -25,6 +25,8 @@ const RECOVERY: &str = "Recovery options";
 const QUIT: &str = "Quit";
 const CODE_SETUP: &str = "Set up a recovery code";
 const CODE_RECOVER: &str = "Forgot PIN: recover with the recovery code";
+const CLOUD_SETUP: &str = "Set up a cloud backup (in a directory)";
+const CLOUD_RECOVER: &str = "Forgot PIN: recover with the cloud backup";
 const MENU: [&str; 10] = [
     SETUP,
     CHANGE,
@@ -82,14 +84,36 @@ pub async fn menu(app: &mut App) {
             Ok(FORGOT) => Request::Pin(ChallengeType::RestorePin),
             Ok(RECOVERY) => {
                 let c = ask(|| {
-                    Select::new("Recovery options", vec![CODE_SETUP, CODE_RECOVER])
-                        .with_help_message("Enter to choose, Esc for the menu")
-                        .prompt()
+                    Select::new(
+                        "Recovery options",
+                        vec![CODE_SETUP, CODE_RECOVER, CLOUD_SETUP, CLOUD_RECOVER],
+                    )
+                    .with_help_message("Enter to choose, Esc for the menu")
+                    .prompt()
                 })
                 .await;
                 match c {
                     Ok(CODE_SETUP) => Request::Pin(ChallengeType::SetRecoveryCode),
-                    Ok(_) => Request::RecoverWithCode,
+                    Ok(CODE_RECOVER) => Request::RecoverWithCode,
+                    Ok(choice) => {
+                        let default = app.cloud_dir.display().to_string();
+                        let dir = ask(move || {
+                            Text::new("Directory standing in for your cloud:")
+                                .with_default(&default)
+                                .with_help_message(
+                                    "a real app uses iCloud Keychain or Block Store; Enter keeps the default",
+                                )
+                                .prompt()
+                        })
+                        .await;
+                        let Ok(dir) = dir else { continue };
+                        let dir = std::path::PathBuf::from(dir);
+                        if choice == CLOUD_SETUP {
+                            Request::SetCloudBackup(dir)
+                        } else {
+                            Request::RecoverWithBackup(dir)
+                        }
+                    }
                     Err(_) => continue,
                 }
             }
@@ -265,7 +289,8 @@ async fn transfer_request(app: &App) -> Option<Request> {
 async fn run_challenge(app: &mut App, request: &Request) {
     let kind = match request {
         Request::Pin(k) => k.clone(),
-        Request::RecoverWithCode => ChallengeType::RestorePin,
+        Request::RecoverWithCode | Request::RecoverWithBackup(_) => ChallengeType::RestorePin,
+        Request::SetCloudBackup(_) => ChallengeType::SetCloudBackup,
         Request::SignMessage { .. } => ChallengeType::SignMessage,
         Request::SignTypedData { .. } => ChallengeType::SignTypedData,
         Request::SignTransaction { .. } => ChallengeType::SignTransaction,
@@ -278,7 +303,14 @@ async fn run_challenge(app: &mut App, request: &Request) {
             return;
         }
     };
-    let run = match app.session.run_challenge(&id).await {
+    let started = match request {
+        Request::SetCloudBackup(dir) | Request::RecoverWithBackup(dir) => {
+            let storage = std::sync::Arc::new(latchkey_core::DirectoryStorage::new(dir));
+            app.session.run_challenge_with_storage(&id, storage).await
+        }
+        _ => app.session.run_challenge(&id).await,
+    };
+    let run = match started {
         Ok(r) => r,
         Err(e) => {
             println!("✗ {}", error_text(&e));
@@ -353,7 +385,13 @@ async fn show_result(
                 Err(e) => println!("✗ {}", error_text(&e)),
             }
         }
-        Request::Pin(_) | Request::RecoverWithCode => {}
+        Request::SetCloudBackup(dir) => {
+            println!(
+                "· The backup key is in {} (one file per version).",
+                dir.display()
+            )
+        }
+        Request::Pin(_) | Request::RecoverWithCode | Request::RecoverWithBackup(_) => {}
     }
 }
 
@@ -466,6 +504,7 @@ fn kind_name(kind: &ChallengeType) -> &'static str {
         ChallengeType::SignTypedData => "sign-typed-data",
         ChallengeType::CreateWallet => "create-wallet",
         ChallengeType::SetRecoveryCode => "recovery-code",
+        ChallengeType::SetCloudBackup => "cloud-backup",
         _ => "new",
     }
 }
@@ -715,7 +754,43 @@ async fn prompt_for(run: &ChallengeRun, screen: &Screen) -> Result<Action, Stop>
             .await?;
             Ok(Action::Input(Input::RecoveryCode(Secret::new(typed))))
         }
-        Screen::Working { .. } => {
+        Screen::StartCloudRestore {
+            error,
+            attempts_left,
+            ..
+        } => {
+            if let (Some(_), Some(n)) = (error, attempts_left) {
+                println!("  {}", attempts(n));
+            }
+            let label = format!("{step} Read your backup from your cloud now?");
+            let ok = ask(move || {
+                Confirm::new(&label)
+                    .with_help_message("y to read it, n or Esc to leave")
+                    .prompt()
+            })
+            .await?;
+            Ok(if ok {
+                Action::Input(Input::Acknowledge)
+            } else {
+                Action::Cancel
+            })
+        }
+        Screen::NoCloudBackup { .. } | Screen::CloudStorageFailed { .. } => {
+            let mut t = format!("⚠ {}", screen.message().unwrap_or_default());
+            if let Screen::CloudStorageFailed { reason, .. } = screen {
+                if !reason.is_empty() {
+                    t.push_str(&format!(" ({reason})"));
+                }
+            }
+            println!("{}", wrap(&t, "  "));
+            let c = ask(|| Select::new("Try again?", vec!["Retry", "Cancel"]).prompt()).await?;
+            Ok(if c == "Retry" {
+                Action::Retry
+            } else {
+                Action::Cancel
+            })
+        }
+        Screen::Working { .. } | Screen::CloudWorking { .. } => {
             tokio::time::sleep(Duration::from_millis(100)).await;
             Err(Stop::Fatal("a request is still in flight".into()))
         }
@@ -743,6 +818,7 @@ async fn outcome(run: &ChallengeRun, screen: &Screen) {
                 ChallengeType::ChangePin => "Your PIN is changed.",
                 ChallengeType::RestorePin => "Your new PIN is set; any PIN lock is cleared.",
                 ChallengeType::SetRecoveryCode => "Your recovery code is saved.",
+                ChallengeType::SetCloudBackup => "Your cloud backup is saved and active.",
                 ChallengeType::SignMessage => "The message is signed.",
                 ChallengeType::SignTransaction => "The transfer is signed.",
                 ChallengeType::SignTypedData => "The typed data is signed.",
@@ -845,6 +921,10 @@ async fn show_status(app: &App) {
     println!(
         "  Recovery code:      {}",
         line(&u.recovery_code_status, &u.security_question_details)
+    );
+    println!(
+        "  Cloud backup:       {}",
+        line(&u.cloud_backup_status, &u.security_question_details)
     );
     println!();
 }

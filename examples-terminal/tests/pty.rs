@@ -2,7 +2,8 @@
 //! questions and a wallet, sign a message (review, PIN, signature checked locally), reject one,
 //! change the PIN (one wrong PIN first), lock the PIN with wrong guesses on a signature, recover
 //! it with the answers, sign a transfer with the new PIN and the same wallet, then set up a
-//! recovery code and recover with it (Recovery options), asserting what the screen shows.
+//! recovery code and recover with it, and a cloud backup in a directory and recover with it
+//! (Recovery options), asserting what the screen shows.
 //!
 //! Keys are sent as a terminal sends them (`\r` for Enter). Menu entries and questions are
 //! picked by typing a filter, so nothing depends on the terminal's width or arrow keys.
@@ -263,6 +264,50 @@ fn setup_change_wrong_pin_lock_and_recover() {
     t.see("Done. Your new PIN is set; any PIN lock is cleared.");
     t.menu("Show account status");
     t.see("Recovery code:      not set");
+
+    // ---- Recovery options: set up a cloud backup in a directory, then recover with it; a
+    // recovery from an empty "cloud" says no backup was found.
+    let cloud = dir.path().join("my-cloud");
+    t.menu("Recovery options");
+    t.see("Set up a cloud backup (in a directory)");
+    t.enter("Set up a cloud backup");
+    t.see("Directory standing in for your cloud:");
+    t.enter(cloud.to_str().unwrap());
+    t.see("Enter your current PIN");
+    t.enter("864213");
+    t.see("Done. Your cloud backup is saved and active.");
+    t.see("The backup key is in");
+    let entries: Vec<String> = std::fs::read_dir(&cloud)
+        .expect("the backup directory")
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    assert!(entries[0].starts_with("latchkey-backup-") && entries[0].ends_with("-v1"));
+    t.menu("Show account status");
+    t.see("Cloud backup:       set");
+    t.menu("Recovery options");
+    t.enter("recover with the cloud backup");
+    t.see("Directory standing in for your cloud:");
+    t.enter(dir.path().join("empty-cloud").to_str().unwrap());
+    t.see("Read your backup from your cloud now?");
+    t.enter("y");
+    t.see("No backup was found in this account's cloud");
+    t.see("Try again?");
+    t.enter("Cancel");
+    t.see("Cancelled. Back to the menu.");
+    t.menu("Recovery options");
+    t.enter("recover with the cloud backup");
+    t.see("Directory standing in for your cloud:");
+    t.enter(cloud.to_str().unwrap());
+    t.see("Read your backup from your cloud now?");
+    t.enter("y");
+    t.see("Choose a new 6-digit PIN");
+    t.enter("531864");
+    t.see("Enter the new PIN again");
+    t.enter("531864");
+    t.see("Done. Your new PIN is set; any PIN lock is cleared.");
+    t.menu("Show account status");
+    t.see("Cloud backup:       set");
 
     // ---- Ctrl-C at a prompt cancels the challenge, not the app.
     t.menu("Change PIN");

@@ -227,6 +227,30 @@ error_codes! {
     /// Client: a SET_RECOVERY_CODE challenge resumed after its PIN step; the code shown then
     /// was never stored. Start a new challenge.
     RecoveryCodeSetupInterrupted = 155870, 409, "The recovery-code set-up was interrupted; start it again.";
+    /// RESTORE_PIN with `method: CLOUD_BACKUP` for a user without an active cloud backup.
+    CloudBackupNotSet = 155871, 409, "No cloud backup is set up for this user.";
+    /// Another cloud backup was registered, activated or replaced since this challenge began;
+    /// start again (the previous backup is untouched).
+    CloudBackupChanged = 155872, 409, "The cloud backup changed meanwhile; start again.";
+    /// SET_CLOUD_BACKUP / `COMPLETE` acknowledged a version other than the pending one this
+    /// challenge registered.
+    CloudBackupVersionMismatch = 155873, 400, "The acknowledged cloud-backup version is not the pending one.";
+    /// Client: the app's cloud has no backup entry for the active version (another cloud
+    /// account, or the entry was deleted). Nothing was sent.
+    CloudBackupNotFound = 155874, 404, "No backup was found in this account's cloud.";
+    /// Client: the app's storage adapter failed (its own reason is reported with this code).
+    /// The previous backup stays usable; try again.
+    CloudStorageFailed = 155875, 503, "The cloud storage failed; the previous backup is untouched.";
+    /// Client: the entry read back from the cloud differs from what was written; the new
+    /// backup is not acknowledged and the previous one stays active.
+    CloudBackupReadBackMismatch = 155876, 409, "The cloud backup read back does not match what was written.";
+    /// Client: the cloud entry does not open this account's backup (altered, or another
+    /// account's). Nothing was sent.
+    CloudBackupWrongKey = 155877, 400, "The cloud backup does not open this account's recovery key.";
+    /// Client: a SET_CLOUD_BACKUP challenge resumed after its pending version was registered,
+    /// and that version's cloud entry is missing or does not open: the set-up was rolled back
+    /// (the challenge cancelled, the previous backup still active). Start again.
+    CloudBackupSetupInterrupted = 155878, 409, "The cloud-backup set-up was interrupted and rolled back; start it again.";
 }
 
 impl fmt::Display for ErrorCode {

@@ -23,6 +23,9 @@ pub enum Step {
     /// Verify a recovery proof: the server nonce signed with the recovery key (RESTORE_PIN
     /// with `method: RECOVERY_CODE`).
     RecoveryProof,
+    /// SET_CLOUD_BACKUP: register the new backup version as *pending* (public key, wrapped
+    /// key, proof of possession); `COMPLETE` then acknowledges it.
+    RegisterCloudBackup,
     /// Finish the challenge with its final inputs.
     Complete,
     /// A step this build does not know.
@@ -36,6 +39,7 @@ impl Step {
             Step::CurrentPin => "CURRENT_PIN",
             Step::Answers => "ANSWERS",
             Step::RecoveryProof => "RECOVERY_PROOF",
+            Step::RegisterCloudBackup => "REGISTER_CLOUD_BACKUP",
             Step::Complete => "COMPLETE",
             Step::Unknown(s) => s,
         }
@@ -47,6 +51,7 @@ impl Step {
             "CURRENT_PIN" => Step::CurrentPin,
             "ANSWERS" => Step::Answers,
             "RECOVERY_PROOF" => Step::RecoveryProof,
+            "REGISTER_CLOUD_BACKUP" => Step::RegisterCloudBackup,
             "COMPLETE" => Step::Complete,
             o => Step::Unknown(o.to_owned()),
         }
@@ -65,8 +70,10 @@ impl Step {
             ChallengeType::ChangePin
             | ChallengeType::SetSecurityQuestions
             | ChallengeType::SetRecoveryCode => &[Step::CurrentPin],
+            ChallengeType::SetCloudBackup => &[Step::CurrentPin, Step::RegisterCloudBackup],
             ChallengeType::RestorePin
-                if recovery_method == Some(crate::recovery::method::RECOVERY_CODE) =>
+                if recovery_method == Some(crate::recovery::method::RECOVERY_CODE)
+                    || recovery_method == Some(crate::recovery::method::CLOUD_BACKUP) =>
             {
                 &[Step::RecoveryProof]
             }
@@ -105,7 +112,11 @@ impl utoipa::PartialSchema for Step {
                 ),
                 (
                     "RECOVERY_PROOF",
-                    &[" Verify a recovery proof (RESTORE_PIN with method RECOVERY_CODE)."],
+                    &[" Verify a recovery proof (RESTORE_PIN with method RECOVERY_CODE or CLOUD_BACKUP)."],
+                ),
+                (
+                    "REGISTER_CLOUD_BACKUP",
+                    &[" SET_CLOUD_BACKUP: register the new backup version as pending."],
                 ),
                 (
                     "COMPLETE",
@@ -182,8 +193,9 @@ pub struct ChallengeDescriptor {
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(required = true))]
     pub verified_steps: Vec<Step>,
-    /// SET_RECOVERY_CODE and RESTORE_PIN with `method: RECOVERY_CODE`: what the device binds
-    /// the recovery key and proof to (and, to recover, the wrapped key).
+    /// SET_RECOVERY_CODE, SET_CLOUD_BACKUP and RESTORE_PIN with `method: RECOVERY_CODE` or
+    /// `CLOUD_BACKUP`: what the device binds the recovery key and proof to (and, to recover,
+    /// the wrapped key).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recovery: Option<RecoveryDescriptor>,
 }
@@ -193,7 +205,7 @@ pub struct ChallengeDescriptor {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct RecoveryDescriptor {
-    /// `RECOVERY_CODE`.
+    /// `RECOVERY_CODE` or `CLOUD_BACKUP`.
     pub method: String,
     /// The user id (bound into the wrapped key and the proof).
     pub user_id: String,
@@ -201,9 +213,15 @@ pub struct RecoveryDescriptor {
     pub version: u32,
     /// A fresh single-use server nonce, base64 of 32 bytes, to sign.
     pub nonce: String,
-    /// Recovery: the wrapped private key stored at setup (base64).
+    /// Recovery: the wrapped private key stored at setup (base64). SET_CLOUD_BACKUP: the
+    /// wrapped key of the pending version once `REGISTER_CLOUD_BACKUP` was verified (a resumed
+    /// set-up checks the cloud entry against it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wrapped_key: Option<String>,
+    /// SET_CLOUD_BACKUP: the version active now (whose cloud entry the device deletes only
+    /// after the new one is acknowledged).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_version: Option<u32>,
 }
 
 /// `POST /v1/user/challenges/{id}/steps` body: one sealed input.
@@ -261,6 +279,8 @@ pub struct AnswerEntry {
 /// | SIGN_MESSAGE, SIGN_TYPEDDATA, SIGN_TRANSACTION / `COMPLETE` | `pin`, `reviewDigest` |
 /// | CREATE_WALLET / `COMPLETE` | `pin` |
 /// | SET_RECOVERY_CODE / `COMPLETE` | `recoveryPublicKey`, `recoveryWrappedKey`, `recoverySignature` |
+/// | SET_CLOUD_BACKUP / `REGISTER_CLOUD_BACKUP` | `recoveryPublicKey`, `recoveryWrappedKey`, `recoverySignature` |
+/// | SET_CLOUD_BACKUP / `COMPLETE` | `cloudBackupVersion` (written and read back) |
 /// | RESTORE_PIN / `RECOVERY_PROOF` | `recoverySignature` |
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -290,6 +310,10 @@ pub struct StepPayload {
     /// `RECOVERY_PROOF`: the proof signature (base64 of 64 bytes `r || s`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recovery_signature: Option<String>,
+    /// SET_CLOUD_BACKUP / `COMPLETE`: the version the device wrote to the cloud and read back;
+    /// the acknowledgement that makes it active.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cloud_backup_version: Option<u32>,
 }
 
 #[cfg(test)]
@@ -302,6 +326,7 @@ mod tests {
             Step::CurrentPin,
             Step::Answers,
             Step::RecoveryProof,
+            Step::RegisterCloudBackup,
             Step::Complete,
         ] {
             assert_eq!(Step::parse(s.as_str()), s);

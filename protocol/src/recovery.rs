@@ -61,6 +61,8 @@ pub mod method {
     pub const RECOVERY_CODE: &str = "RECOVERY_CODE";
     /// Security questions (the default).
     pub const SECURITY_QUESTIONS: &str = "SECURITY_QUESTIONS";
+    /// Cloud backup: the wrapping key lives in the user's own cloud.
+    pub const CLOUD_BACKUP: &str = "CLOUD_BACKUP";
 }
 
 /// Multiplication in GF(32) with the polynomial x^5 + x^2 + 1.
@@ -652,6 +654,129 @@ pub fn prove_with_code(
     pair.sign_proof(proof, rng)
 }
 
+/// First bytes of a cloud-backup entry (format version 1).
+pub const BACKUP_ENTRY_MAGIC: &[u8; 4] = b"LKB1";
+/// Bytes of a cloud-backup entry: magic and the 32-byte backup key.
+pub const BACKUP_ENTRY_LEN: usize = 4 + 32;
+const BACKUP_NAME_PREFIX: &str = "latchkey-backup-";
+
+/// The name of a user's cloud-backup entry for one version:
+/// `latchkey-backup-` + the first 16 bytes of SHA-256(userId) in lower-case hex + `-v` +
+/// the version in decimal. Only `[a-z0-9-]`, so every store (file names, keychain accounts,
+/// Block Store keys) takes it as is; each version has its own name, so writing a new backup
+/// never overwrites the one in use.
+pub fn backup_entry_name(user_id: &str, version: u32) -> String {
+    let d = ring::digest::digest(&ring::digest::SHA256, user_id.as_bytes());
+    let mut out = String::with_capacity(BACKUP_NAME_PREFIX.len() + 32 + 12);
+    out.push_str(BACKUP_NAME_PREFIX);
+    for b in &d.as_ref()[..16] {
+        out.push_str(&format!("{b:02x}"));
+    }
+    out.push_str("-v");
+    out.push_str(&version.to_string());
+    out
+}
+
+/// The bytes stored in the cloud: `"LKB1" || key[32]`. Zeroized on drop. Do not log them.
+pub fn encode_backup_entry(key: &WrappingKey) -> Zeroizing<Vec<u8>> {
+    let mut out = Zeroizing::new(Vec::with_capacity(BACKUP_ENTRY_LEN));
+    out.extend_from_slice(BACKUP_ENTRY_MAGIC);
+    out.extend_from_slice(key.expose());
+    out
+}
+
+/// Reads a cloud-backup entry; [`RecoveryError::MalformedKey`] when it is not 36 bytes
+/// starting with `LKB1`.
+pub fn decode_backup_entry(bytes: &[u8]) -> Result<WrappingKey, RecoveryError> {
+    if bytes.len() != BACKUP_ENTRY_LEN || &bytes[..4] != BACKUP_ENTRY_MAGIC {
+        return Err(RecoveryError::MalformedKey);
+    }
+    let mut key = [0u8; 32];
+    key.copy_from_slice(&bytes[4..]);
+    let out = WrappingKey::from_bytes(key);
+    key.zeroize();
+    Ok(out)
+}
+
+/// Everything a device creates when it sets up a cloud backup: the backup key (to write to the
+/// cloud) and what it registers (public key, wrapped private key, proof of possession).
+pub struct NewCloudBackup {
+    /// The random 256-bit backup key. Zeroized on drop; written to the cloud only.
+    pub key: WrappingKey,
+    /// Base64 public key.
+    pub public_key: String,
+    /// Base64 wrapped private key (AES-256-GCM under `key`, bound to method, user, version).
+    pub wrapped_key: String,
+    /// Base64 signature over the set-up challenge's proof context (proof of possession).
+    pub signature: String,
+}
+
+impl fmt::Debug for NewCloudBackup {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NewCloudBackup")
+            .field("public_key", &self.public_key)
+            .finish_non_exhaustive()
+    }
+}
+
+impl NewCloudBackup {
+    /// A fresh backup key and key pair for `proof` (whose method, user and version also bind
+    /// the wrapped key).
+    pub fn create(proof: &ProofContext<'_>, rng: &dyn SecureRandom) -> Result<Self, RecoveryError> {
+        let mut raw = Zeroizing::new([0u8; 32]);
+        rng.fill(&mut raw[..])
+            .map_err(|_| RecoveryError::CryptoFailed)?;
+        let key = WrappingKey::from_bytes(*raw);
+        let pair = RecoveryKeyPair::generate(rng)?;
+        let kctx = KeyContext {
+            method: proof.method,
+            user_id: proof.user_id,
+            version: proof.version,
+        };
+        let wrapped_key = wrap(&key, &kctx, pair.pkcs8(), rng)?;
+        let signature = pair.sign_proof(proof, rng)?;
+        Ok(NewCloudBackup {
+            key,
+            public_key: pair.public_key(),
+            wrapped_key,
+            signature,
+        })
+    }
+
+    /// The entry to write to the cloud ([`encode_backup_entry`]).
+    pub fn entry(&self) -> Zeroizing<Vec<u8>> {
+        encode_backup_entry(&self.key)
+    }
+}
+
+/// Whether a cloud entry opens `wrapped_key` for `ctx` (a resumed set-up checks the entry it
+/// finds before acknowledging it).
+pub fn backup_opens(entry: &[u8], ctx: &KeyContext<'_>, wrapped_key: &str) -> bool {
+    decode_backup_entry(entry)
+        .and_then(|key| unwrap(&key, ctx, wrapped_key))
+        .is_ok()
+}
+
+/// Recovery with a cloud entry: read the backup key, open the wrapped key and sign the proof.
+/// [`RecoveryError::MalformedKey`] when the entry is not a backup entry;
+/// [`RecoveryError::WrongCode`] when it does not open the key; nothing is to be sent then.
+pub fn prove_with_backup(
+    entry: &[u8],
+    wrapped_key: &str,
+    proof: &ProofContext<'_>,
+    rng: &dyn SecureRandom,
+) -> Result<String, RecoveryError> {
+    let key = decode_backup_entry(entry)?;
+    let kctx = KeyContext {
+        method: proof.method,
+        user_id: proof.user_id,
+        version: proof.version,
+    };
+    let pkcs8 = unwrap(&key, &kctx, wrapped_key)?;
+    let pair = RecoveryKeyPair::from_pkcs8(&pkcs8, rng).map_err(|_| RecoveryError::WrongCode)?;
+    pair.sign_proof(proof, rng)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -776,5 +901,68 @@ mod tests {
             Err(RecoveryError::WrongCode)
         );
         assert!(!format!("{made:?}").contains(made.code.expose()));
+    }
+
+    #[test]
+    fn cloud_backup_set_up_then_prove() {
+        let rng = SystemRandom::new();
+        let nonce = new_nonce(&rng).unwrap();
+        let p = ProofContext {
+            method: method::CLOUD_BACKUP,
+            ..proof(&nonce)
+        };
+        let made = NewCloudBackup::create(&p, &rng).unwrap();
+        verify_proof(&made.public_key, &p, &made.signature).unwrap();
+        let entry = made.entry();
+        assert_eq!(entry.len(), BACKUP_ENTRY_LEN);
+        let sig = prove_with_backup(&entry, &made.wrapped_key, &p, &rng).unwrap();
+        verify_proof(&made.public_key, &p, &sig).unwrap();
+        let kctx = KeyContext {
+            method: p.method,
+            user_id: p.user_id,
+            version: p.version,
+        };
+        assert!(backup_opens(&entry, &kctx, &made.wrapped_key));
+        // Another version's binding does not open it.
+        let k2 = KeyContext { version: 2, ..kctx };
+        assert!(!backup_opens(&entry, &k2, &made.wrapped_key));
+        // An altered entry, or not an entry at all.
+        let mut bad = entry.to_vec();
+        bad[10] ^= 1;
+        assert_eq!(
+            prove_with_backup(&bad, &made.wrapped_key, &p, &rng),
+            Err(RecoveryError::WrongCode)
+        );
+        assert_eq!(
+            prove_with_backup(b"hello", &made.wrapped_key, &p, &rng),
+            Err(RecoveryError::MalformedKey)
+        );
+        assert!(!format!("{made:?}").contains(&STANDARD.encode(made.key.expose())));
+        let name = backup_entry_name("user-1", 7);
+        assert!(name.starts_with("latchkey-backup-") && name.ends_with("-v7"));
+        assert!(name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'));
+        assert_ne!(name, backup_entry_name("user-2", 7));
+    }
+
+    /// The vector of `docs/protocol.md` section 9.1.
+    #[test]
+    fn cloud_entry_vector() {
+        assert_eq!(
+            backup_entry_name("alice-0001", 2),
+            "latchkey-backup-20231894ac7ae720001f9efbd15e5fda-v2"
+        );
+        let mut key = [0u8; 32];
+        for (i, b) in key.iter_mut().enumerate() {
+            *b = i as u8;
+        }
+        let entry = encode_backup_entry(&WrappingKey::from_bytes(key));
+        let hex: String = entry.iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(
+            hex,
+            "4c4b4231000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+        );
+        assert_eq!(decode_backup_entry(&entry).unwrap().expose(), &key);
     }
 }

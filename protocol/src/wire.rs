@@ -110,6 +110,9 @@ wire_enum! {
         SignTransaction = "SIGN_TRANSACTION",
         /// Set up (or replace) a recovery code, after the PIN.
         SetRecoveryCode = "SET_RECOVERY_CODE",
+        /// Set up (or replace) a cloud backup, after the PIN: register a pending version, then
+        /// acknowledge it once the key is in the user's cloud.
+        SetCloudBackup = "SET_CLOUD_BACKUP",
     }
 }
 
@@ -232,6 +235,10 @@ pub struct User {
     /// recovery is locked; the guess count is shared with the security questions).
     #[serde(default = "unset")]
     pub recovery_code_status: CredentialStatus,
+    /// Cloud-backup status (ENABLED while an acknowledged backup is active, UNSET otherwise;
+    /// LOCKED while recovery is locked; the guess count is shared with the security questions).
+    #[serde(default = "unset")]
+    pub cloud_backup_status: CredentialStatus,
 }
 
 fn unset() -> CredentialStatus {
@@ -263,8 +270,8 @@ pub struct Challenge {
     /// What the challenge produced, once COMPLETE (signature, signed transaction, wallet ids).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<ChallengeResult>,
-    /// RESTORE_PIN: the recovery method (`SECURITY_QUESTIONS` or `RECOVERY_CODE`); the
-    /// COMPLETE webhook thus says which method recovered the account.
+    /// RESTORE_PIN: the recovery method (`SECURITY_QUESTIONS`, `RECOVERY_CODE` or
+    /// `CLOUD_BACKUP`); the COMPLETE webhook thus says which method recovered the account.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recovery_method: Option<String>,
 }
@@ -320,7 +327,7 @@ pub struct IdempotentRequest {
 pub struct RestorePinRequest {
     /// A UUID chosen by the caller; a repeated key returns the original reply.
     pub idempotency_key: String,
-    /// `SECURITY_QUESTIONS` (the default) or `RECOVERY_CODE`.
+    /// `SECURITY_QUESTIONS` (the default), `RECOVERY_CODE` or `CLOUD_BACKUP`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub method: Option<String>,
 }
@@ -465,6 +472,7 @@ mod tests {
             security_question_status: CredentialStatus::Unset,
             security_question_details: CredentialDetails::default(),
             recovery_code_status: CredentialStatus::Unset,
+            cloud_backup_status: CredentialStatus::Unset,
         };
         let v: serde_json::Value = serde_json::to_value(&u).unwrap();
         assert_eq!(v["pinStatus"], "LOCKED");

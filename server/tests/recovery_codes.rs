@@ -433,7 +433,11 @@ async fn stored_rows(t: &TestServer) -> Vec<(String, String, String)> {
     let out = rows
         .iter()
         .map(|r| {
-            assert_eq!(r.len(), 8, "user_id, method, version, status, keys, times");
+            assert_eq!(
+                r.len(),
+                10,
+                "user_id, method, version, status, keys, times, challenge_id, acknowledged_at"
+            );
             (
                 r.get::<String, _>("status"),
                 r.get::<String, _>("public_key"),

@@ -109,6 +109,7 @@ impl AdminClient {
             ChallengeType::RestorePin => (Method::POST, "/v1/user/pin/restore"),
             ChallengeType::SetSecurityQuestions => (Method::POST, "/v1/user/securityQuestions"),
             ChallengeType::SetRecoveryCode => (Method::POST, "/v1/user/recoveryCode"),
+            ChallengeType::SetCloudBackup => (Method::POST, "/v1/user/cloudBackup"),
             other => {
                 return Err(LatchkeyError::invalid_input(
                     ErrorCode::InvalidRequest,
@@ -136,6 +137,31 @@ impl AdminClient {
         let body = latchkey_protocol::RestorePinRequest {
             idempotency_key: idempotency_key.to_owned(),
             method: Some(latchkey_protocol::recovery::method::RECOVERY_CODE.to_owned()),
+        };
+        let r: ChallengeIdResponse = self
+            .send(
+                Method::POST,
+                "/v1/user/pin/restore",
+                Some(user_token),
+                Some(&body),
+            )
+            .await?;
+        Ok(r.challenge_id)
+    }
+
+    /// `POST /v1/user/pin/restore` with `method: CLOUD_BACKUP`: a RESTORE_PIN the user
+    /// completes with the cloud backup set up earlier (SET_CLOUD_BACKUP, created with
+    /// [`AdminClient::create_challenge`]); run it with
+    /// [`Session::run_challenge_with_storage`](crate::Session::run_challenge_with_storage).
+    /// Errors: 155871 no cloud backup set up.
+    pub async fn create_restore_pin_with_backup(
+        &self,
+        user_token: &str,
+        idempotency_key: &str,
+    ) -> Result<String, LatchkeyError> {
+        let body = latchkey_protocol::RestorePinRequest {
+            idempotency_key: idempotency_key.to_owned(),
+            method: Some(latchkey_protocol::recovery::method::CLOUD_BACKUP.to_owned()),
         };
         let r: ChallengeIdResponse = self
             .send(

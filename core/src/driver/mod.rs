@@ -287,7 +287,24 @@ impl Session {
             path_segment(challenge_id)?
         );
         let d: ChallengeDescriptor = self.get(&path).await?;
-        ChallengeRun::start(self.clone(), d)
+        ChallengeRun::start(self.clone(), d, None)
+    }
+
+    /// [`run_challenge`](Session::run_challenge) with the app's cloud storage, for
+    /// SET_CLOUD_BACKUP and RESTORE_PIN with method CLOUD_BACKUP (other challenges never use
+    /// it). Without it those challenges end their cloud step on
+    /// [`Screen::CloudStorageFailed`](crate::Screen::CloudStorageFailed).
+    pub async fn run_challenge_with_storage(
+        &self,
+        challenge_id: &str,
+        storage: Arc<dyn crate::cloud::CloudStorage>,
+    ) -> Result<ChallengeRun, LatchkeyError> {
+        let path = format!(
+            "/v1/user/challenges/{}/descriptor",
+            path_segment(challenge_id)?
+        );
+        let d: ChallengeDescriptor = self.get(&path).await?;
+        ChallengeRun::start(self.clone(), d, Some(storage))
     }
 
     /// The challenge's current status (`GET /v1/user/challenges/{id}`).

@@ -2,6 +2,7 @@
 
 use super::http::{Auth, Outcome};
 use super::{outcome, LatchkeyError, Session};
+use crate::cloud::{CloudError, CloudStorage};
 use crate::flow::{Effect, Event, Flow};
 use crate::retry::RequestKind;
 use crate::screen::Screen;
@@ -11,6 +12,7 @@ use latchkey_protocol::{
     StepSubmission,
 };
 use reqwest::Method;
+use std::collections::VecDeque;
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -80,6 +82,8 @@ pub struct ChallengeRun {
     screen: watch::Sender<Screen>,
     cancel_requested: AtomicBool,
     cancel_notify: Notify,
+    /// The app's cloud storage (cloud backup), if given.
+    storage: Option<Arc<dyn CloudStorage>>,
 }
 
 impl fmt::Debug for ChallengeRun {
@@ -92,13 +96,14 @@ impl fmt::Debug for ChallengeRun {
     }
 }
 
-/// Feeds `TransportFailed` (or `Cancel`, once cancel was asked for) to the flow if dropped
-/// while its request is in flight.
+/// Feeds `TransportFailed` (a cloud call: `CloudFailed`; or `Cancel`, once cancel was asked
+/// for) to the flow if dropped while its request is in flight.
 struct InFlight<'a> {
     flow: &'a mut Flow,
     screen: &'a watch::Sender<Screen>,
     cancelled: &'a AtomicBool,
     armed: bool,
+    cloud: bool,
 }
 
 impl Drop for InFlight<'_> {
@@ -107,6 +112,8 @@ impl Drop for InFlight<'_> {
             let rng = ring::rand::SystemRandom::new();
             let event = if self.cancelled.load(Ordering::SeqCst) {
                 Event::Cancel
+            } else if self.cloud {
+                Event::CloudFailed(CloudError::new("the cloud call was interrupted"))
             } else {
                 Event::TransportFailed(ErrorCode::NetworkError)
             };
@@ -162,12 +169,19 @@ impl Drop for PendingIo {
             .effects
             .iter()
             .any(|e| matches!(e, Effect::SubmitStep(_)));
-        if step_pending {
+        let cloud_pending = self.effects.iter().any(|e| {
+            matches!(
+                e,
+                Effect::CloudPut { .. } | Effect::CloudGet { .. } | Effect::CloudDelete { .. }
+            )
+        });
+        if (step_pending || cloud_pending) && !self.flow.is_finished() {
             drop(InFlight {
                 flow: &mut self.flow,
                 screen: &self.run.screen,
                 cancelled: &self.run.cancel_requested,
                 armed: true,
+                cloud: !step_pending,
             });
         }
     }
@@ -182,6 +196,7 @@ impl ChallengeRun {
     pub(crate) fn start(
         session: Session,
         descriptor: ChallengeDescriptor,
+        storage: Option<Arc<dyn CloudStorage>>,
     ) -> Result<ChallengeRun, LatchkeyError> {
         let now = session.transport().server_now();
         let flow = Flow::start(descriptor, session.key().clone(), now)?;
@@ -197,6 +212,7 @@ impl ChallengeRun {
             screen,
             cancel_requested: AtomicBool::new(false),
             cancel_notify: Notify::new(),
+            storage,
         })
     }
 
@@ -376,16 +392,86 @@ impl ChallengeRun {
         Ok(effects)
     }
 
-    /// The IO half: carries out the effects in order and returns the screen after them.
+    /// The IO half: carries out the effects in order (and those their replies ask for: a
+    /// cloud-backup set-up chains server steps and cloud calls) and returns the screen after
+    /// them.
     async fn carry_out(&self, flow: &mut Flow, effects: Vec<Effect>) -> Screen {
-        for effect in effects {
-            match effect {
+        let mut queue: VecDeque<Effect> = effects.into();
+        while let Some(effect) = queue.pop_front() {
+            let next = match effect {
                 Effect::SubmitStep(sub) => self.send_step(flow, sub).await,
-                Effect::Cancel => self.notify_server_cancel().await,
-                Effect::CancelWithReason(r) => self.notify_server_cancel_with(Some(r)).await,
-            }
+                Effect::Cancel => {
+                    self.notify_server_cancel().await;
+                    Vec::new()
+                }
+                Effect::CancelWithReason(r) => {
+                    self.notify_server_cancel_with(Some(r)).await;
+                    Vec::new()
+                }
+                cloud => self.cloud_call(flow, cloud).await,
+            };
+            queue.extend(next);
         }
         flow.screen()
+    }
+
+    /// Carries out a cloud effect with the app's storage and feeds the result to the flow
+    /// (a flow that has ended, e.g. cancelled, is only cleaned up after). Returns the effects
+    /// the flow asks for next.
+    async fn cloud_call(&self, flow: &mut Flow, effect: Effect) -> Vec<Effect> {
+        let Some(storage) = self.storage.clone() else {
+            return self.feed(
+                flow,
+                Event::CloudFailed(CloudError::new(
+                    "no cloud storage was given for this challenge",
+                )),
+            );
+        };
+        let finished = flow.is_finished();
+        let mut guard = InFlight {
+            flow,
+            screen: &self.screen,
+            cancelled: &self.cancel_requested,
+            armed: !finished,
+            cloud: true,
+        };
+        let event = match effect {
+            Effect::CloudPut { name, bytes } => match storage.put(&name, bytes.expose()).await {
+                Ok(()) => Event::CloudWritten,
+                Err(e) => Event::CloudFailed(e),
+            },
+            Effect::CloudGet { name } => match storage.get(&name).await {
+                Ok(found) => Event::CloudRead(found),
+                Err(e) => Event::CloudFailed(e),
+            },
+            Effect::CloudDelete { names } => {
+                let mut out = Event::CloudDeleted;
+                for name in names {
+                    if let Err(e) = storage.delete(&name).await {
+                        out = Event::CloudFailed(e);
+                    }
+                }
+                out
+            }
+            _ => {
+                guard.armed = false;
+                return Vec::new();
+            }
+        };
+        guard.armed = false;
+        if finished {
+            return Vec::new();
+        }
+        self.feed(guard.flow, event)
+    }
+
+    /// Feeds a non-input event to the flow, publishes the screen, returns the next effects.
+    fn feed(&self, flow: &mut Flow, event: Event) -> Vec<Effect> {
+        let rng = self.session.transport().rng();
+        let now = self.session.transport().server_now();
+        let effects = flow.process_event(event, now, rng).unwrap_or_default();
+        self.publish(flow);
+        effects
     }
 
     /// Locks the flow for a `begin_*` call (`Busy` when a call holds it) and applies `event`
@@ -411,12 +497,13 @@ impl ChallengeRun {
         self.screen.send_replace(flow.screen());
     }
 
-    async fn send_step(&self, flow: &mut Flow, sub: StepSubmission) {
+    async fn send_step(&self, flow: &mut Flow, sub: StepSubmission) -> Vec<Effect> {
         let mut guard = InFlight {
             flow,
             screen: &self.screen,
             cancelled: &self.cancel_requested,
             armed: true,
+            cloud: false,
         };
         let outcome = self.request_step(&sub).await;
         guard.armed = false;
@@ -434,8 +521,8 @@ impl ChallengeRun {
         let cancelled = matches!(event, Event::Cancel);
         let rng = self.session.transport().rng();
         let now = self.session.transport().server_now();
-        match guard.flow.process_event(event, now, rng) {
-            Ok(_) => {}
+        let next = match guard.flow.process_event(event, now, rng) {
+            Ok(effects) => effects,
             // A reply that does not belong to the step in flight: treat it like a lost reply,
             // so the user can retry the same envelope or cancel.
             Err(_) => {
@@ -444,12 +531,21 @@ impl ChallengeRun {
                     now,
                     rng,
                 );
+                Vec::new()
             }
-        }
+        };
         self.publish(guard.flow);
         if cancelled {
+            // The cancel's own effects (e.g. deleting an unacknowledged backup entry) are
+            // carried out; its server cancel is this one.
+            let rest: Vec<Effect> = next
+                .into_iter()
+                .filter(|e| !matches!(e, Effect::Cancel))
+                .collect();
             self.notify_server_cancel().await;
+            return rest;
         }
+        next
     }
 
     async fn request_step(&self, sub: &StepSubmission) -> StepOutcome {

@@ -93,6 +93,7 @@ pub fn descriptor(t: ChallengeType) -> ChallengeDescriptor {
     };
     let recovery = match t {
         ChallengeType::SetRecoveryCode => Some(setup_binding()),
+        ChallengeType::SetCloudBackup => Some(cloud_binding(Some(1))),
         _ => None,
     };
     ChallengeDescriptor {
@@ -129,6 +130,19 @@ pub fn setup_binding() -> latchkey_protocol::RecoveryDescriptor {
         version: 1,
         nonce: RECOVERY_NONCE.into(),
         wrapped_key: None,
+        previous_version: None,
+    }
+}
+
+/// The recovery binding of a SET_CLOUD_BACKUP descriptor (version 2, `previous` active).
+pub fn cloud_binding(previous: Option<u32>) -> latchkey_protocol::RecoveryDescriptor {
+    latchkey_protocol::RecoveryDescriptor {
+        method: "CLOUD_BACKUP".into(),
+        user_id: RECOVERY_USER.into(),
+        version: 2,
+        nonce: RECOVERY_NONCE.into(),
+        wrapped_key: None,
+        previous_version: previous,
     }
 }
 

@@ -131,11 +131,12 @@ fn precondition(
         | ChallengeType::SignTransaction
         | ChallengeType::CreateWallet
         | ChallengeType::SetRecoveryCode
+        | ChallengeType::SetCloudBackup
             if !has_pin =>
         {
             Err(ErrorCode::PinNotSet)
         }
-        // By code: checked with the binding (155860).
+        // By code or backup: checked with the binding (155860 / 155871).
         ChallengeType::RestorePin if recovery_method.is_some() => Ok(()),
         ChallengeType::RestorePin if !has_q => Err(ErrorCode::SecurityQuestionsNotSet),
         ChallengeType::SetSecurityQuestions if !has_pin => Err(ErrorCode::PinNotSet),
@@ -328,7 +329,7 @@ pub async fn descriptor(state: &AppState, s: &Session, id: &str) -> ApiResult<Ch
     let now = now_ms();
     let max = state.config.max_attempts;
     let catalogue = default_catalogue();
-    let (questions, hints) = if ch.kind == ChallengeType::RestorePin && !recovery::by_code(&ch) {
+    let (questions, hints) = if ch.kind == ChallengeType::RestorePin && !recovery::by_proof(&ch) {
         let qs = user.questions.clone().unwrap_or_default();
         let questions = qs
             .iter()
@@ -400,6 +401,10 @@ pub async fn cancel(
     if !transition(state, id, ChallengeStatus::Failed, Some(code), false).await? {
         let ch = load_owned(state, id, s).await?;
         return Err(finished_error(&ch));
+    }
+    if ch.kind == ChallengeType::SetCloudBackup {
+        // Roll back a half-done set-up: its pending version can never become active.
+        recovery::abandon(state, id).await?;
     }
     let ch = load_owned(state, id, s).await?;
     Ok(ch.to_wire())

@@ -1,4 +1,5 @@
-//! Recovery codes (issue 10; `docs/protocol.md` section 8, `docs/recovery.md`).
+//! Recovery codes and cloud backups (issue 10; `docs/protocol.md` section 8,
+//! `docs/recovery.md`).
 //!
 //! The server keeps a recovery credential as a P-256 public key and a wrapped private key it
 //! cannot open. `SET_RECOVERY_CODE` (PIN-gated) stores a new version; RESTORE_PIN with
@@ -6,6 +7,12 @@
 //! proof (the nonce, bound to the challenge, signed with the recovery key). Wrong proofs count
 //! on the recovery counter shared with the security questions, reserved atomically before the
 //! signature is checked. Completing a recovery by code burns the code.
+//!
+//! A cloud backup is the same credential (method `CLOUD_BACKUP`) whose wrapping key lives in the
+//! user's cloud, set up in two phases: `SET_CLOUD_BACKUP` verifies the PIN, then
+//! `REGISTER_CLOUD_BACKUP` stores the new version PENDING, and `COMPLETE` (sent once the device
+//! wrote the key to the cloud and read it back) acknowledges it: ACTIVE, and the previous one
+//! REPLACED, in the completing transaction. Recovering with it keeps it ACTIVE.
 
 use super::bad_request;
 use super::challenges::transition;
@@ -14,7 +21,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::store::challenges::ChallengeRow;
 use crate::store::envelopes::{self, Claim};
-use crate::store::recovery::{self, ChallengeBinding, ACTIVE};
+use crate::store::recovery::{self, ChallengeBinding, ACTIVE, PENDING};
 use crate::store::users::{self, Counter};
 use crate::store::{self, now_ms, rfc3339};
 use latchkey_protocol::recovery::{
@@ -28,12 +35,15 @@ use serde_json::Value;
 use sqlx::AnyConnection;
 
 /// The recovery method a RESTORE_PIN creation body asks for: `None` for the security questions
-/// (no `method`, or `SECURITY_QUESTIONS`), `Some("RECOVERY_CODE")`, else 400 155868.
+/// (no `method`, or `SECURITY_QUESTIONS`), `Some("RECOVERY_CODE")`, `Some("CLOUD_BACKUP")`,
+/// else 400 155868.
 pub fn restore_method(body: &Value) -> ApiResult<Option<String>> {
     match body.get("method") {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(m)) if m == method::SECURITY_QUESTIONS => Ok(None),
-        Some(Value::String(m)) if m == method::RECOVERY_CODE => Ok(Some(m.clone())),
+        Some(Value::String(m)) if m == method::RECOVERY_CODE || m == method::CLOUD_BACKUP => {
+            Ok(Some(m.clone()))
+        }
         Some(_) => Err(ApiError::new(ErrorCode::UnknownRecoveryMethod)),
     }
 }
@@ -42,6 +52,35 @@ pub fn restore_method(body: &Value) -> ApiResult<Option<String>> {
 pub fn by_code(ch: &ChallengeRow) -> bool {
     ch.kind == ChallengeType::RestorePin
         && ch.recovery_method.as_deref() == Some(method::RECOVERY_CODE)
+}
+
+/// Whether a challenge recovers with a cloud backup.
+pub fn by_backup(ch: &ChallengeRow) -> bool {
+    ch.kind == ChallengeType::RestorePin
+        && ch.recovery_method.as_deref() == Some(method::CLOUD_BACKUP)
+}
+
+/// Whether a challenge recovers with a proof (a recovery code or a cloud backup).
+pub fn by_proof(ch: &ChallengeRow) -> bool {
+    by_code(ch) || by_backup(ch)
+}
+
+/// The "no credential" error of a method (409 155860 / 155871).
+fn not_set(m: &str) -> ApiError {
+    ApiError::new(if m == method::CLOUD_BACKUP {
+        ErrorCode::CloudBackupNotSet
+    } else {
+        ErrorCode::RecoveryCodeNotSet
+    })
+}
+
+/// The "changed meanwhile" error of a method (409 155867 / 155872).
+pub fn changed_code(m: &str) -> ErrorCode {
+    if m == method::CLOUD_BACKUP {
+        ErrorCode::CloudBackupChanged
+    } else {
+        ErrorCode::RecoveryCodeChanged
+    }
 }
 
 fn nonce() -> ApiResult<String> {
@@ -57,20 +96,33 @@ pub async fn binding_for(
     recovery_method: Option<&str>,
 ) -> ApiResult<Option<ChallengeBinding>> {
     let mut conn = state.pool.acquire().await?;
-    let version = match (kind, recovery_method) {
-        (ChallengeType::SetRecoveryCode, _) => {
-            recovery::next_version(&mut conn, user_id, method::RECOVERY_CODE).await?
-        }
+    let (m, version) = match (kind, recovery_method) {
+        (ChallengeType::SetRecoveryCode, _) => (
+            method::RECOVERY_CODE,
+            recovery::next_version(&mut conn, user_id, method::RECOVERY_CODE).await?,
+        ),
+        (ChallengeType::SetCloudBackup, _) => (
+            method::CLOUD_BACKUP,
+            recovery::next_version(&mut conn, user_id, method::CLOUD_BACKUP).await?,
+        ),
         (ChallengeType::RestorePin, Some(m)) => {
-            recovery::active(&mut conn, user_id, m)
+            let v = recovery::active(&mut conn, user_id, m)
                 .await?
-                .ok_or(ApiError::new(ErrorCode::RecoveryCodeNotSet))?
-                .version
+                .ok_or_else(|| not_set(m))?
+                .version;
+            (
+                if m == method::CLOUD_BACKUP {
+                    method::CLOUD_BACKUP
+                } else {
+                    method::RECOVERY_CODE
+                },
+                v,
+            )
         }
         _ => return Ok(None),
     };
     Ok(Some(ChallengeBinding {
-        method: method::RECOVERY_CODE.to_owned(),
+        method: m.to_owned(),
         version,
         nonce: nonce()?,
         nonce_used_at: None,
@@ -96,8 +148,9 @@ fn version_u32(b: &ChallengeBinding) -> ApiResult<u32> {
     u32::try_from(b.version).map_err(ApiError::internal)
 }
 
-/// The descriptor's `recovery` part; RESTORE_PIN by code carries the wrapped key of the bound
-/// version (409 155867 when it is no longer active).
+/// The descriptor's `recovery` part; RESTORE_PIN by code or backup carries the wrapped key of
+/// the bound version (409 155867 / 155872 when it is no longer active); SET_CLOUD_BACKUP
+/// carries the active version (`previousVersion`) and, once registered, the pending wrapped key.
 pub async fn descriptor_part(
     state: &AppState,
     ch: &ChallengeRow,
@@ -105,11 +158,20 @@ pub async fn descriptor_part(
     let Some(b) = binding(state, ch).await? else {
         return Ok(None);
     };
-    let wrapped_key = if ch.kind == ChallengeType::RestorePin {
-        let cred = active_credential(state, ch, &b).await?;
-        Some(cred.wrapped_key)
-    } else {
-        None
+    let mut previous_version = None;
+    let wrapped_key = match ch.kind {
+        ChallengeType::RestorePin => Some(active_credential(state, ch, &b).await?.wrapped_key),
+        ChallengeType::SetCloudBackup => {
+            let mut conn = state.pool.acquire().await?;
+            previous_version = recovery::active(&mut conn, &ch.user_id, &b.method)
+                .await?
+                .and_then(|c| u32::try_from(c.version).ok());
+            recovery::load_version(&mut conn, &ch.user_id, &b.method, b.version)
+                .await?
+                .filter(|c| c.status == PENDING && c.challenge_id.as_deref() == Some(&ch.id))
+                .map(|c| c.wrapped_key)
+        }
+        _ => None,
     };
     Ok(Some(RecoveryDescriptor {
         method: b.method.clone(),
@@ -117,6 +179,7 @@ pub async fn descriptor_part(
         version: version_u32(&b)?,
         nonce: b.nonce,
         wrapped_key,
+        previous_version,
     }))
 }
 
@@ -135,7 +198,7 @@ async fn active_credential(
     )
     .await?
     .filter(|c| c.status == ACTIVE)
-    .ok_or(ApiError::new(ErrorCode::RecoveryCodeChanged))
+    .ok_or(ApiError::new(changed_code(&b.method)))
 }
 
 fn key_error(e: RecoveryError) -> ApiError {
@@ -265,6 +328,17 @@ pub async fn use_nonce(conn: &mut AnyConnection, ch: &ChallengeRow) -> ApiResult
 /// What completing a recovery challenge writes (in the completing transaction).
 #[derive(Debug)]
 pub enum RecoveryWrite {
+    /// SET_CLOUD_BACKUP: the pending version this challenge registered becomes active, the
+    /// old one replaced.
+    Acknowledge {
+        /// Version.
+        version: i64,
+    },
+    /// RESTORE_PIN by cloud backup: the version used must still be active; it stays so.
+    Keep {
+        /// Version.
+        version: i64,
+    },
     /// SET_RECOVERY_CODE: the new version becomes active, the old one replaced.
     Activate {
         /// Version.
@@ -281,6 +355,13 @@ pub enum RecoveryWrite {
     },
 }
 
+/// The checked new credential of a set-up step.
+struct NewCredential {
+    version: i64,
+    public_key: String,
+    wrapped_key: String,
+}
+
 /// Checks a SET_RECOVERY_CODE completion: the public key's and wrapped key's format and the
 /// proof of possession (the challenge's nonce signed with the new key). 400 155866 otherwise.
 pub async fn setup_write(
@@ -288,6 +369,92 @@ pub async fn setup_write(
     ch: &ChallengeRow,
     p: &StepPayload,
 ) -> ApiResult<RecoveryWrite> {
+    let c = check_new_credential(state, ch, p).await?;
+    Ok(RecoveryWrite::Activate {
+        version: c.version,
+        public_key: c.public_key,
+        wrapped_key: c.wrapped_key,
+    })
+}
+
+/// SET_CLOUD_BACKUP / `REGISTER_CLOUD_BACKUP`: checks the new key material and proof of
+/// possession as for a code (400 155866), then stores the version PENDING in `conn` (the
+/// verifying transaction); false when the version exists already (another set-up registered
+/// it first: the caller fails the challenge with 409 155872).
+pub async fn check_registration(
+    state: &AppState,
+    ch: &ChallengeRow,
+    p: &StepPayload,
+) -> ApiResult<PendingRegistration> {
+    let c = check_new_credential(state, ch, p).await?;
+    Ok(PendingRegistration {
+        version: c.version,
+        public_key: c.public_key,
+        wrapped_key: c.wrapped_key,
+    })
+}
+
+/// A checked `REGISTER_CLOUD_BACKUP`, to store in the verifying transaction.
+#[derive(Debug)]
+pub struct PendingRegistration {
+    version: i64,
+    public_key: String,
+    wrapped_key: String,
+}
+
+/// Stores a checked registration PENDING; false when the version exists already.
+pub async fn register(
+    conn: &mut AnyConnection,
+    ch: &ChallengeRow,
+    r: &PendingRegistration,
+    now: i64,
+) -> ApiResult<bool> {
+    Ok(recovery::register_pending(
+        conn,
+        &ch.user_id,
+        method::CLOUD_BACKUP,
+        r.version,
+        &r.public_key,
+        &r.wrapped_key,
+        &ch.id,
+        now,
+    )
+    .await?)
+}
+
+/// SET_CLOUD_BACKUP / `COMPLETE`: the acknowledgement must name the version this challenge
+/// registered (400 155873 otherwise).
+pub async fn ack_write(
+    state: &AppState,
+    ch: &ChallengeRow,
+    p: &StepPayload,
+) -> ApiResult<RecoveryWrite> {
+    let b = binding(state, ch)
+        .await?
+        .ok_or_else(|| ApiError::internal("recovery challenge without binding"))?;
+    let acked = p
+        .cloud_backup_version
+        .ok_or_else(|| bad_request("cloudBackupVersion is required."))?;
+    if i64::from(acked) != b.version {
+        return Err(ApiError::new(ErrorCode::CloudBackupVersionMismatch));
+    }
+    Ok(RecoveryWrite::Acknowledge { version: b.version })
+}
+
+/// Cancelling a SET_CLOUD_BACKUP abandons the version it registered (if any).
+pub async fn abandon(state: &AppState, challenge_id: &str) -> ApiResult<()> {
+    let n = recovery::abandon(&mut *state.pool.acquire().await?, challenge_id, now_ms()).await?;
+    if n > 0 {
+        tracing::info!(challenge_id = %challenge_id, "pending cloud backup abandoned");
+    }
+    Ok(())
+}
+
+async fn check_new_credential(
+    state: &AppState,
+    ch: &ChallengeRow,
+    p: &StepPayload,
+) -> ApiResult<NewCredential> {
     let b = binding(state, ch)
         .await?
         .ok_or_else(|| ApiError::internal("recovery challenge without binding"))?;
@@ -308,30 +475,43 @@ pub async fn setup_write(
     // A proof of possession that does not verify means a broken client, not a guess.
     verify_proof(&public_key, &ctx, sig)
         .map_err(|_| ApiError::new(ErrorCode::InvalidRecoveryKey))?;
-    Ok(RecoveryWrite::Activate {
+    Ok(NewCredential {
         version: b.version,
         public_key,
         wrapped_key,
     })
 }
 
-/// The write of a RESTORE_PIN-by-code completion.
+/// The write of a RESTORE_PIN-by-code (burn) or by-backup (keep) completion.
 pub async fn restore_write(state: &AppState, ch: &ChallengeRow) -> ApiResult<RecoveryWrite> {
     let b = binding(state, ch)
         .await?
         .ok_or_else(|| ApiError::internal("recovery challenge without binding"))?;
-    Ok(RecoveryWrite::Burn { version: b.version })
+    Ok(if b.method == method::CLOUD_BACKUP {
+        RecoveryWrite::Keep { version: b.version }
+    } else {
+        RecoveryWrite::Burn { version: b.version }
+    })
 }
 
-/// Applies a write; false when its condition failed (another code was stored, or this one
-/// was replaced or used, since the challenge began): the caller rolls back with 409 155867.
+/// Applies a write; false when its condition failed (another code or backup was stored, or
+/// this one was replaced or used, since the challenge began): the caller rolls back with 409
+/// 155867 (code) or 155872 (backup).
 pub async fn apply(
     conn: &mut AnyConnection,
-    user_id: &str,
+    ch: &ChallengeRow,
     w: &RecoveryWrite,
     now: i64,
 ) -> ApiResult<bool> {
+    let user_id = ch.user_id.as_str();
     Ok(match w {
+        RecoveryWrite::Acknowledge { version } => {
+            recovery::acknowledge(conn, user_id, method::CLOUD_BACKUP, *version, &ch.id, now)
+                .await?
+        }
+        RecoveryWrite::Keep { version } => {
+            recovery::touch_active(conn, user_id, method::CLOUD_BACKUP, *version, now).await?
+        }
         RecoveryWrite::Activate {
             version,
             public_key,

@@ -100,9 +100,11 @@ pub async fn submit(
             ChallengeType::ChangePin
                 | ChallengeType::SetSecurityQuestions
                 | ChallengeType::SetRecoveryCode
+                | ChallengeType::SetCloudBackup
         ),
-        Step::Answers => ch.kind == ChallengeType::RestorePin && !recovery::by_code(&ch),
-        Step::RecoveryProof => recovery::by_code(&ch),
+        Step::Answers => ch.kind == ChallengeType::RestorePin && !recovery::by_proof(&ch),
+        Step::RecoveryProof => recovery::by_proof(&ch),
+        Step::RegisterCloudBackup => ch.kind == ChallengeType::SetCloudBackup,
         _ => true,
     };
     if !step_allowed {
@@ -233,8 +235,16 @@ async fn process_step(
         }
         Step::RecoveryProof => {
             recovery::verify_proof_step(state, &ch, &p, claim).await?;
-            // The recovery code's own version is checked at completion (155867).
+            // The credential's own version is checked at completion (155867 / 155872).
             mark_verified(state, &ch, step, VerifiedVersion::None, claim).await
+        }
+        Step::RegisterCloudBackup => {
+            // After the PIN only: the pending version is written by someone who knows it.
+            if !ch.verified.contains(&Step::CurrentPin) {
+                return Err(ApiError::new(ErrorCode::StepOutOfOrder));
+            }
+            let reg = recovery::check_registration(state, &ch, &p).await?;
+            mark_verified_with(state, &ch, step, VerifiedVersion::None, claim, Some(&reg)).await
         }
         Step::Answers => {
             let user = load_row(state, &ch.user_id).await?;
@@ -269,6 +279,19 @@ async fn mark_verified(
     version: VerifiedVersion,
     claim: &Claim<'_>,
 ) -> ApiResult<StepResult> {
+    mark_verified_with(state, ch, step, version, claim, None).await
+}
+
+/// [`mark_verified`], storing a cloud-backup registration (PENDING) in the same transaction:
+/// a crash leaves the step verified with its pending version, or neither.
+async fn mark_verified_with(
+    state: &AppState,
+    ch: &ChallengeRow,
+    step: &Step,
+    version: VerifiedVersion,
+    claim: &Claim<'_>,
+    registration: Option<&recovery::PendingRegistration>,
+) -> ApiResult<StepResult> {
     let mut verified = ch.verified.clone();
     verified.push(step.clone());
     let result = step_result(ch, step, ChallengeStatus::InProgress, verified.clone());
@@ -282,6 +305,15 @@ async fn mark_verified(
         if let Err(e) = recovery::use_nonce(&mut tx, ch).await {
             tx.rollback().await?;
             return Err(e);
+        }
+    }
+    if let (1, Some(reg)) = (n, registration) {
+        if !recovery::register(&mut tx, ch, reg, now_ms()).await? {
+            // Another set-up registered this version first: this one cannot finish.
+            tx.rollback().await?;
+            let code = ErrorCode::CloudBackupChanged;
+            transition(state, &ch.id, ChallengeStatus::Failed, Some(code), false).await?;
+            return Err(ApiError::new(code));
         }
     }
     if n == 0 {
@@ -408,7 +440,8 @@ async fn complete(
     let mut signed = None;
     let recovery_write = match ch.kind {
         ChallengeType::SetRecoveryCode => Some(recovery::setup_write(state, &ch, &p).await?),
-        ChallengeType::RestorePin if recovery::by_code(&ch) => {
+        ChallengeType::SetCloudBackup => Some(recovery::ack_write(state, &ch, &p).await?),
+        ChallengeType::RestorePin if recovery::by_proof(&ch) => {
             Some(recovery::restore_write(state, &ch).await?)
         }
         _ => None,
@@ -487,7 +520,9 @@ async fn complete(
             signed = Some(signing::sign(state, &ch).await?);
             (CredentialUpdate::Nothing, ErrorCode::PinNotSet)
         }
-        ChallengeType::SetRecoveryCode => (CredentialUpdate::Nothing, ErrorCode::PinNotSet),
+        ChallengeType::SetRecoveryCode | ChallengeType::SetCloudBackup => {
+            (CredentialUpdate::Nothing, ErrorCode::PinNotSet)
+        }
         ChallengeType::CreateWallet => {
             let pin = p
                 .pin
@@ -561,17 +596,15 @@ async fn complete(
         return Err(ApiError::new(code));
     }
     if let Some(w) = &recovery_write {
-        if !recovery::apply(&mut tx, &ch.user_id, w, now).await? {
+        if !recovery::apply(&mut tx, &ch, w, now).await? {
             tx.rollback().await?;
-            transition(
-                state,
-                &ch.id,
-                ChallengeStatus::Failed,
-                Some(ErrorCode::RecoveryCodeChanged),
-                false,
-            )
-            .await?;
-            return Err(ApiError::new(ErrorCode::RecoveryCodeChanged));
+            let code = match ch.kind {
+                ChallengeType::SetCloudBackup => ErrorCode::CloudBackupChanged,
+                _ if recovery::by_backup(&ch) => ErrorCode::CloudBackupChanged,
+                _ => ErrorCode::RecoveryCodeChanged,
+            };
+            transition(state, &ch.id, ChallengeStatus::Failed, Some(code), false).await?;
+            return Err(ApiError::new(code));
         }
     }
     // A recovery by code always logs the user out everywhere else (the code may have been

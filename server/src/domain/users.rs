@@ -86,13 +86,20 @@ pub fn user_wire(u: &UserRow) -> User {
         security_question_status: q_status,
         security_question_details: q_details,
         // The recovery count (and lock) is shared with the security questions.
-        recovery_code_status: if u.recovery_codes == 0 {
-            CredentialStatus::Unset
-        } else if u.q_locked_until.is_some_and(|t| t > now) {
-            CredentialStatus::Locked
-        } else {
-            CredentialStatus::Enabled
-        },
+        recovery_code_status: recovery_status(u.recovery_codes, u, now),
+        cloud_backup_status: recovery_status(u.cloud_backups, u, now),
+    }
+}
+
+/// A proof-based recovery method's status: UNSET without an ACTIVE credential, LOCKED while
+/// the shared recovery count is locked, else ENABLED.
+fn recovery_status(active: i64, u: &UserRow, now: i64) -> CredentialStatus {
+    if active == 0 {
+        CredentialStatus::Unset
+    } else if u.q_locked_until.is_some_and(|t| t > now) {
+        CredentialStatus::Locked
+    } else {
+        CredentialStatus::Enabled
     }
 }
 

@@ -23,6 +23,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/user/pin", post(create_set_pin).put(create_change_pin))
         .route("/user/pin/restore", post(create_restore_pin))
         .route("/user/recoveryCode", post(create_set_recovery_code))
+        .route("/user/cloudBackup", post(create_set_cloud_backup))
         .route(
             "/user/securityQuestions",
             post(create_set_security_questions),
@@ -94,6 +95,16 @@ pub async fn create_set_recovery_code(
     ApiBytes(body): ApiBytes,
 ) -> ApiResult<Response> {
     create(&state, &s, ChallengeType::SetRecoveryCode, &body).await
+}
+
+/// `POST /v1/user/cloudBackup` (SET_CLOUD_BACKUP).
+pub async fn create_set_cloud_backup(
+    _: ApiKey,
+    UserSession(s): UserSession,
+    State(state): State<Arc<AppState>>,
+    ApiBytes(body): ApiBytes,
+) -> ApiResult<Response> {
+    create(&state, &s, ChallengeType::SetCloudBackup, &body).await
 }
 
 /// `POST /v1/user/securityQuestions`.

@@ -115,13 +115,18 @@ fn change_pin() {}
     security(("apiKey" = [], "userToken" = [])),
     responses((status = 201, body = ChallengeIdData),
         (status = 400, body = ErrorBody, description = "155868 unknown method"),
-        (status = 409, body = ErrorBody, description = "155111 no questions; 155860 no recovery code (method RECOVERY_CODE); 155803")))]
+        (status = 409, body = ErrorBody, description = "155111 no questions; 155860 no recovery code (method RECOVERY_CODE); 155871 no cloud backup (method CLOUD_BACKUP); 155803")))]
 fn restore_pin() {}
 
 #[utoipa::path(post, path = "/v1/user/recoveryCode", tag = "challenges", request_body = IdempotentRequest,
     security(("apiKey" = [], "userToken" = [])),
     responses((status = 201, body = ChallengeIdData), (status = 409, body = ErrorBody, description = "155110 no PIN; 155803")))]
 fn set_recovery_code() {}
+
+#[utoipa::path(post, path = "/v1/user/cloudBackup", tag = "challenges", request_body = IdempotentRequest,
+    security(("apiKey" = [], "userToken" = [])),
+    responses((status = 201, body = ChallengeIdData), (status = 409, body = ErrorBody, description = "155110 no PIN; 155803")))]
+fn set_cloud_backup() {}
 
 #[utoipa::path(post, path = "/v1/user/securityQuestions", tag = "challenges", request_body = IdempotentRequest,
     security(("apiKey" = [], "userToken" = [])),
@@ -318,7 +323,7 @@ impl Modify for CommonErrors {
     info(title = "Latchkey reference server", version = "1",
         description = "Developer API (Authorization: Bearer <API key>) and client API (X-User-Token). Successful replies are {\"data\": ...}; errors are ErrorBody with a 155xxx code."),
     paths(create_user, get_user, create_token, revoke_token, revoke_user_tokens, get_current_user, initialize, set_pin, change_pin,
-        restore_pin, set_recovery_code, set_security_questions, create_wallet, sign_message, sign_typed_data,
+        restore_pin, set_recovery_code, set_cloud_backup, set_security_questions, create_wallet, sign_message, sign_typed_data,
         sign_transaction, list_wallets, get_wallet, list_user_wallets, list_challenges, get_challenge,
         descriptor, submit_step, cancel, create_subscription, list_subscriptions,
         delete_subscription, public_key, dead_letters, replay_dead_letter, rotate_signing_key),

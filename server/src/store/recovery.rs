@@ -1,5 +1,6 @@
-//! The `recovery_credentials` and `recovery_challenges` tables (recovery codes), and the
-//! recovery guess reservation (the `q_*` counter, shared with the security questions).
+//! The `recovery_credentials` and `recovery_challenges` tables (recovery codes and cloud
+//! backups), and the recovery guess reservation (the `q_*` counter, shared with the security
+//! questions).
 
 use sqlx::{AnyConnection, Row};
 
@@ -9,6 +10,10 @@ pub const ACTIVE: &str = "ACTIVE";
 pub const REPLACED: &str = "REPLACED";
 /// Used for a recovery.
 pub const BURNT: &str = "BURNT";
+/// A cloud-backup version registered but not acknowledged yet (not usable).
+pub const PENDING: &str = "PENDING";
+/// A pending cloud-backup version that never became active.
+pub const ABANDONED: &str = "ABANDONED";
 
 /// A stored recovery credential: public key and wrapped private key only.
 #[derive(Debug, Clone)]
@@ -21,6 +26,8 @@ pub struct CredentialRow {
     pub public_key: String,
     /// Base64 wrapped private key.
     pub wrapped_key: String,
+    /// The SET_CLOUD_BACKUP challenge that registered it (cloud backups).
+    pub challenge_id: Option<String>,
 }
 
 /// A challenge's recovery binding.
@@ -43,7 +50,7 @@ pub async fn active(
     method: &str,
 ) -> Result<Option<CredentialRow>, sqlx::Error> {
     let row = sqlx::query(
-        "SELECT version, status, public_key, wrapped_key FROM recovery_credentials \
+        "SELECT version, status, public_key, wrapped_key, challenge_id FROM recovery_credentials \
          WHERE user_id = $1 AND method = $2 AND status = 'ACTIVE' ORDER BY version DESC LIMIT 1",
     )
     .bind(user_id)
@@ -61,7 +68,7 @@ pub async fn load_version(
     version: i64,
 ) -> Result<Option<CredentialRow>, sqlx::Error> {
     let row = sqlx::query(
-        "SELECT version, status, public_key, wrapped_key FROM recovery_credentials \
+        "SELECT version, status, public_key, wrapped_key, challenge_id FROM recovery_credentials \
          WHERE user_id = $1 AND method = $2 AND version = $3",
     )
     .bind(user_id)
@@ -78,6 +85,7 @@ fn credential_from_row(r: &sqlx::any::AnyRow) -> Result<CredentialRow, sqlx::Err
         status: r.try_get("status")?,
         public_key: r.try_get("public_key")?,
         wrapped_key: r.try_get("wrapped_key")?,
+        challenge_id: r.try_get("challenge_id")?,
     })
 }
 
@@ -211,6 +219,121 @@ pub async fn burn(
 ) -> Result<bool, sqlx::Error> {
     let n = sqlx::query(
         "UPDATE recovery_credentials SET status = 'BURNT', updated_at = $1 \
+         WHERE user_id = $2 AND method = $3 AND version = $4 AND status = 'ACTIVE'",
+    )
+    .bind(now)
+    .bind(user_id)
+    .bind(method)
+    .bind(version)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    Ok(n == 1)
+}
+
+/// Registers a PENDING cloud-backup version for `challenge_id`; false (nothing written) when
+/// the version exists already (another set-up registered it first).
+#[allow(clippy::too_many_arguments)]
+pub async fn register_pending(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    method: &str,
+    version: i64,
+    public_key: &str,
+    wrapped_key: &str,
+    challenge_id: &str,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let n = sqlx::query(
+        "INSERT INTO recovery_credentials (user_id, method, version, status, public_key, \
+         wrapped_key, created_at, updated_at, challenge_id) \
+         VALUES ($1, $2, $3, 'PENDING', $4, $5, $6, $6, $7) \
+         ON CONFLICT (user_id, method, version) DO NOTHING",
+    )
+    .bind(user_id)
+    .bind(method)
+    .bind(version)
+    .bind(public_key)
+    .bind(wrapped_key)
+    .bind(now)
+    .bind(challenge_id)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    Ok(n == 1)
+}
+
+/// Acknowledges the PENDING version `challenge_id` registered: it becomes ACTIVE, the previous
+/// ACTIVE one REPLACED and every other PENDING one ABANDONED (call inside the completing
+/// transaction). False (nothing changed) when that version is no longer PENDING (abandoned
+/// because a newer backup became active meanwhile).
+pub async fn acknowledge(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    method: &str,
+    version: i64,
+    challenge_id: &str,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let n = sqlx::query(
+        "UPDATE recovery_credentials SET status = 'ACTIVE', acknowledged_at = $1, \
+         updated_at = $1 WHERE user_id = $2 AND method = $3 AND version = $4 \
+         AND challenge_id = $5 AND status = 'PENDING'",
+    )
+    .bind(now)
+    .bind(user_id)
+    .bind(method)
+    .bind(version)
+    .bind(challenge_id)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    if n != 1 {
+        return Ok(false);
+    }
+    sqlx::query(
+        "UPDATE recovery_credentials SET updated_at = $1, \
+         status = CASE WHEN status = 'ACTIVE' THEN 'REPLACED' ELSE 'ABANDONED' END \
+         WHERE user_id = $2 AND method = $3 AND version <> $4 \
+         AND status IN ('ACTIVE', 'PENDING')",
+    )
+    .bind(now)
+    .bind(user_id)
+    .bind(method)
+    .bind(version)
+    .execute(&mut *conn)
+    .await?;
+    Ok(true)
+}
+
+/// Abandons the PENDING version a (cancelled) challenge registered, if any.
+pub async fn abandon(
+    conn: &mut AnyConnection,
+    challenge_id: &str,
+    now: i64,
+) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query(
+        "UPDATE recovery_credentials SET status = 'ABANDONED', updated_at = $1 \
+         WHERE challenge_id = $2 AND status = 'PENDING'",
+    )
+    .bind(now)
+    .bind(challenge_id)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected())
+}
+
+/// Checks (and touches) an ACTIVE version inside the completing transaction of a recovery that
+/// keeps it (cloud backup); false when it is no longer ACTIVE.
+pub async fn touch_active(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    method: &str,
+    version: i64,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let n = sqlx::query(
+        "UPDATE recovery_credentials SET updated_at = $1 \
          WHERE user_id = $2 AND method = $3 AND version = $4 AND status = 'ACTIVE'",
     )
     .bind(now)

@@ -39,6 +39,8 @@ pub struct UserRow {
     pub q_locked_until: Option<i64>,
     /// ACTIVE recovery codes (0 or 1).
     pub recovery_codes: i64,
+    /// ACTIVE (acknowledged) cloud backups (0 or 1).
+    pub cloud_backups: i64,
     /// PIN verifier version (bumped on every PIN change).
     pub pin_version: i64,
     /// Answers verifier version (bumped on every change of the answers).
@@ -72,7 +74,9 @@ pub const USER_COLS: &str = "id, created_at, pin_verifier, pin_failed, pin_locke
      pin_version, answers_version, pin_lock_level, pin_failed_total, pin_disabled, q_lock_level, \
      q_failed_total, q_disabled, \
      (SELECT COUNT(*) FROM recovery_credentials r WHERE r.user_id = users.id \
-      AND r.method = 'RECOVERY_CODE' AND r.status = 'ACTIVE') AS recovery_codes";
+      AND r.method = 'RECOVERY_CODE' AND r.status = 'ACTIVE') AS recovery_codes, \
+     (SELECT COUNT(*) FROM recovery_credentials r WHERE r.user_id = users.id \
+      AND r.method = 'CLOUD_BACKUP' AND r.status = 'ACTIVE') AS cloud_backups";
 
 /// A [`UserRow`] from a row selected with [`USER_COLS`].
 pub fn user_from_row(r: &sqlx::any::AnyRow) -> Result<UserRow, sqlx::Error> {
@@ -90,6 +94,7 @@ pub fn user_from_row(r: &sqlx::any::AnyRow) -> Result<UserRow, sqlx::Error> {
         q_locked_at: r.try_get("q_locked_at")?,
         q_locked_until: r.try_get("q_locked_until")?,
         recovery_codes: r.try_get("recovery_codes")?,
+        cloud_backups: r.try_get("cloud_backups")?,
         pin_version: r.try_get("pin_version")?,
         answers_version: r.try_get("answers_version")?,
         pin_lock_level: r.try_get("pin_lock_level")?,

@@ -248,6 +248,7 @@ impl Api {
             ChallengeType::SignTransaction => (reqwest::Method::POST, "/v1/user/sign/transaction"),
             ChallengeType::CreateWallet => (reqwest::Method::POST, "/v1/user/wallets"),
             ChallengeType::SetRecoveryCode => (reqwest::Method::POST, "/v1/user/recoveryCode"),
+            ChallengeType::SetCloudBackup => (reqwest::Method::POST, "/v1/user/cloudBackup"),
             other => panic!("no route for {other}"),
         };
         self.send(
