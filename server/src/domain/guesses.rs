@@ -250,7 +250,7 @@ async fn recheck_reserved_guess(
         .verify_with(permit, cred.domain(), secret, verifier)
         .await
         .map_err(ApiError::kdf)?;
-    if ok && !disabled {
+    if ok {
         users::reset_guesses(
             &mut *state.pool.acquire().await?,
             &ch.user_id,
