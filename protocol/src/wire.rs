@@ -206,7 +206,8 @@ pub struct CredentialDetails {
     #[serde(default)]
     pub failed_attempts_total: u32,
     /// The credential is disabled after too many wrong attempts in total: the PIN needs a
-    /// recovery (RESTORE_PIN); the answers need the operator. Latchkey extension.
+    /// recovery (RESTORE_PIN); the answers need new ones set with the PIN
+    /// (SET_SECURITY_QUESTIONS) or the operator's reset. Latchkey extension.
     #[serde(default)]
     pub recovery_required: bool,
 }

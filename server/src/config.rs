@@ -104,7 +104,8 @@ pub struct Config {
     pub lock_schedule: Vec<Duration>,
     /// Consecutive wrong guesses in total (across locks, reset only by a correct guess or a
     /// new credential) after which the credential is disabled: the PIN then needs a
-    /// RESTORE_PIN; the answers need the operator. 0 disables the cap.
+    /// RESTORE_PIN; the answers need new ones set with the PIN or the operator's reset. 0
+    /// disables the cap.
     pub max_failed_total: u32,
 }
 
