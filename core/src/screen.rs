@@ -250,7 +250,8 @@ pub enum Screen {
     },
     /// Too many wrong PINs (155119), answers (155120) or recovery proofs (155863) for now; or too
     /// many in total, so the credential is disabled (155832: only "Forgot PIN" (RESTORE_PIN) sets
-    /// a new PIN; 155833: the answers need the app's support/operator).
+    /// a new PIN; 155833: new answers set with the PIN (SET_SECURITY_QUESTIONS), or an operator
+    /// reset through the app's support).
     Locked {
         /// Where the flow stopped.
         progress: Progress,
@@ -262,7 +263,8 @@ pub enum Screen {
         /// When the lock ends, unix seconds (see [`Screen::lock_remaining`]).
         until_unix: Option<i64>,
         /// Waiting does not help: the PIN must be restored with the security answers
-        /// (155832), or the answers reset by the operator (155833).
+        /// (155832), or new answers set with the PIN (SET_SECURITY_QUESTIONS) or reset by the
+        /// operator (155833).
         recovery_required: bool,
     },
     /// The user cancelled (155701).

@@ -4,7 +4,8 @@
 mod net;
 
 use latchkey_core::{
-    ChallengeStatus, ChallengeType, Client, ErrorCode, Input, LatchkeyError, Screen,
+    ChallengeStatus, ChallengeType, Client, CredentialStatus, ErrorCode, Input, LatchkeyError,
+    LockedCredential, PinPurpose, Screen, Secret,
 };
 use net::proxy::Proxy;
 use net::*;
@@ -208,4 +209,96 @@ async fn rate_limited_calls_are_retried_after_retry_after() {
         admin.get_user("throttled-2").await.unwrap().id,
         "throttled-2"
     );
+}
+
+/// Answers disabled by the lifetime cap (155833) through the SDK: the run ends `Locked` with
+/// `recovery_required`, its message says what to do, and a SET_SECURITY_QUESTIONS run (current
+/// PIN, new questions and answers) brings recovery by answers back; RESTORE_PIN then works.
+#[tokio::test]
+async fn disabled_answers_come_back_with_the_pin() {
+    let world = start_server(|c| {
+        c.max_attempts = 1;
+        c.max_failed_total = 1;
+    })
+    .await;
+    let (session, token) = new_user(&world, "answers-sdk-user", &world.server.base_url()).await;
+    let id = create(&world, &token, ChallengeType::Initialize).await;
+    let run = session.run_challenge(&id).await.unwrap();
+    assert!(matches!(
+        initialize(&run, "135790").await,
+        Screen::Done { .. }
+    ));
+
+    // One wrong answer set reaches the cap (1).
+    let id = create(&world, &token, ChallengeType::RestorePin).await;
+    let run = session.run_challenge(&id).await.unwrap();
+    let mut s = run.screen();
+    while let Screen::AnswerQuestion { .. } = s {
+        s = run
+            .submit(Input::Answer {
+                answer: Secret::from_str_copy("not the answer"),
+                hint: None,
+            })
+            .await
+            .unwrap();
+    }
+    match &s {
+        Screen::Locked {
+            code,
+            recovery_required,
+            until,
+            ..
+        } => {
+            assert_eq!(*code, ErrorCode::AnswersDisabled);
+            assert!(*recovery_required);
+            assert_eq!(*until, None);
+        }
+        other => panic!("expected Locked, got {other:?}"),
+    }
+    assert_eq!(
+        s.locked_credential(),
+        Some(LockedCredential::SecurityQuestions)
+    );
+    assert!(
+        s.message().unwrap().contains("set new ones with your PIN"),
+        "{:?}",
+        s.message()
+    );
+
+    // New questions and answers with the PIN.
+    let id = create(&world, &token, ChallengeType::SetSecurityQuestions).await;
+    let run = session.run_challenge(&id).await.unwrap();
+    assert!(matches!(
+        run.screen(),
+        Screen::EnterPin {
+            purpose: PinPurpose::Current,
+            ..
+        }
+    ));
+    let mut s = run.submit(pin("135790")).await.unwrap();
+    loop {
+        s = match s {
+            Screen::ChooseQuestion { options, .. } => run
+                .submit(Input::ChooseQuestion(options[0].id.clone()))
+                .await
+                .unwrap(),
+            Screen::AnswerQuestion { question, .. } => run
+                .submit(Input::Answer {
+                    answer: Secret::from_str_copy(answer_for(&question)),
+                    hint: None,
+                })
+                .await
+                .unwrap(),
+            Screen::Review { .. } => run.submit(Input::Acknowledge).await.unwrap(),
+            other => break assert!(matches!(other, Screen::Done { .. }), "{other:?}"),
+        };
+    }
+    let u = world.admin.get_user("answers-sdk-user").await.unwrap();
+    assert_eq!(u.security_question_status, CredentialStatus::Enabled);
+
+    // Recovery by answers works again.
+    let id = create(&world, &token, ChallengeType::RestorePin).await;
+    let run = session.run_challenge(&id).await.unwrap();
+    assert!(matches!(restore(&run, "864201").await, Screen::Done { .. }));
+    world.server.shutdown().await;
 }

@@ -7,8 +7,8 @@ mod net;
 
 use latchkey_core::driver::Clock;
 use latchkey_core::{
-    AdminClient, ChallengeStatus, ChallengeType, Client, ClientConfig, ErrorCode, Input,
-    InputError, LatchkeyError, PinPurpose, Screen, Secret, Session,
+    AdminClient, ChallengeStatus, ChallengeType, Client, ClientConfig, CredentialStatus, ErrorCode,
+    Input, InputError, LatchkeyError, PinPurpose, Screen, Secret, Session,
 };
 use net::proxy::{Fault, Proxy};
 use net::*;
@@ -293,4 +293,69 @@ async fn load_shedding_past_the_bound_fails_clearly() {
     assert_eq!(proxy.count("/v1/user/challenges"), 5);
     // Then the server answers again.
     session.challenges().await.unwrap();
+}
+
+/// The SDK against the real server's admission control, not an injected reply: the server runs
+/// with one Argon2 slot and no wait queue (`--argon2-concurrency 1 --argon2-queue 0`), the test
+/// holds that slot (`RunningServer::hold_argon2_permit`, the admission every PIN/answer check
+/// takes) while three users complete INITIALIZE at once. The server sheds every COMPLETE (503
+/// 155830, `Retry-After: 1`) and runs no Argon2 for it; the slot is freed once all three were
+/// shed, and each run's resend after `Retry-After` completes (before issue 12 the waiting
+/// queue was unbounded; before the client half, a 503 was resent after the 20 ms backoff).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_argon2_queue_on_the_real_server_is_waited_out() {
+    let world = start_server(|c| {
+        c.argon2_concurrency = 1;
+        c.argon2_queue = 0;
+    })
+    .await;
+    let proxy = Proxy::start(world.server.local_addr()).await;
+    let mut runs = Vec::new();
+    for i in 0..3 {
+        let (_, session, token) = session_with(
+            &world,
+            &format!("queue-user-{i}"),
+            &proxy.url(),
+            Clock::system(),
+        )
+        .await;
+        let id = create(&world, &token, ChallengeType::Initialize).await;
+        runs.push(session.run_challenge(&id).await.unwrap());
+    }
+    let slot = world
+        .server
+        .hold_argon2_permit()
+        .await
+        .expect("the server's only Argon2 slot");
+    let mut tasks = tokio::task::JoinSet::new();
+    for run in runs {
+        tasks.spawn(async move {
+            let t = Instant::now();
+            let s = initialize(&run, PIN1).await;
+            (s, t.elapsed())
+        });
+    }
+    // Every user's COMPLETE met the full server and was shed (not queued).
+    while proxy.replies("/steps", 503) < 3 {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let runs_before = world.server.argon2_runs();
+    drop(slot);
+    while let Some(r) = tasks.join_next().await {
+        let (s, elapsed) = r.unwrap();
+        assert!(matches!(s, Screen::Done { .. }), "{s:?}");
+        assert!(elapsed >= Duration::from_secs(1), "{elapsed:?}");
+    }
+    assert_eq!(proxy.replies("/steps", 200), 3, "{:?}", proxy.log());
+    assert!(proxy.count("/steps") >= 6, "{:?}", proxy.log());
+    // INITIALIZE hashes the PIN and the answers: 2 runs per completion, none for a shed one.
+    assert_eq!(world.server.argon2_runs() - runs_before, 6);
+    for i in 0..3 {
+        let u = world
+            .admin
+            .get_user(&format!("queue-user-{i}"))
+            .await
+            .unwrap();
+        assert_eq!(u.pin_status, CredentialStatus::Enabled);
+    }
 }

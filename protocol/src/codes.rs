@@ -183,10 +183,12 @@ error_codes! {
     /// Too many consecutive wrong PINs in total: the PIN is disabled and only a recovery
     /// (RESTORE_PIN with the security answers) can set a new one.
     PinRecoveryRequired = 155832, 423, "The PIN is disabled after too many wrong attempts; restore it with the security answers.";
-    /// Too many consecutive wrong answer sets in total: answering is disabled. There is no
-    /// developer-API reset yet (docs/reliability.md, "Left to do"); the operator must clear
-    /// the user's `q_disabled` in the database.
-    AnswersDisabled = 155833, 423, "Security answers are disabled after too many wrong attempts; contact support.";
+    /// Too many consecutive wrong answer sets in total: answering is disabled. Two ways back:
+    /// the user sets new questions and answers with the PIN (a SET_SECURITY_QUESTIONS
+    /// challenge: CURRENT_PIN, then COMPLETE; this resets the answers' counts), or the operator,
+    /// having verified the user's identity, calls
+    /// `POST /v1/users/{userId}/securityQuestions/reset` (fresh budget for the same answers).
+    AnswersDisabled = 155833, 423, "Security answers are disabled after too many wrong attempts; set new ones with your PIN, or contact support.";
     /// Too many requests from this address or user: retry after `Retry-After`.
     RateLimited = 155834, 429, "Too many requests; retry after the time in Retry-After.";
     /// Circle-compatible API (`/v1/w3s`): the endpoint needs a blockchain connection

@@ -209,7 +209,8 @@ pub struct CredentialDetails {
     #[serde(default)]
     pub failed_attempts_total: u32,
     /// The credential is disabled after too many wrong attempts in total: the PIN needs a
-    /// recovery (RESTORE_PIN); the answers need the operator. Latchkey extension.
+    /// recovery (RESTORE_PIN); the answers need new ones set with the PIN
+    /// (SET_SECURITY_QUESTIONS) or the operator's reset. Latchkey extension.
     #[serde(default)]
     pub recovery_required: bool,
 }
@@ -414,6 +415,43 @@ pub struct Notification {
     pub timestamp: String,
     /// Notification format version (1).
     pub version: u32,
+}
+
+/// A signed webhook notification about a user rather than a challenge. Type
+/// `users.securityQuestionsReset`: the operator reset the user's security-answer guess budget
+/// (`POST /v1/users/{userId}/securityQuestions/reset`). Same delivery, headers and signature
+/// as [`Notification`]. Latchkey extension.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct UserNotification {
+    /// The subscription it was sent for.
+    pub subscription_id: String,
+    /// Stable across retries of the same notification.
+    pub notification_id: String,
+    /// e.g. `users.securityQuestionsReset`.
+    pub notification_type: String,
+    /// What happened.
+    pub notification: UserEvent,
+    /// When it happened, RFC 3339.
+    pub timestamp: String,
+    /// Notification format version (1).
+    pub version: u32,
+}
+
+/// The body of a [`UserNotification`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct UserEvent {
+    /// The user.
+    pub user_id: String,
+    /// The security questions' status after the event.
+    pub security_question_status: CredentialStatus,
+    /// Consecutive wrong answer sets (across locks) before the reset.
+    pub previous_failed_attempts_total: u32,
+    /// Whether the answers were disabled by the lifetime cap (155833) before the reset.
+    pub previous_recovery_required: bool,
 }
 
 /// `GET /v1/notifications/publicKey/{keyId}` reply.

@@ -59,6 +59,11 @@ pub struct Config {
     /// Whether completing a RESTORE_PIN (a recovery) revokes every other token of the user
     /// (all but the one that completed it). Default true.
     pub revoke_sessions_on_recovery: bool,
+    /// Whether a user whose security answers were disabled by the lifetime cap (155833) may
+    /// set new questions and answers with a PIN-gated SET_SECURITY_QUESTIONS challenge (which
+    /// also clears the answers' counts). Default true; false leaves only the operator's reset
+    /// (`POST /v1/users/{userId}/securityQuestions/reset`).
+    pub answers_reset_with_pin: bool,
     /// Whether webhook endpoints may resolve to loopback, private, link-local, multicast,
     /// unspecified or cloud-metadata addresses. Default false (refused at subscription and at
     /// delivery); tests and local demos whose receivers listen on loopback set it.
@@ -99,7 +104,8 @@ pub struct Config {
     pub lock_schedule: Vec<Duration>,
     /// Consecutive wrong guesses in total (across locks, reset only by a correct guess or a
     /// new credential) after which the credential is disabled: the PIN then needs a
-    /// RESTORE_PIN; the answers need the operator. 0 disables the cap.
+    /// RESTORE_PIN; the answers need new ones set with the PIN or the operator's reset. 0
+    /// disables the cap.
     pub max_failed_total: u32,
 }
 
@@ -126,6 +132,7 @@ impl fmt::Debug for Config {
                 "revoke_sessions_on_recovery",
                 &self.revoke_sessions_on_recovery,
             )
+            .field("answers_reset_with_pin", &self.answers_reset_with_pin)
             .field(
                 "allow_private_webhook_targets",
                 &self.allow_private_webhook_targets,
@@ -185,6 +192,7 @@ impl Config {
             max_db_connections: 10,
             claim_lease: Duration::from_secs(30),
             revoke_sessions_on_recovery: true,
+            answers_reset_with_pin: true,
             allow_private_webhook_targets: false,
             webhook_max_attempts: 15,
             webhook_max_age: Duration::from_secs(3 * 24 * 60 * 60),
@@ -302,6 +310,10 @@ pub struct Cli {
     /// Whether completing a RESTORE_PIN revokes the user's other tokens ("true"/"false").
     #[arg(long, env = "LATCHKEY_REVOKE_SESSIONS_ON_RECOVERY", default_value_t = true, action = clap::ArgAction::Set)]
     pub revoke_sessions_on_recovery: bool,
+    /// Whether answers disabled by the lifetime cap (155833) may be replaced by the user with a
+    /// PIN-gated SET_SECURITY_QUESTIONS ("true"/"false"; false: only the operator's reset).
+    #[arg(long, env = "LATCHKEY_ANSWERS_RESET_WITH_PIN", default_value_t = true, action = clap::ArgAction::Set)]
+    pub answers_reset_with_pin: bool,
     /// Allow webhook endpoints on loopback/private/link-local/metadata addresses (local demos).
     #[arg(long, env = "LATCHKEY_ALLOW_PRIVATE_WEBHOOK_TARGETS")]
     pub allow_private_webhook_targets: bool,
@@ -385,6 +397,7 @@ impl Cli {
         c.max_db_connections = self.max_db_connections.max(1);
         c.claim_lease = self.claim_lease;
         c.revoke_sessions_on_recovery = self.revoke_sessions_on_recovery;
+        c.answers_reset_with_pin = self.answers_reset_with_pin;
         c.allow_private_webhook_targets = self.allow_private_webhook_targets;
         c.webhook_max_attempts = self.webhook_max_attempts;
         c.webhook_max_age = self.webhook_max_age;

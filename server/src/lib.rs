@@ -230,6 +230,15 @@ impl RunningServer {
         self.hasher.runs()
     }
 
+    /// Takes one Argon2 admission exactly as a request's PIN/answer check does (a permit of
+    /// the global semaphore, through the bounded queue) and holds it until the returned permit
+    /// is dropped; no Argon2 runs. For load tests: with `argon2_concurrency` 1 and
+    /// `argon2_queue` 0 it fills the server's Argon2 capacity deterministically, so every check
+    /// meanwhile is shed with 503 155830 and `Retry-After`. `None` when the server was busy.
+    pub async fn hold_argon2_permit(&self) -> Option<crypto::KdfPermit> {
+        self.hasher.admit(None).await.ok()
+    }
+
     /// Id of the webhook signing key (`X-Latchkey-Key-Id`).
     pub fn signing_key_id(&self) -> &str {
         &self.signing_key_id

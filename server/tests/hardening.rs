@@ -6,7 +6,7 @@
 mod common;
 
 use common::*;
-use latchkey_protocol::{ChallengeType, Step};
+use latchkey_protocol::{ChallengeType, Step, StepPayload};
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -405,6 +405,119 @@ async fn answer_budget_runs_out(b: Backend) {
 }
 both_backends!(wrong_answers_budget_runs_out, answer_budget_runs_out);
 
+/// Answers disabled by the lifetime cap (155833) come back through a PIN-gated
+/// SET_SECURITY_QUESTIONS: creating it is allowed (before: 409 155108, no way back), its
+/// COMPLETE needs the verified CURRENT_PIN, replaces the questions and answers and resets the
+/// answers' counts; the new answers then restore the PIN. Without the PIN it cannot complete.
+async fn disabled_answers_come_back(b: Backend) {
+    let t = TestServer::start(&b, |c| {
+        c.max_attempts = 1;
+        c.max_failed_total = 1;
+    })
+    .await;
+    let api = &t.api;
+    let s = api.new_user("answers-back").await;
+    api.initialize(&s, "135790").await;
+    let rt = ChallengeType::RestorePin;
+    let id = api.challenge(&s, rt.clone()).await;
+    let wrong = answers_payload(vec![
+        answer("q01", "max", None),
+        answer("q10", "2004-07-15", None),
+    ]);
+    api.step(&s, &id, &rt, Step::Answers, wrong)
+        .await
+        .expect_code(423, 155833);
+    let u = api.get_user("answers-back").await;
+    assert_eq!(u["securityQuestionDetails"]["recoveryRequired"], true);
+
+    // Answers that are set but not disabled still cannot be replaced (155108): see the test
+    // `set_pin_and_questions`. Disabled ones can, with the PIN.
+    let st = ChallengeType::SetSecurityQuestions;
+    let id = api.challenge(&s, st.clone()).await;
+    let new_answers = StepPayload {
+        answers: Some(vec![
+            answer("q02", "Lisbon", None),
+            answer("q10", "1999-01-31", None),
+        ]),
+        acknowledged: Some(true),
+        ..Default::default()
+    };
+    // No COMPLETE before the PIN, and a wrong PIN counts against the PIN's own budget.
+    api.step(&s, &id, &st, Step::Complete, new_answers.clone())
+        .await
+        .expect_code(409, 155805);
+    api.step(&s, &id, &st, Step::CurrentPin, pin("135790"))
+        .await
+        .expect_ok(200);
+    api.step(&s, &id, &st, Step::Complete, new_answers)
+        .await
+        .expect_ok(200);
+    let u = api.get_user("answers-back").await;
+    assert_eq!(u["securityQuestionStatus"], "ENABLED");
+    let d = &u["securityQuestionDetails"];
+    assert_eq!(d["recoveryRequired"], false);
+    assert_eq!(d["failedAttemptsTotal"], 0);
+    assert_eq!(d["failedAttempts"], 0);
+    assert_eq!(d["lockLevel"], 0);
+    // Now set and enabled: a second replacement is refused again.
+    api.create_challenge(
+        &s,
+        st.clone(),
+        serde_json::json!({"idempotencyKey": "answers-back-2"}),
+    )
+    .await
+    .expect_code(409, 155108);
+    // The old questions are gone (the old answers no longer fit: 155807, no guess counted);
+    // the new answers restore the PIN.
+    let id = api.challenge(&s, rt.clone()).await;
+    api.step(&s, &id, &rt, Step::Answers, right_answers())
+        .await
+        .expect_code(400, 155807);
+    let id = api.challenge(&s, rt.clone()).await;
+    let right_new = answers_payload(vec![
+        answer("q02", "lisbon", None),
+        answer("q10", "1999-01-31", None),
+    ]);
+    api.step(&s, &id, &rt, Step::Answers, right_new)
+        .await
+        .expect_ok(200);
+    api.step(&s, &id, &rt, Step::Complete, new_pin("864201"))
+        .await
+        .expect_ok(200);
+    t.stop().await;
+
+    // `--answers-reset-with-pin false`: only the operator's reset remains.
+    let t = TestServer::start(&b, |c| {
+        c.max_attempts = 1;
+        c.max_failed_total = 1;
+        c.answers_reset_with_pin = false;
+    })
+    .await;
+    let api = &t.api;
+    let s = api.new_user("answers-stay").await;
+    api.initialize(&s, "135790").await;
+    let id = api.challenge(&s, rt.clone()).await;
+    let wrong = answers_payload(vec![
+        answer("q01", "max", None),
+        answer("q10", "2004-07-15", None),
+    ]);
+    api.step(&s, &id, &rt, Step::Answers, wrong)
+        .await
+        .expect_code(423, 155833);
+    api.create_challenge(
+        &s,
+        st.clone(),
+        serde_json::json!({"idempotencyKey": "answers-stay-1"}),
+    )
+    .await
+    .expect_code(409, 155108);
+    t.stop().await;
+}
+both_backends!(
+    disabled_answers_come_back_with_the_pin,
+    disabled_answers_come_back
+);
+
 /// A client that never finishes its request headers (slowloris) is disconnected after the
 /// header-read timeout.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -433,6 +546,93 @@ async fn half_sent_headers_are_dropped() {
     // A complete request is served as usual.
     let r = t.api.send(t.api.http.get(t.api.url("/v1/health"))).await;
     r.expect_ok(200);
+    t.stop().await;
+}
+
+/// A right guess whose own reservation reaches the lifetime cap clears the cap (the guesser
+/// has just proved the PIN). Before, the step succeeded but the credential stayed disabled:
+/// the next right PIN got 423 155832, and a RESTORE_PIN that answered right at the cap left
+/// the answers disabled.
+async fn right_guess_at_the_cap(b: Backend) {
+    let t = TestServer::start(&b, |c| c.max_failed_total = 2).await;
+    let api = &t.api;
+    let s = api.new_user("cap-right-user").await;
+    api.initialize(&s, "135790").await;
+    let ty = ChallengeType::ChangePin;
+    let id = api.challenge(&s, ty.clone()).await;
+    api.step(&s, &id, &ty, Step::CurrentPin, pin("000001"))
+        .await
+        .expect_code(400, 155112);
+    // The second guess in a row reaches the cap (2), and is right.
+    api.step(&s, &id, &ty, Step::CurrentPin, pin("135790"))
+        .await
+        .expect_ok(200);
+    let u = api.get_user("cap-right-user").await;
+    assert_eq!(u["pinStatus"], "ENABLED");
+    assert_eq!(u["pinDetails"]["recoveryRequired"], false);
+    assert_eq!(u["pinDetails"]["failedAttemptsTotal"], 0);
+    let id = api.challenge(&s, ty.clone()).await;
+    api.step(&s, &id, &ty, Step::CurrentPin, pin("135790"))
+        .await
+        .expect_ok(200);
+    // The same for the answers, through a RESTORE_PIN.
+    let rt = ChallengeType::RestorePin;
+    let id = api.challenge(&s, rt.clone()).await;
+    let wrong = answers_payload(vec![
+        answer("q01", "max", None),
+        answer("q10", "2004-07-15", None),
+    ]);
+    api.step(&s, &id, &rt, Step::Answers, wrong)
+        .await
+        .expect_code(400, 155115);
+    api.step(&s, &id, &rt, Step::Answers, right_answers())
+        .await
+        .expect_ok(200);
+    api.step(&s, &id, &rt, Step::Complete, new_pin("864201"))
+        .await
+        .expect_ok(200);
+    let u = api.get_user("cap-right-user").await;
+    assert_eq!(u["securityQuestionStatus"], "ENABLED");
+    assert_eq!(u["securityQuestionDetails"]["recoveryRequired"], false);
+    t.stop().await;
+}
+both_backends!(right_guess_at_the_cap_clears_it, right_guess_at_the_cap);
+
+/// A client that sends its headers but stalls in the body is answered 408 155801 after the
+/// request timeout (before issue 12 nothing bounded it) and the connection is not held.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stalled_body_gets_408() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let t = TestServer::start(&Backend::Sqlite, |c| {
+        c.request_timeout = Duration::from_millis(500)
+    })
+    .await;
+    let addr = t.server.as_ref().unwrap().local_addr();
+    let mut sock = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let head =
+        "POST /v1/users HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer test-api-key-0123456789\r\n\
+                Content-Type: application/json\r\nContent-Length: 60\r\n\r\n{\"userId\": \"slow";
+    sock.write_all(head.as_bytes()).await.unwrap();
+    let mut reply = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(10), async {
+        let mut buf = [0u8; 1024];
+        loop {
+            match sock.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    reply.extend_from_slice(&buf[..n]);
+                    if reply.windows(6).any(|w| w == b"155801") {
+                        break;
+                    }
+                }
+            }
+        }
+    })
+    .await;
+    assert!(read.is_ok(), "no reply to a stalled body");
+    let text = String::from_utf8_lossy(&reply);
+    assert!(text.starts_with("HTTP/1.1 408"), "{text}");
+    assert!(text.contains("155801"), "{text}");
     t.stop().await;
 }
 

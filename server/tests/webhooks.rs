@@ -700,3 +700,118 @@ both_backends!(
     credential_change_fails_stale_challenges_with_webhook,
     stale_challenges_fail_with_webhook
 );
+
+/// The operator's reset of disabled answers (`POST /v1/users/{userId}/securityQuestions/reset`):
+/// before it the right answers are refused (155833, no way back); after it the same answers
+/// restore the PIN with a fresh budget. Idempotent: a repeat changes nothing and sends no
+/// second `users.securityQuestionsReset` notification. Unknown user 155102; no answers 155111.
+async fn operator_resets_disabled_answers(b: Backend) {
+    use latchkey_protocol::Step;
+    let rx = Receiver::default();
+    let (addr, _task) = rx.serve("127.0.0.1:0".parse().unwrap()).await;
+    let t = TestServer::start(&b, |c| {
+        c.max_attempts = 1;
+        c.max_failed_total = 1;
+    })
+    .await;
+    let api = &t.api;
+    api.send(
+        api.dev(Method::POST, "/v1/notifications/subscriptions")
+            .json(&json!({"endpoint": format!("http://{addr}/hook"),
+                "notificationTypes": ["users.*"]})),
+    )
+    .await
+    .expect_ok(201);
+    let s = api.new_user("reset-user").await;
+    api.initialize(&s, "135790").await;
+    let rt = ChallengeType::RestorePin;
+    let right = || {
+        answers_payload(vec![
+            answer("q01", "rex", None),
+            answer("q10", "2004-07-14", None),
+        ])
+    };
+    let id = api.challenge(&s, rt.clone()).await;
+    api.step(
+        &s,
+        &id,
+        &rt,
+        Step::Answers,
+        answers_payload(vec![
+            answer("q01", "max", None),
+            answer("q10", "2004-07-15", None),
+        ]),
+    )
+    .await
+    .expect_code(423, 155833);
+    let id = api.challenge(&s, rt.clone()).await;
+    api.step(&s, &id, &rt, Step::Answers, right())
+        .await
+        .expect_code(423, 155833);
+
+    let reset = |user: &str| {
+        api.dev(
+            Method::POST,
+            &format!("/v1/users/{user}/securityQuestions/reset"),
+        )
+    };
+    for _ in 0..2 {
+        let r = api.send(reset("reset-user")).await;
+        let u = r.expect_ok(200);
+        assert_eq!(u["securityQuestionStatus"], "ENABLED");
+        assert_eq!(u["securityQuestionDetails"]["recoveryRequired"], false);
+        assert_eq!(u["securityQuestionDetails"]["failedAttemptsTotal"], 0);
+    }
+    api.send(reset("nobody-here"))
+        .await
+        .expect_code(404, 155102);
+    api.new_user("no-answers-user").await;
+    api.send(reset("no-answers-user"))
+        .await
+        .expect_code(409, 155111);
+
+    // The same answers work again.
+    let id = api.challenge(&s, rt.clone()).await;
+    api.step(&s, &id, &rt, Step::Answers, right())
+        .await
+        .expect_ok(200);
+    api.step(&s, &id, &rt, Step::Complete, new_pin("864201"))
+        .await
+        .expect_ok(200);
+
+    // Exactly one notification for the two resets, signed like every delivery.
+    let got = rx
+        .wait_for("the reset notification", |d| !d.is_empty())
+        .await;
+    let n = body_json(&got[0]);
+    assert_eq!(n["notificationType"], "users.securityQuestionsReset");
+    assert_eq!(n["notification"]["userId"], "reset-user");
+    assert_eq!(n["notification"]["securityQuestionStatus"], "ENABLED");
+    assert_eq!(n["notification"]["previousRecoveryRequired"], true);
+    assert_eq!(n["notification"]["previousFailedAttemptsTotal"], 1);
+    assert!(verify(&public_key(api, &got[0].key_id).await, &got[0]));
+    // The notification is written in the resetting transaction, so the outbox holds exactly
+    // what was sent and will be: one row for the three resets.
+    api.send(reset("reset-user")).await.expect_ok(200);
+    sqlx::any::install_default_drivers();
+    let mut db =
+        <sqlx::AnyConnection as sqlx::Connection>::connect(&t.config.effective_database_url())
+            .await
+            .unwrap();
+    let rows: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM outbox WHERE body LIKE '%users.securityQuestionsReset%'",
+    )
+    .fetch_one(&mut db)
+    .await
+    .unwrap();
+    let bodies: Vec<String> = sqlx::query_scalar("SELECT body FROM outbox")
+        .fetch_all(&mut db)
+        .await
+        .unwrap();
+    assert_eq!(rows, 1, "one notification for three resets: {bodies:#?}");
+    t.stop().await;
+}
+both_backends!(
+    operator_reset_of_disabled_answers,
+    operator_resets_disabled_answers
+);

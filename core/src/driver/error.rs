@@ -73,8 +73,9 @@ pub enum LatchkeyError {
     ChallengeExpired,
     /// PIN (155119) or security answers (155120) are locked until `until` (RFC 3339); or
     /// disabled after too many wrong attempts in total (155832: restore the PIN with the
-    /// answers; 155833: the operator must reset the answers), `until` then `None`.
-    #[error("locked after too many wrong attempts until {} ({code})", until.as_deref().unwrap_or("later"))]
+    /// answers; 155833: set new answers with the PIN (a SET_SECURITY_QUESTIONS challenge), or
+    /// the app's support has the operator reset them), `until` then `None`.
+    #[error("{}", locked_text(*code, until.as_deref()))]
     Locked {
         /// 155119, 155120, 155832 or 155833.
         code: ErrorCode,
@@ -102,6 +103,24 @@ pub enum LatchkeyError {
         /// `attemptsLeft`, when the server sent it.
         attempts_left: Option<u32>,
     },
+}
+
+/// The text of [`LatchkeyError::Locked`]: what the user can do, by code.
+fn locked_text(code: ErrorCode, until: Option<&str>) -> String {
+    match code {
+        ErrorCode::PinRecoveryRequired => format!(
+            "the PIN is disabled after too many wrong attempts: restore it with the security \
+             answers ({code})"
+        ),
+        ErrorCode::AnswersDisabled => format!(
+            "the security answers are disabled after too many wrong attempts: set new ones with \
+             the PIN (set security questions), or ask support to reset them ({code})"
+        ),
+        _ => format!(
+            "locked after too many wrong attempts until {} ({code})",
+            until.unwrap_or("later")
+        ),
+    }
 }
 
 impl LatchkeyError {
@@ -287,6 +306,27 @@ mod tests {
             assert_eq!(e.code(), *c, "{c}");
             assert!(e.to_string().contains(&c.code().to_string()), "{e}");
         }
+    }
+
+    #[test]
+    fn disabled_credentials_say_what_to_do() {
+        let e = LatchkeyError::from_code(ErrorCode::AnswersDisabled);
+        let text = e.to_string();
+        assert!(text.contains("set new ones with the PIN"), "{text}");
+        assert!(text.contains("155833"), "{text}");
+        assert!(!text.contains("until later"), "{text}");
+        let text = LatchkeyError::from_code(ErrorCode::PinRecoveryRequired).to_string();
+        assert!(
+            text.contains("restore it with the security answers"),
+            "{text}"
+        );
+        let mut b = ErrorBody::new(ErrorCode::PinLocked);
+        b.locked_expiry_date = Some("2030-01-01T00:00:00Z".into());
+        let text = LatchkeyError::from_body(b).to_string();
+        assert!(
+            text.contains("until 2030-01-01T00:00:00Z (155119"),
+            "{text}"
+        );
     }
 
     #[test]

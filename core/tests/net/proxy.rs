@@ -52,6 +52,8 @@ struct Rule {
 struct State {
     rules: Vec<Rule>,
     log: Vec<String>,
+    /// `METHOD /path STATUS` of every reply relayed from the server.
+    replies: Vec<String>,
 }
 
 /// The running proxy.
@@ -100,6 +102,15 @@ impl Proxy {
     /// Requests seen whose line contains `s`.
     pub fn count(&self, s: &str) -> usize {
         self.log().iter().filter(|l| l.contains(s)).count()
+    }
+
+    /// How many replies the server gave with `status` to requests whose line contains `s`.
+    pub fn replies(&self, s: &str, status: u16) -> usize {
+        let st = self.state.lock().unwrap();
+        st.replies
+            .iter()
+            .filter(|l| l.contains(s) && l.ends_with(&format!(" {status}")))
+            .count()
     }
 
     /// Forgets the log.
@@ -220,9 +231,15 @@ async fn serve(
             Fault::Pass | Fault::DropAfterForward | Fault::Rewrite { .. } => {}
         }
         uw.write_all(&request).await?;
-        let Some((mut reply, _)) = read_message(&mut ur).await else {
+        let Some((mut reply, status_line)) = read_message(&mut ur).await else {
             return Ok(());
         };
+        let status = status_line.split_whitespace().nth(1).unwrap_or("0");
+        state
+            .lock()
+            .unwrap()
+            .replies
+            .push(format!("{method} {path} {status}"));
         if fault == Fault::DropAfterForward {
             return Ok(());
         }

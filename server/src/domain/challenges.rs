@@ -119,6 +119,7 @@ fn precondition(
     kind: &ChallengeType,
     u: &UserRow,
     recovery_method: Option<&str>,
+    answers_reset_with_pin: bool,
 ) -> Result<(), ErrorCode> {
     let has_pin = u.pin_verifier.is_some();
     let has_q = u.answers_verifier.is_some();
@@ -140,7 +141,14 @@ fn precondition(
         ChallengeType::RestorePin if recovery_method.is_some() => Ok(()),
         ChallengeType::RestorePin if !has_q => Err(ErrorCode::SecurityQuestionsNotSet),
         ChallengeType::SetSecurityQuestions if !has_pin => Err(ErrorCode::PinNotSet),
-        ChallengeType::SetSecurityQuestions if has_q => Err(ErrorCode::SecurityQuestionsAlreadySet),
+        // Answers disabled by the lifetime cap (155833) may be replaced (unless the operator
+        // turned it off): the challenge is PIN-gated (CURRENT_PIN), and whoever knows the PIN
+        // can change the PIN and sign anyway.
+        ChallengeType::SetSecurityQuestions
+            if has_q && !(u.q_disabled && answers_reset_with_pin) =>
+        {
+            Err(ErrorCode::SecurityQuestionsAlreadySet)
+        }
         _ => Ok(()),
     }
 }
@@ -175,7 +183,13 @@ pub async fn create(
         ChallengeType::RestorePin => recovery::restore_method(&canonical)?,
         _ => None,
     };
-    precondition(&kind, &user, recovery_method.as_deref()).map_err(ApiError::new)?;
+    precondition(
+        &kind,
+        &user,
+        recovery_method.as_deref(),
+        state.config.answers_reset_with_pin,
+    )
+    .map_err(ApiError::new)?;
     let mut extra = prepare(state, s, &kind, &canonical).await?;
     let binding =
         recovery::binding_for(state, &s.user_id, &kind, recovery_method.as_deref()).await?;

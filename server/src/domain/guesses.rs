@@ -2,7 +2,9 @@
 //! under concurrency and across processes: each guess is reserved by one conditional UPDATE
 //! before Argon2 runs. Locks grow with each lock in a row (`lock_duration`, then
 //! `lock_schedule`), and a lifetime cap of consecutive wrong guesses (`max_failed_total`)
-//! disables the credential: the PIN then needs RESTORE_PIN, the answers the operator.
+//! disables the credential: the PIN then needs RESTORE_PIN, the answers new ones set with the
+//! PIN (SET_SECURITY_QUESTIONS) or the operator's reset. A correct guess clears counts, lock
+//! level and cap.
 //!
 //! Admission comes before the reservation: a request that cannot get an Argon2 permit (queue
 //! full, wait too long, too many for this user) answers 503 155830 and counts nothing; after
@@ -250,7 +252,7 @@ async fn recheck_reserved_guess(
         .verify_with(permit, cred.domain(), secret, verifier)
         .await
         .map_err(ApiError::kdf)?;
-    if ok && !disabled {
+    if ok {
         users::reset_guesses(
             &mut *state.pool.acquire().await?,
             &ch.user_id,

@@ -359,7 +359,7 @@ fn normalise_answers(
             .map_err(|r| ApiError::new(r.code()).with_message(r.to_string()))?;
     }
     let mut stored = Vec::with_capacity(answers.len());
-    let mut buf = Zeroizing::new(Vec::new());
+    let mut normalised = Vec::with_capacity(answers.len());
     for a in answers {
         let q = catalogue
             .iter()
@@ -376,14 +376,23 @@ fn normalise_answers(
         } else {
             None
         };
-        for part in [a.question_id.as_bytes(), n.expose().as_bytes()] {
-            buf.extend_from_slice(&(part.len() as u32).to_be_bytes());
-            buf.extend_from_slice(part);
-        }
+        normalised.push((a.question_id.as_str(), n));
         stored.push(StoredQuestion {
             id: a.question_id.clone(),
             hint,
         });
+    }
+    // Sized once: a buffer that grows leaves copies of the answers in the freed blocks.
+    let len = normalised
+        .iter()
+        .map(|(id, n)| 8 + id.len() + n.expose().len())
+        .sum();
+    let mut buf = Zeroizing::new(Vec::with_capacity(len));
+    for (id, n) in &normalised {
+        for part in [id.as_bytes(), n.expose().as_bytes()] {
+            buf.extend_from_slice(&(part.len() as u32).to_be_bytes());
+            buf.extend_from_slice(part);
+        }
     }
     Ok((stored, buf))
 }
@@ -654,4 +663,33 @@ async fn fail_stale_challenges(state: &AppState, done: &ChallengeRow) -> ApiResu
         tracing::info!(challenge_id = %ch.id, "challenge failed: credential changed");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use latchkey_protocol::Secret;
+
+    /// The answer set's secret buffer is allocated once at its final size (issue 12: a buffer
+    /// grown by reallocation leaves plaintext answers behind in the freed blocks).
+    #[test]
+    fn answer_buffer_is_sized_once() {
+        let entry = |q: &str, a: &str| AnswerEntry {
+            question_id: q.into(),
+            answer: Secret::from_str_copy(a),
+            hint: None,
+        };
+        for answers in [
+            vec![entry("q01", "rex"), entry("q10", "2004-07-14")],
+            vec![
+                entry("q01", "a much longer answer about a dog"),
+                entry("q02", "Lisbon by the river"),
+                entry("q10", "1999-01-31"),
+            ],
+        ] {
+            let (_, buf) = normalise_answers(&answers, false).unwrap();
+            assert!(buf.len() > 16);
+            assert_eq!(buf.capacity(), buf.len(), "the buffer grew");
+        }
+    }
 }

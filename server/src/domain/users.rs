@@ -4,7 +4,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::store::users::{self, UserRow};
 use crate::store::{now_ms, rfc3339};
-use latchkey_protocol::{CredentialDetails, CredentialStatus, ErrorCode, User};
+use latchkey_protocol::{CredentialDetails, CredentialStatus, ErrorCode, User, UserEvent};
 
 /// One credential's stored guess state.
 struct Cred {
@@ -133,4 +133,43 @@ pub async fn create(state: &AppState, user_id: &str) -> ApiResult<User> {
 /// A user (155102 when missing).
 pub async fn get(state: &AppState, user_id: &str) -> ApiResult<User> {
     Ok(user_wire(&load_row(state, user_id).await?))
+}
+
+/// Operator reset of a user's security-answer guess budget (developer API, after the operator
+/// has verified the user's identity out of band): clears the answers' counts, lock level, lock
+/// and the disabled mark of the lifetime cap (155833), keeping the answers themselves, and
+/// notifies `users.securityQuestionsReset` in the same transaction. Idempotent: when there is
+/// nothing to reset it changes nothing and notifies nothing. 155102 unknown user, 155111 no
+/// answers set.
+pub async fn reset_security_questions(state: &AppState, user_id: &str) -> ApiResult<User> {
+    let u = load_row(state, user_id).await?;
+    if u.answers_verifier.is_none() {
+        return Err(ApiError::new(ErrorCode::SecurityQuestionsNotSet));
+    }
+    let now = now_ms();
+    let mut tx = state.pool.begin().await?;
+    let before = users::reset_answer_budget(&mut tx, user_id).await?;
+    if let Some(b) = before {
+        let event = UserEvent {
+            user_id: user_id.to_owned(),
+            security_question_status: CredentialStatus::Enabled,
+            previous_failed_attempts_total: u32::try_from(b.failed_total.max(0))
+                .unwrap_or(u32::MAX),
+            previous_recovery_required: b.disabled,
+        };
+        crate::webhooks::outbox::enqueue_user_event(
+            &mut tx,
+            crate::webhooks::SECURITY_QUESTIONS_RESET,
+            &event,
+            now,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    if let Some(b) = before {
+        state.outbox_wake.notify_one();
+        tracing::info!(user_id = %user_id, failed_total = b.failed_total, lock_level = b.lock_level,
+            was_disabled = b.disabled, "security-answer budget reset by the operator");
+    }
+    get(state, user_id).await
 }

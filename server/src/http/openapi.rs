@@ -13,8 +13,8 @@ use latchkey_protocol::{
     ChallengeNotification, ChallengeStatus, CreateSubscriptionRequest, CreateUserRequest,
     CreateWalletRequest, ErrorBody, IdempotentRequest, InitializeRequest, Notification,
     NotificationPublicKey, RestorePinRequest, SignMessageRequest, SignTransactionRequest,
-    SignTypedDataRequest, StepResult, StepSubmission, Subscription, User, UserTokenRequest,
-    UserTokenResponse, WalletList, WalletReply,
+    SignTypedDataRequest, StepResult, StepSubmission, Subscription, User, UserEvent,
+    UserNotification, UserTokenRequest, UserTokenResponse, WalletList, WalletReply,
 };
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
@@ -90,6 +90,13 @@ fn revoke_token() {}
         (status = 404, body = ErrorBody, description = "155102")))]
 fn revoke_user_tokens() {}
 
+#[utoipa::path(post, path = "/v1/users/{userId}/securityQuestions/reset", tag = "developer", security(("apiKey" = [])),
+    params(("userId" = String, Path, description = "The user")),
+    responses((status = 200, body = UserData, description = "The user after the reset: the security answers' counts, lock and the lifetime cap's disabled mark (155833) cleared, the answers kept. Idempotent: a repeat changes nothing and sends no second users.securityQuestionsReset notification"),
+        (status = 409, body = ErrorBody, description = "155111 no security answers set"),
+        (status = 404, body = ErrorBody, description = "155102")))]
+fn reset_security_questions() {}
+
 #[utoipa::path(get, path = "/v1/user", tag = "developer", security(("userToken" = []), ("apiKey" = [], "userToken" = [])),
     responses((status = 200, body = UserData), (status = 401, body = ErrorBody, description = "155103/155104/155105")))]
 fn get_current_user() {}
@@ -130,7 +137,7 @@ fn set_cloud_backup() {}
 
 #[utoipa::path(post, path = "/v1/user/securityQuestions", tag = "challenges", request_body = IdempotentRequest,
     security(("apiKey" = [], "userToken" = [])),
-    responses((status = 201, body = ChallengeIdData), (status = 409, body = ErrorBody, description = "155110 no PIN; 155108 already set; 155803")))]
+    responses((status = 201, body = ChallengeIdData), (status = 409, body = ErrorBody, description = "155110 no PIN; 155108 already set (and not disabled: answers disabled by the lifetime cap, 155833, may be replaced: CURRENT_PIN then COMPLETE with new questions and answers); 155803")))]
 fn set_security_questions() {}
 
 #[utoipa::path(post, path = "/v1/user/wallets", tag = "wallets", request_body = CreateWalletRequest,
@@ -322,12 +329,12 @@ impl Modify for CommonErrors {
 #[openapi(
     info(title = "Latchkey reference server", version = "1",
         description = "Developer API (Authorization: Bearer <API key>) and client API (X-User-Token). Successful replies are {\"data\": ...}; errors are ErrorBody with a 155xxx code."),
-    paths(create_user, get_user, create_token, revoke_token, revoke_user_tokens, get_current_user, initialize, set_pin, change_pin,
+    paths(create_user, get_user, create_token, revoke_token, revoke_user_tokens, reset_security_questions, get_current_user, initialize, set_pin, change_pin,
         restore_pin, set_recovery_code, set_cloud_backup, set_security_questions, create_wallet, sign_message, sign_typed_data,
         sign_transaction, list_wallets, get_wallet, list_user_wallets, list_challenges, get_challenge,
         descriptor, submit_step, cancel, create_subscription, list_subscriptions,
         delete_subscription, public_key, dead_letters, replay_dead_letter, rotate_signing_key),
-    components(schemas(Notification, ChallengeNotification, ErrorBody)),
+    components(schemas(Notification, ChallengeNotification, UserNotification, UserEvent, ErrorBody)),
     modifiers(&Security, &CommonErrors)
 )]
 pub struct ApiDoc;

@@ -1,6 +1,6 @@
 //! Users and sessions (developer API): `POST /v1/users`, `GET /v1/users/{userId}`,
 //! `POST /v1/users/token`, `POST /v1/users/token/revoke`, `POST /v1/users/{userId}/tokens/revoke`,
-//! and `GET /v1/user` (the session's user).
+//! `POST /v1/users/{userId}/securityQuestions/reset`, and `GET /v1/user` (the session's user).
 
 use super::auth::{ApiKey, OptionalApiKey, UserSession};
 use super::{data, ApiJson};
@@ -23,6 +23,10 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/users/token", post(create_token))
         .route("/users/token/revoke", post(revoke_token))
         .route("/users/{user_id}/tokens/revoke", post(revoke_user_tokens))
+        .route(
+            "/users/{user_id}/securityQuestions/reset",
+            post(reset_security_questions),
+        )
         .route("/user", get(get_current_user))
 }
 
@@ -109,4 +113,18 @@ pub async fn revoke_user_tokens(
 ) -> ApiResult<Response> {
     let n = sessions::revoke_user(&state, &user_id).await?;
     Ok(data(StatusCode::OK, RevokedTokens { revoked_tokens: n }))
+}
+
+/// `POST /v1/users/{userId}/securityQuestions/reset`: the operator re-enables the user's
+/// security answers with a fresh guess budget (idempotent; webhook
+/// `users.securityQuestionsReset` when something changed). Replies with the user.
+pub async fn reset_security_questions(
+    _: ApiKey,
+    State(state): State<Arc<AppState>>,
+    Path(user_id): Path<String>,
+) -> ApiResult<Response> {
+    Ok(data(
+        StatusCode::OK,
+        users::reset_security_questions(&state, &user_id).await?,
+    ))
 }

@@ -55,7 +55,8 @@ pub struct UserRow {
     pub q_lock_level: i64,
     /// Consecutive wrong answer sets across locks.
     pub q_failed_total: i64,
-    /// Answering is disabled (lifetime cap reached): only the operator resets it.
+    /// Answering is disabled (lifetime cap reached): new answers set with the PIN
+    /// (SET_SECURITY_QUESTIONS) or the operator's reset enable it again.
     pub q_disabled: bool,
 }
 
@@ -247,8 +248,10 @@ pub async fn reserve_guess(
     .transpose()
 }
 
-/// Resets a credential's counts, lock level and lock (after a correct guess), only while its
-/// version is still `version` (a guess checked against an older verifier resets nothing).
+/// Resets a credential's counts, lock level, lock and disabled mark (after a correct guess),
+/// only while its version is still `version` (a guess checked against an older verifier resets
+/// nothing). A correct guess whose own reservation reached the lifetime cap clears the cap too:
+/// the guesser has just proved the secret.
 pub async fn reset_guesses(
     conn: &mut AnyConnection,
     user_id: &str,
@@ -259,7 +262,8 @@ pub async fn reset_guesses(
     let ver = c.version_col();
     sqlx::query(&format!(
         "UPDATE users SET {p}_failed = 0, {p}_failed_total = 0, {p}_lock_level = 0, \
-         {p}_locked_at = NULL, {p}_locked_until = NULL WHERE id = $1 AND {ver} = $2 AND {p}_disabled = 0"
+         {p}_disabled = 0, {p}_locked_at = NULL, {p}_locked_until = NULL \
+         WHERE id = $1 AND {ver} = $2"
     ))
     .bind(user_id)
     .bind(version)
@@ -290,7 +294,8 @@ pub enum CredentialUpdate {
         /// PIN verifier.
         pin: String,
     },
-    /// SET_SECURITY_QUESTIONS: only with a PIN and no questions yet.
+    /// SET_SECURITY_QUESTIONS: only with a PIN, and no answers yet or answers disabled by the
+    /// lifetime cap (they are replaced, with their counts cleared).
     SetQuestions {
         /// Stored questions (JSON).
         questions: String,
@@ -356,7 +361,8 @@ pub async fn apply_update(
         CredentialUpdate::SetQuestions { questions, answers } => (
             format!(
                 "UPDATE users SET questions = $2, answers_verifier = $3, {RESET_Q} \
-                 WHERE id = $4 AND answers_verifier IS NULL AND pin_verifier IS NOT NULL AND $1 IS NULL"
+                 WHERE id = $4 AND (answers_verifier IS NULL OR q_disabled <> 0) \
+                 AND pin_verifier IS NOT NULL AND $1 IS NULL"
             ),
             None,
             Some(questions),
@@ -379,4 +385,55 @@ pub async fn apply_update(
         .execute(&mut *conn)
         .await?;
     Ok(r.rows_affected())
+}
+
+/// The answers' guess state before an operator reset (for the notification).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AnswerBudgetBefore {
+    /// Consecutive wrong answer sets across locks.
+    pub failed_total: i64,
+    /// Answer locks in a row.
+    pub lock_level: i64,
+    /// Whether the answers were disabled by the lifetime cap.
+    pub disabled: bool,
+}
+
+/// Operator reset of the answers' guess budget: clears the counts, the lock level, the lock and
+/// the disabled mark, keeping the answers (their version is unchanged: nothing they verified
+/// goes stale). One conditional UPDATE that changes a row only when there is something to
+/// reset, so a repeat is a no-op; returns the state before when it changed one. Also frees
+/// the recovery code, which shares this counter.
+pub async fn reset_answer_budget(
+    conn: &mut AnyConnection,
+    user_id: &str,
+) -> Result<Option<AnswerBudgetBefore>, sqlx::Error> {
+    // RETURNING gives the new values: read the old ones first (informational: the caller runs
+    // both in one transaction).
+    let before =
+        sqlx::query("SELECT q_failed_total, q_lock_level, q_disabled FROM users WHERE id = $1")
+            .bind(user_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    let Some(before) = before else {
+        return Ok(None);
+    };
+    let n = sqlx::query(
+        "UPDATE users SET q_failed = 0, q_failed_total = 0, q_lock_level = 0, q_disabled = 0, \
+         q_locked_at = NULL, q_locked_until = NULL \
+         WHERE id = $1 AND answers_verifier IS NOT NULL \
+         AND (q_failed <> 0 OR q_failed_total <> 0 OR q_lock_level <> 0 OR q_disabled <> 0 \
+         OR q_locked_until IS NOT NULL)",
+    )
+    .bind(user_id)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    if n == 0 {
+        return Ok(None);
+    }
+    Ok(Some(AnswerBudgetBefore {
+        failed_total: before.try_get("q_failed_total")?,
+        lock_level: before.try_get("q_lock_level")?,
+        disabled: before.try_get::<i64, _>("q_disabled")? != 0,
+    }))
 }

@@ -11,6 +11,9 @@ pub mod target;
 use latchkey_protocol::ChallengeType;
 use std::time::Duration;
 
+/// The notification type of an operator reset of a user's security-answer budget.
+pub const SECURITY_QUESTIONS_RESET: &str = "users.securityQuestionsReset";
+
 /// The notification type of a challenge, e.g. `challenges.changePin`.
 pub fn notification_type(kind: &ChallengeType) -> String {
     let mut out = String::from("challenges.");

@@ -7,7 +7,7 @@ use crate::crypto::SigningKey;
 use crate::state::AppState;
 use crate::store::challenges::ChallengeRow;
 use crate::store::{self, now_ms, outbox, rfc3339, signing_keys, subscriptions};
-use latchkey_protocol::{ChallengeNotification, Notification};
+use latchkey_protocol::{ChallengeNotification, Notification, UserEvent, UserNotification};
 use sqlx::AnyConnection;
 use std::sync::Arc;
 use tokio::sync::watch;
@@ -44,6 +44,37 @@ pub async fn enqueue(
                 error_message: wire.error_message,
                 result: wire.result,
             },
+            timestamp: rfc3339(now),
+            version: 1,
+        };
+        let body = serde_json::to_string(&n).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+        outbox::insert(&mut *conn, &notification_id, &s.id, &s.endpoint, &body, now).await?;
+    }
+    Ok(())
+}
+
+/// Writes one outbox row per subscription that selects `ty` (e.g.
+/// `users.securityQuestionsReset`) for an event about a user. Call inside the transaction
+/// that made the change.
+pub async fn enqueue_user_event(
+    conn: &mut AnyConnection,
+    ty: &str,
+    event: &UserEvent,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    let mut subs = subscriptions::list(&mut *conn).await?;
+    let disabled = store::w3s::disabled_subscriptions(&mut *conn).await?;
+    subs.retain(|s| !disabled.contains(&s.id));
+    for s in subs {
+        if !type_matches(&s.notification_types, ty) {
+            continue;
+        }
+        let notification_id = uuid::Uuid::new_v4().to_string();
+        let n = UserNotification {
+            subscription_id: s.id.clone(),
+            notification_id: notification_id.clone(),
+            notification_type: ty.to_owned(),
+            notification: event.clone(),
             timestamp: rfc3339(now),
             version: 1,
         };
