@@ -43,7 +43,8 @@ pub struct CredentialDetails {
     /// lifetime cap the credential is disabled (`recovery_required`).
     pub failed_attempts_total: u32,
     /// Disabled after too many wrong attempts in total: the PIN needs a recovery
-    /// (RESTORE_PIN); the answers need the operator.
+    /// (RESTORE_PIN); the answers need new questions set with the PIN (SET_SECURITY_QUESTIONS)
+    /// or an operator reset (`POST /v1/users/{userId}/securityQuestions/reset`).
     pub recovery_required: bool,
 }
 
