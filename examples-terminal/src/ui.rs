@@ -845,7 +845,7 @@ async fn outcome(run: &ChallengeRun, screen: &Screen) {
             );
             if *recovery_required {
                 let what = if answers {
-                    "Too many wrong answers in total: recovery is disabled; contact support"
+                    "Too many wrong answers in total: recovery with answers is disabled; set new security questions with your PIN, or ask the operator to reset them"
                 } else {
                     "Too many wrong PINs in total: the PIN is disabled; use “Forgot PIN” to set a new one"
                 };

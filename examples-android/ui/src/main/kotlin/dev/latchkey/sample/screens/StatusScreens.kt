@@ -140,7 +140,7 @@ fun LockedScreen(screen: Screen.Locked, onClose: () -> Unit) {
             when {
                 // The lifetime cap: waiting does not help (155832: "Forgot PIN" sets a new one).
                 screen.recoveryRequired && screen.lockedCredential == LockedCredential.PIN -> "The PIN is disabled: use “Forgot PIN” to set a new one."
-                screen.recoveryRequired -> "Recovery is disabled: contact support."
+                screen.recoveryRequired -> "Recovery with answers is disabled: set new security questions with your PIN, or ask support to reset them."
                 until == null -> "Try again later."
                 else -> "Try again in ${countdown(until - now)}."
             },
