@@ -408,6 +408,8 @@ async fn complete(
     let mut signed = None;
     let recovery_write = match ch.kind {
         ChallengeType::SetRecoveryCode => Some(recovery::setup_write(state, &ch, &p).await?),
+        // INITIALIZE created with `recoveryCode: true`: the code is stored with the PIN.
+        ChallengeType::Initialize => recovery::initialize_write(state, &ch, &p).await?,
         ChallengeType::RestorePin if recovery::by_code(&ch) => {
             Some(recovery::restore_write(state, &ch).await?)
         }
