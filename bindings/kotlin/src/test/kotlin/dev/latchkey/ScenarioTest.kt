@@ -273,7 +273,8 @@ class ScenarioTest {
      * groups the user "wrote down". Never prints the ShowRecoveryCode screen (it holds the code).
      */
     private suspend fun setUpRecoveryCode(flow: ChallengeFlow, pin: String?): List<String> {
-        var s = flow.screen.value
+        // The run's own screen (the StateFlow is fed by the listener and may lag a call's reply).
+        var s = flow.run.screen()
         if (pin != null) {
             assertTrue(s is Screen.EnterPin && s.purpose == PinPurpose.CURRENT, "$s")
             s = flow.submitPin(pin)
