@@ -244,7 +244,7 @@ impl AdminClient {
     /// /v1/users/token`): sent again only when it surely never reached the server (connection
     /// refused); a lost reply is reported as [`LatchkeyError::Network`] instead of being
     /// resent, since the first attempt may have taken effect.
-    async fn send_once<B: Serialize, T: DeserializeOwned>(
+    async fn send_once<B: Serialize, T: DeserializeOwned + Send>(
         &self,
         method: Method,
         path: &str,
@@ -254,7 +254,7 @@ impl AdminClient {
             .await
     }
 
-    async fn send<B: Serialize, T: DeserializeOwned>(
+    async fn send<B: Serialize, T: DeserializeOwned + Send>(
         &self,
         method: Method,
         path: &str,
@@ -265,7 +265,7 @@ impl AdminClient {
             .await
     }
 
-    async fn send_as<B: Serialize, T: DeserializeOwned>(
+    async fn send_as<B: Serialize, T: DeserializeOwned + Send>(
         &self,
         method: Method,
         path: &str,
