@@ -8,7 +8,9 @@
 # LATCHKEY_TEST_POSTGRES_URL (server section also on PostgreSQL when set; `eval "$(bash
 # .ci/postgres.sh)"` gives one; a fresh database is created for the run).
 # Needs: wrk (Debian package; installed with apt-get when missing), python3, strip, and for ffi
-# Java 17 + Maven. Every figure lands in $OUT/results.txt and the tables are printed at the end.
+# Java 17 + Maven; optional for size: gcc-aarch64-linux-gnu (Debian) and `rustup target add
+# aarch64-unknown-linux-gnu` for the arm64 figure. Every figure lands in $OUT/results.txt and the
+# tables are printed at the end.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
