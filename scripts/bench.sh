@@ -8,7 +8,9 @@
 # LATCHKEY_TEST_POSTGRES_URL (server section also on PostgreSQL when set; `eval "$(bash
 # .ci/postgres.sh)"` gives one; a fresh database is created for the run).
 # Needs: wrk (Debian package; installed with apt-get when missing), python3, strip, and for ffi
-# Java 17 + Maven. Every figure lands in $OUT/results.txt and the tables are printed at the end.
+# Java 17 + Maven; optional for size: gcc-aarch64-linux-gnu (Debian) and `rustup target add
+# aarch64-unknown-linux-gnu` for the arm64 figure. Every figure lands in $OUT/results.txt and the
+# tables are printed at the end.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -69,6 +71,28 @@ if want size; then
         record "size_${lib}_strip_x=$(stat -c %s "$OUT/$lib.strip-x.so")"
         record "size_${lib}_strip_all=$(stat -c %s "$OUT/$lib.strip-all.so")"
     done
+    # Where the bytes are: symbol bytes by crate and ELF sections, library vs floor (unstripped).
+    python3 "$ROOT/bench/size_by_crate.py" "$TARGET/release-small/liblatchkey_size_floor.so" \
+        "$TARGET/release-small/liblatchkey.so" > "$OUT/size-by-crate.md"
+    # arm64: the ISA of Android's arm64-v8a. Built for aarch64-unknown-linux-gnu with Debian's
+    # cross gcc (gcc-aarch64-linux-gnu) as linker: the Android target itself needs the NDK's
+    # bionic sysroot, which Debian does not package (docs/benchmarks.md, "Library size").
+    A64=aarch64-unknown-linux-gnu
+    if command -v aarch64-linux-gnu-gcc >/dev/null && rustup target list --installed 2>/dev/null | grep -qx "$A64"; then
+        export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc
+        cargo build -q --profile release-small --target "$A64" -p latchkey-ffi --lib
+        cargo build -q --profile release-small --target "$A64" -p latchkey-size-floor --lib
+        for lib in liblatchkey liblatchkey_size_floor; do
+            so="$TARGET/$A64/release-small/$lib.so"
+            cp "$so" "$OUT/$lib.arm64.strip-x.so"; aarch64-linux-gnu-strip -x "$OUT/$lib.arm64.strip-x.so"
+            cp "$so" "$OUT/$lib.arm64.strip-all.so"; aarch64-linux-gnu-strip --strip-all "$OUT/$lib.arm64.strip-all.so"
+            record "size_arm64_${lib}_unstripped=$(stat -c %s "$so")"
+            record "size_arm64_${lib}_strip_x=$(stat -c %s "$OUT/$lib.arm64.strip-x.so")"
+            record "size_arm64_${lib}_strip_all=$(stat -c %s "$OUT/$lib.arm64.strip-all.so")"
+        done
+    else
+        record "size_arm64: skipped (needs aarch64-linux-gnu-gcc and rustup target $A64)"
+    fi
 fi
 
 # ---------------------------------------------------------------------------------------------

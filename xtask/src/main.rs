@@ -331,7 +331,7 @@ impl Ctx {
     /// -p` resolves features for that package alone and rebuilds tokio, hyper, reqwest, clap,
     /// ... and everything above them); selecting the lib and bin targets makes it emit the
     /// cdylib and `uniffi-bindgen` (the `cli` feature), which `cargo test` does not (it builds
-    /// the FFI crate as an rlib only). Switching between the device and the admin build
+    /// only the FFI crate's unit tests). Switching between the device and the admin build
     /// recompiles only the FFI crate.
     fn debug_build(&self, features: Features) -> Result {
         step(&format!(

@@ -291,7 +291,7 @@ impl AdminClient {
     /// /v1/users/token`): sent again only when it surely never reached the server (connection
     /// refused); a lost reply is reported as [`LatchkeyError::Network`] instead of being
     /// resent, since the first attempt may have taken effect.
-    async fn send_once<B: Serialize, T: DeserializeOwned>(
+    async fn send_once<B: Serialize, T: DeserializeOwned + Send>(
         &self,
         method: Method,
         path: &str,
@@ -301,7 +301,7 @@ impl AdminClient {
             .await
     }
 
-    async fn send<B: Serialize, T: DeserializeOwned>(
+    async fn send<B: Serialize, T: DeserializeOwned + Send>(
         &self,
         method: Method,
         path: &str,
@@ -312,7 +312,7 @@ impl AdminClient {
             .await
     }
 
-    async fn send_as<B: Serialize, T: DeserializeOwned>(
+    async fn send_as<B: Serialize, T: DeserializeOwned + Send>(
         &self,
         method: Method,
         path: &str,

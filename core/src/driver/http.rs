@@ -59,6 +59,48 @@ pub(crate) enum Outcome<T> {
     },
 }
 
+impl Outcome<()> {
+    /// Puts the value that [`Transport::call`]'s decoder kept into an accepted outcome. The
+    /// decoder keeps a value exactly when it reports the body readable, which is the only way
+    /// to `Accepted`; the `None` arm is therefore never taken and reports an unreadable reply
+    /// rather than panicking.
+    fn with_data<T>(self, data: Option<T>) -> Outcome<T> {
+        match (self, data) {
+            (Outcome::Accepted(()), Some(v)) => Outcome::Accepted(v),
+            (Outcome::Accepted(()), None) => Outcome::Unreachable {
+                code: ErrorCode::NetworkError,
+                attempts: 1,
+                detail: "unreadable reply".into(),
+            },
+            (Outcome::Rejected(b), _) => Outcome::Rejected(b),
+            (
+                Outcome::Unreachable {
+                    code,
+                    attempts,
+                    detail,
+                },
+                _,
+            ) => Outcome::Unreachable {
+                code,
+                attempts,
+                detail,
+            },
+            (
+                Outcome::Busy {
+                    code,
+                    attempts,
+                    retry_after,
+                },
+                _,
+            ) => Outcome::Busy {
+                code,
+                attempts,
+                retry_after,
+            },
+        }
+    }
+}
+
 /// The shared transport.
 pub(crate) struct Transport {
     http: reqwest::Client,
@@ -150,7 +192,11 @@ impl Transport {
 
     /// Sends the request, retrying as the [`RetryPolicy`] says for `kind`, and decodes
     /// `{"data": T}`. Waits are plain `tokio` sleeps: dropping the future cancels them.
-    pub(crate) async fn call<T: DeserializeOwned>(
+    ///
+    /// Only the decoding is generic: the request, the retry loop and the reply classification
+    /// are one non-generic future ([`Transport::call_raw`]) shared by every reply type, so the
+    /// library carries one copy of that state machine instead of one per `T`.
+    pub(crate) async fn call<T: DeserializeOwned + Send>(
         &self,
         method: Method,
         path: &str,
@@ -158,12 +204,37 @@ impl Transport {
         body: Option<&[u8]>,
         kind: RequestKind,
     ) -> Outcome<T> {
+        let mut slot: Option<T> = None;
+        let mut decode = |bytes: &[u8]| match serde_json::from_slice::<DataEnvelope<T>>(bytes) {
+            Ok(d) => {
+                slot = Some(d.data);
+                true
+            }
+            Err(_) => false,
+        };
+        let raw = self
+            .call_raw(method, path, auth, body, kind, &mut decode)
+            .await;
+        raw.with_data(slot)
+    }
+
+    /// [`Transport::call`] without the type: `decode` reads a 2xx body, keeps the value and
+    /// says whether it was readable (an unreadable 2xx reply counts as a lost reply).
+    async fn call_raw(
+        &self,
+        method: Method,
+        path: &str,
+        auth: Auth<'_>,
+        body: Option<&[u8]>,
+        kind: RequestKind,
+        decode: &mut (dyn FnMut(&[u8]) -> bool + Send),
+    ) -> Outcome<()> {
         let policy = self.policy();
         let mut attempt: u32 = 0;
         loop {
             attempt += 1;
-            let mut f = match self.once::<T>(&method, path, &auth, body).await {
-                Ok(v) => return Outcome::Accepted(v),
+            let mut f = match self.once(&method, path, &auth, body, &mut *decode).await {
+                Ok(()) => return Outcome::Accepted(()),
                 Err(f) => f,
             };
             // 155816 means "this very envelope is still being processed" only for a step.
@@ -194,13 +265,14 @@ impl Transport {
         }
     }
 
-    async fn once<T: DeserializeOwned>(
+    async fn once(
         &self,
         method: &Method,
         path: &str,
         auth: &Auth<'_>,
         body: Option<&[u8]>,
-    ) -> Result<T, Failure> {
+        decode: &mut (dyn FnMut(&[u8]) -> bool + Send),
+    ) -> Result<(), Failure> {
         let mut req = self
             .http
             .request(method.clone(), self.url(path))
@@ -234,15 +306,15 @@ impl Transport {
         let retry_after = header("retry-after").as_deref().and_then(parse_retry_after);
         let bytes = resp.bytes().await.map_err(classify)?;
         if (200..300).contains(&status) {
-            return serde_json::from_slice::<DataEnvelope<T>>(&bytes)
-                .map(|d| d.data)
-                .map_err(|_| {
-                    Failure::transient(
-                        Why::Lost,
-                        ErrorCode::NetworkError,
-                        format!("unreadable {status} reply"),
-                    )
-                });
+            return if decode(&bytes) {
+                Ok(())
+            } else {
+                Err(Failure::transient(
+                    Why::Lost,
+                    ErrorCode::NetworkError,
+                    format!("unreadable {status} reply"),
+                ))
+            };
         }
         let parsed = serde_json::from_slice::<ErrorBody>(&bytes).ok();
         let code = parsed.as_ref().map(|b| b.code.code());

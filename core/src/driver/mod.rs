@@ -359,7 +359,10 @@ impl Session {
         self.inner.client.transport()
     }
 
-    async fn get<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<T, LatchkeyError> {
+    async fn get<T: serde::de::DeserializeOwned + Send>(
+        &self,
+        path: &str,
+    ) -> Result<T, LatchkeyError> {
         let out = self
             .transport()
             .call(
