@@ -14,10 +14,11 @@ import { styles } from "./src/styles";
 /** The blockchains set-up (and "create wallet") creates wallets on. */
 const BLOCKCHAINS = [Blockchain.EthSepolia];
 
-const TYPE: Record<Exclude<WalletAction, "setUp" | "createWallet" | "signMessage">, ChallengeType> = {
+const TYPE: Record<Exclude<WalletAction, "setUp" | "createWallet" | "signMessage" | "forgotPinWithCode">, ChallengeType> = {
   setQuestions: ChallengeType.SetSecurityQuestions,
   changePin: ChallengeType.ChangePin,
   forgotPin: ChallengeType.RestorePin,
+  setRecoveryCode: ChallengeType.SetRecoveryCode,
 };
 
 interface Connection {
@@ -79,7 +80,9 @@ export default function App() {
             ? await c.backend.createWallet(c.device, BLOCKCHAINS)
             : action === "signMessage"
               ? await c.backend.createSignMessage(c.device, wallets[0]!.id, "Sign in to Latchkey Demo", "Latchkey Demo asks you to prove you own this wallet.")
-              : await c.backend.createChallenge(c.device, TYPE[action]);
+              : action === "forgotPinWithCode"
+                ? await c.backend.createRestorePinWithCode(c.device)
+                : await c.backend.createChallenge(c.device, TYPE[action]);
       setRun(await c.session.runChallenge(id));
     });
 

@@ -672,6 +672,8 @@ impl Flow {
     pub fn can_go_back(&self) -> bool {
         match self.state {
             State::EnterCurrentPin => self.kind.is_signing(),
+            // INITIALIZE with a code: nothing was sent yet, so the review can be seen again.
+            State::ShowRecoveryCode => self.kind == Kind::Initialize,
             State::ConfirmNewPin
             | State::AnswerQuestion { .. }
             | State::Review
@@ -687,7 +689,6 @@ impl Flow {
             | State::StartCloudRestore
             | State::ReadingBackup
             | State::NoCloudBackup
-            | State::ShowRecoveryCode
             | State::EnterRecoveryCode
             | State::VerifyingRecoveryCode
             | State::VerifyingCurrentPin
@@ -1116,6 +1117,15 @@ impl Flow {
                         _ => "question selection does not fit the policy",
                     }));
                 }
+                if self.initialize_with_code() {
+                    // INITIALIZE with `recoveryCode`: the code is made and shown now, and sent
+                    // with the PIN and the answers once two of its groups are retyped.
+                    match self.make_recovery_code(rng) {
+                        Ok(()) => self.set_state(State::ShowRecoveryCode),
+                        Err(e) => self.finish(State::Failed { error: e.code() }),
+                    }
+                    return Ok(Vec::new());
+                }
                 let payload = StepPayload {
                     new_pin: if self.kind == Kind::Initialize {
                         self.new_pin.clone()
@@ -1189,6 +1199,13 @@ impl Flow {
                 self.set_state(State::ConfirmRecoveryCode);
                 Ok(Vec::new())
             }
+            (State::ShowRecoveryCode, Event::Back) if self.kind == Kind::Initialize => {
+                // Nothing was sent: the code is dropped (a new one is made after the review).
+                self.new_code = None;
+                self.confirm_groups.clear();
+                self.set_state(State::Review);
+                Ok(Vec::new())
+            }
             (State::ConfirmRecoveryCode, Event::Back) => {
                 self.set_state(State::ShowRecoveryCode);
                 Ok(Vec::new())
@@ -1209,13 +1226,23 @@ impl Flow {
                     self.error = Some(InputError::RecoveryCodeConfirmation);
                     return Ok(Vec::new());
                 }
-                let payload = StepPayload {
+                let mut payload = StepPayload {
                     recovery_public_key: Some(made.public_key.clone()),
                     recovery_wrapped_key: Some(made.wrapped_key.clone()),
                     recovery_signature: Some(made.signature.clone()),
                     ..Default::default()
                 };
-                self.submit(Step::Complete, &payload, rng, State::Submitting)
+                if self.kind == Kind::Initialize {
+                    // Everything INITIALIZE sends, plus the code's key: stored all together.
+                    payload.new_pin = self.new_pin.clone();
+                    payload.answers = Some(self.answers.clone());
+                    payload.acknowledged = Some(true);
+                }
+                let effects = self.submit(Step::Complete, &payload, rng, State::Submitting)?;
+                if self.kind == Kind::Initialize {
+                    self.clear_secrets();
+                }
+                Ok(effects)
             }
 
             // ---- recovery code: recovering (RESTORE_PIN with method RECOVERY_CODE) ----
@@ -1608,6 +1635,12 @@ impl Flow {
         self.new_backup = None;
     }
 
+    /// Whether this INITIALIZE also sets up a recovery code (created with `recoveryCode`: the
+    /// descriptor carries a recovery binding).
+    fn initialize_with_code(&self) -> bool {
+        self.kind == Kind::Initialize && self.recovery_binding.is_some()
+    }
+
     /// Whether this RESTORE_PIN recovers with a code.
     fn by_code(&self) -> bool {
         self.kind == Kind::RestorePin
@@ -1767,6 +1800,10 @@ impl Flow {
     fn total_steps(&self) -> u32 {
         let n = count(self.question_count());
         match self.kind {
+            // With a recovery code: two more steps (show it, retype two groups).
+            Kind::Initialize if self.initialize_with_code() => {
+                n.saturating_mul(2).saturating_add(5)
+            }
             Kind::Initialize => n.saturating_mul(2).saturating_add(3),
             Kind::SetPin | Kind::SignMessage | Kind::SignTypedData | Kind::SignTransaction => 2,
             Kind::CreateWallet => 1,
@@ -1801,8 +1838,13 @@ impl Flow {
             | State::CheckingBackup
             | State::DeletingOldBackup => 2,
             State::CloudFailed { .. } => return None,
+            State::ShowRecoveryCode if self.kind == Kind::Initialize => {
+                self.total_steps().saturating_sub(1)
+            }
             State::ShowRecoveryCode => 2,
+            State::ConfirmRecoveryCode if self.kind == Kind::Initialize => self.total_steps(),
             State::ConfirmRecoveryCode => 3,
+            State::Review if self.initialize_with_code() => self.total_steps().saturating_sub(2),
             State::EnterNewPin => match self.kind {
                 Kind::ChangePin => 2,
                 Kind::RestorePin => n.saturating_add(1),

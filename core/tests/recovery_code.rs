@@ -351,3 +351,100 @@ fn recover_resumed_after_the_proof_starts_at_the_new_pin() {
     let f = Flow::start(d, key(), NOW).unwrap();
     assert_eq!(f.state_name(), "EnterNewPin");
 }
+
+// ------------------------------------------------ INITIALIZE with `recoveryCode: true`
+
+/// An INITIALIZE created with `recoveryCode` (its descriptor carries a set-up binding), walked
+/// to the review: new PIN, confirmation, two questions answered.
+fn initialize_at_review() -> Flow {
+    let mut d = descriptor(ChallengeType::Initialize);
+    d.recovery = Some(setup_binding());
+    let mut f = Flow::start(d, key(), NOW).unwrap();
+    assert_eq!(
+        f.screen().progress().of,
+        9,
+        "3 + 2 x 2 questions + show + confirm"
+    );
+    feed(&mut f, pin(PIN));
+    feed(&mut f, pin(PIN));
+    for (q, a) in [("q01", "Rex"), ("q02", "Springfield")] {
+        feed(&mut f, choose(q));
+        feed(&mut f, answer(a, None));
+    }
+    assert_eq!(f.state_name(), "Review");
+    assert_eq!(f.screen().progress().step, 7);
+    f
+}
+
+#[test]
+fn initialize_with_code_review_acknowledged_shows_a_code_and_sends_nothing() {
+    let mut f = initialize_at_review();
+    let effects = feed(&mut f, Event::Acknowledged);
+    assert!(effects.is_empty(), "{effects:?}");
+    assert_eq!(f.state_name(), "ShowRecoveryCode");
+    assert_eq!(shown_groups(&f).len(), 7);
+    assert_eq!(f.screen().progress().step, 8);
+    assert!(f.can_go_back());
+}
+
+#[test]
+fn initialize_with_code_back_from_the_code_returns_to_the_review() {
+    let mut f = initialize_at_review();
+    feed(&mut f, Event::Acknowledged);
+    let first = shown_groups(&f);
+    feed(&mut f, Event::Back);
+    assert_eq!(f.state_name(), "Review");
+    // The dropped code is not shown again: a fresh one is made after the review.
+    feed(&mut f, Event::Acknowledged);
+    assert_ne!(shown_groups(&f), first);
+}
+
+#[test]
+fn initialize_with_code_confirmed_sends_pin_answers_and_the_code_key_together() {
+    let mut f = initialize_at_review();
+    feed(&mut f, Event::Acknowledged);
+    let groups = shown_groups(&f);
+    feed(&mut f, Event::Acknowledged);
+    assert_eq!(f.state_name(), "ConfirmRecoveryCode");
+    assert_eq!(f.screen().progress().step, 9);
+    let typed: Vec<String> = asked_groups(&f)
+        .iter()
+        .map(|g| groups[*g as usize - 1].clone())
+        .collect();
+    let sub = submission(&feed(&mut f, code_event(&typed.join(" ")))).clone();
+    assert_eq!(f.state_name(), "Submitting");
+    assert_eq!(sub.step, Step::Complete);
+    let p = open(&ChallengeType::Initialize, &sub);
+    assert_eq!(expose(&p.new_pin), Some(PIN));
+    assert_eq!(p.answers.as_ref().map(Vec::len), Some(2));
+    assert_eq!(p.acknowledged, Some(true));
+    let b = setup_binding();
+    let ctx = ProofContext {
+        challenge_id: CHALLENGE_ID,
+        method: &b.method,
+        user_id: &b.user_id,
+        version: b.version,
+        nonce: &b.nonce,
+    };
+    let public_key = p.recovery_public_key.expect("public key");
+    verify_proof(&public_key, &ctx, &p.recovery_signature.expect("proof")).unwrap();
+    assert!(p.recovery_wrapped_key.is_some());
+    assert!(!sub.envelope.contains(&groups.concat()));
+    feed(&mut f, accepted(Step::Complete, ChallengeStatus::Complete));
+    assert_eq!(f.state_name(), "Done");
+}
+
+#[test]
+fn initialize_without_code_review_acknowledged_still_completes_at_once() {
+    let mut f = start(ChallengeType::Initialize);
+    feed(&mut f, pin(PIN));
+    feed(&mut f, pin(PIN));
+    for (q, a) in [("q01", "Rex"), ("q02", "Springfield")] {
+        feed(&mut f, choose(q));
+        feed(&mut f, answer(a, None));
+    }
+    let sub = submission(&feed(&mut f, Event::Acknowledged)).clone();
+    let p = open(&ChallengeType::Initialize, &sub);
+    assert!(p.recovery_public_key.is_none() && p.recovery_signature.is_none());
+    assert_eq!(f.screen().progress().of, 7);
+}

@@ -25,7 +25,7 @@ struct DeviceSession: Equatable {
 /// The calls the app makes to its backend.
 protocol WalletBackend: Sendable {
     func signIn(userID: String) async throws -> DeviceSession
-    /// A PIN challenge (SET_SECURITY_QUESTIONS, CHANGE_PIN, RESTORE_PIN).
+    /// A PIN challenge (SET_SECURITY_QUESTIONS, CHANGE_PIN, RESTORE_PIN, SET_RECOVERY_CODE).
     func createChallenge(session: DeviceSession, type: ChallengeType) async throws -> String
     /// INITIALIZE (PIN + questions) that also creates the user's wallets on `blockchains`.
     func createSetUp(session: DeviceSession, blockchains: [Blockchain]) async throws -> String
@@ -33,6 +33,8 @@ protocol WalletBackend: Sendable {
     func createWallet(session: DeviceSession, blockchains: [Blockchain]) async throws -> String
     /// SIGN_MESSAGE (EIP-191) by the wallet `walletID`; `memo` is shown to the user, not signed.
     func createSignMessage(session: DeviceSession, walletID: String, message: String, memo: String?) async throws -> String
+    /// RESTORE_PIN completed with the user's recovery code (instead of the questions).
+    func createRestorePinWithCode(session: DeviceSession) async throws -> String
 }
 
 /// The demo backend: the developer API called from the device (DEMO ONLY, see above).
@@ -76,5 +78,9 @@ final class DemoBackend: WalletBackend, @unchecked Sendable {
             userToken: session.userToken, walletId: walletID, message: message, encodedByHex: false,
             memo: memo, idempotencyKey: nil
         )
+    }
+
+    func createRestorePinWithCode(session: DeviceSession) async throws -> String {
+        try await admin.createRestorePinWithCode(userToken: session.userToken, idempotencyKey: nil)
     }
 }

@@ -4,7 +4,7 @@ import Observation
 
 /// What the wallet home offers; each starts one challenge.
 enum WalletAction: CaseIterable {
-    case setUp, createWallet, setQuestions, changePin, forgotPin, signMessage
+    case setUp, createWallet, setQuestions, changePin, forgotPin, signMessage, setRecoveryCode, forgotPinWithCode
 
     var challengeType: ChallengeType {
         switch self {
@@ -14,6 +14,8 @@ enum WalletAction: CaseIterable {
         case .changePin: return .changePin
         case .forgotPin: return .restorePin
         case .signMessage: return .signMessage
+        case .setRecoveryCode: return .setRecoveryCode
+        case .forgotPinWithCode: return .restorePin
         }
     }
 }
@@ -116,8 +118,10 @@ final class WalletModel {
                 // The home offers it only with a wallet.
                 guard let wallet = self.wallets.first else { return }
                 id = try await backend.createSignMessage(session: device, walletID: wallet.id, message: message, memo: memo)
-            case .setQuestions, .changePin, .forgotPin:
+            case .setQuestions, .changePin, .forgotPin, .setRecoveryCode:
                 id = try await backend.createChallenge(session: device, type: action.challengeType)
+            case .forgotPinWithCode:
+                id = try await backend.createRestorePinWithCode(session: device)
             }
             let run = try await session.runChallenge(challengeId: id)
             self.run = run

@@ -4,7 +4,15 @@ import { Button } from "./screens/common";
 import { styles } from "./styles";
 
 /** What the home offers; each starts one challenge. */
-export type WalletAction = "setUp" | "createWallet" | "setQuestions" | "changePin" | "forgotPin" | "signMessage";
+export type WalletAction =
+  | "setUp"
+  | "createWallet"
+  | "setQuestions"
+  | "changePin"
+  | "forgotPin"
+  | "signMessage"
+  | "setRecoveryCode"
+  | "forgotPinWithCode";
 
 /** The user's wallets: blockchain and address (one key: the same address on every EVM chain). */
 function WalletsCard(props: { wallets: Wallet[] }) {
@@ -55,6 +63,8 @@ export function HomeScreen(props: { account: User; wallets: Wallet[]; busy: bool
       {props.wallets.length > 0 && <WalletsCard wallets={props.wallets} />}
       <StatusCard name="PIN" status={account.pinStatus} details={account.pinDetails} />
       <StatusCard name="Security questions" status={account.securityQuestionStatus} details={account.securityQuestionDetails} />
+      {/* Questions and recovery codes share one guess count (and so one lock). */}
+      <StatusCard name="Recovery code" status={account.recoveryCodeStatus} details={account.securityQuestionDetails} />
       {pin === CredentialStatus.Unset && <Button label="Create your wallet: PIN and security questions" disabled={busy} onPress={() => onAction("setUp")} />}
       {pin !== CredentialStatus.Unset && questions === CredentialStatus.Unset && (
         <Button label="Set up security questions" disabled={busy} onPress={() => onAction("setQuestions")} />
@@ -64,6 +74,18 @@ export function HomeScreen(props: { account: User; wallets: Wallet[]; busy: bool
       {pin === CredentialStatus.Enabled && <Button label="Change PIN" outline disabled={busy} onPress={() => onAction("changePin")} />}
       {pin !== CredentialStatus.Unset && questions !== CredentialStatus.Unset && (
         <Button label="Forgot PIN" outline disabled={busy} onPress={() => onAction("forgotPin")} />
+      )}
+      {/* After a recovery by code the code is used up (Unset): offer a new one. */}
+      {pin === CredentialStatus.Enabled && (
+        <Button
+          label={account.recoveryCodeStatus === CredentialStatus.Unset ? "Set up a recovery code" : "Replace recovery code"}
+          outline
+          disabled={busy}
+          onPress={() => onAction("setRecoveryCode")}
+        />
+      )}
+      {pin !== CredentialStatus.Unset && account.recoveryCodeStatus !== CredentialStatus.Unset && (
+        <Button label="Forgot PIN: use recovery code" outline disabled={busy} onPress={() => onAction("forgotPinWithCode")} />
       )}
       <View style={[styles.row, { marginTop: "auto" }]}>
         <View style={{ flex: 1 }}><Button label="Refresh" outline disabled={busy} onPress={props.onRefresh} /></View>

@@ -24,7 +24,7 @@ export interface DeviceSession {
 /** The calls the app makes to its backend. */
 export interface WalletBackend {
   signIn(userId: string): Promise<DeviceSession>;
-  /** A PIN challenge (SET_SECURITY_QUESTIONS, CHANGE_PIN, RESTORE_PIN). */
+  /** A PIN challenge (SET_SECURITY_QUESTIONS, CHANGE_PIN, RESTORE_PIN, SET_RECOVERY_CODE). */
   createChallenge(session: DeviceSession, type: ChallengeType): Promise<string>;
   /** INITIALIZE (PIN + questions) that also creates the user's wallets on `blockchains`. */
   createSetUp(session: DeviceSession, blockchains: Blockchain[]): Promise<string>;
@@ -32,6 +32,8 @@ export interface WalletBackend {
   createWallet(session: DeviceSession, blockchains: Blockchain[]): Promise<string>;
   /** SIGN_MESSAGE (EIP-191) by the wallet `walletId`; `memo` is shown to the user, not signed. */
   createSignMessage(session: DeviceSession, walletId: string, message: string, memo?: string): Promise<string>;
+  /** RESTORE_PIN completed with the user's recovery code (instead of the questions). */
+  createRestorePinWithCode(session: DeviceSession): Promise<string>;
 }
 
 /** 155101: the user id exists already (a returning user). */
@@ -54,5 +56,6 @@ export function demoBackend(settings: BackendSettings): WalletBackend {
     createSetUp: (s, blockchains) => admin.createInitializeWithWallets(s.userToken, blockchains, undefined, undefined),
     createWallet: (s, blockchains) => admin.createWalletChallenge(s.userToken, blockchains, undefined, undefined),
     createSignMessage: (s, walletId, message, memo) => admin.createSignMessage(s.userToken, walletId, message, false, memo, undefined),
+    createRestorePinWithCode: (s) => admin.createRestorePinWithCode(s.userToken, undefined),
   };
 }

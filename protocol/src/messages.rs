@@ -193,9 +193,9 @@ pub struct ChallengeDescriptor {
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(required = true))]
     pub verified_steps: Vec<Step>,
-    /// SET_RECOVERY_CODE, SET_CLOUD_BACKUP and RESTORE_PIN with `method: RECOVERY_CODE` or
-    /// `CLOUD_BACKUP`: what the device binds the recovery key and proof to (and, to recover,
-    /// the wrapped key).
+    /// SET_RECOVERY_CODE, INITIALIZE created with `recoveryCode: true`, SET_CLOUD_BACKUP and
+    /// RESTORE_PIN with `method: RECOVERY_CODE` or `CLOUD_BACKUP`: what the device binds the
+    /// recovery key and proof to (and, to recover, the wrapped key).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recovery: Option<RecoveryDescriptor>,
 }
@@ -273,7 +273,7 @@ pub struct AnswerEntry {
 /// |---|---|
 /// | any / `CURRENT_PIN` | `pin` |
 /// | RESTORE_PIN / `ANSWERS` | `answers` (no hints) |
-/// | INITIALIZE / `COMPLETE` | `newPin`, `answers` (with hints), `acknowledged: true` |
+/// | INITIALIZE / `COMPLETE` | `newPin`, `answers` (with hints), `acknowledged: true`; with `recoveryCode`, also the three `recovery*` fields of SET_RECOVERY_CODE |
 /// | SET_PIN, CHANGE_PIN, RESTORE_PIN / `COMPLETE` | `newPin` |
 /// | SET_SECURITY_QUESTIONS / `COMPLETE` | `answers` (with hints), `acknowledged: true` |
 /// | SIGN_MESSAGE, SIGN_TYPEDDATA, SIGN_TRANSACTION / `COMPLETE` | `pin`, `reviewDigest` |

@@ -228,6 +228,12 @@ pub struct InitializeRequest {
     /// The account type; `EOA` when blockchains are given and this is absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_type: Option<AccountType>,
+    /// Also set up a recovery code (issue 10) at the end of the challenge: after the review the
+    /// SDK shows a new recovery code and has the user retype two groups of it, and the code's
+    /// recovery key is stored with the PIN and the answers when the challenge completes (all
+    /// or nothing). Latchkey extension; `false` when absent.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub recovery_code: bool,
 }
 
 /// `POST /v1/user/wallets` body (a CREATE_WALLET challenge).
@@ -504,6 +510,7 @@ mod tests {
             idempotency_key: "k".into(),
             blockchains: vec![Blockchain::EthSepolia, Blockchain::EvmTestnet],
             account_type: Some(AccountType::Eoa),
+            recovery_code: false,
         });
         assert_eq!(
             j,
@@ -511,7 +518,14 @@ mod tests {
         );
         // An INITIALIZE body without wallets is today's body.
         let i: InitializeRequest = serde_json::from_str(r#"{"idempotencyKey":"k"}"#).unwrap();
-        assert!(i.blockchains.is_empty() && i.account_type.is_none());
+        assert!(i.blockchains.is_empty() && i.account_type.is_none() && !i.recovery_code);
+        let j = round_trip(&InitializeRequest {
+            idempotency_key: "k".into(),
+            blockchains: vec![],
+            account_type: None,
+            recovery_code: true,
+        });
+        assert_eq!(j, r#"{"idempotencyKey":"k","recoveryCode":true}"#);
         round_trip(&CreateWalletRequest {
             idempotency_key: "k".into(),
             blockchains: vec![Blockchain::Base],

@@ -513,3 +513,105 @@ both_backends!(
     recovery_guess_limit_under_concurrency,
     concurrent_wrong_proofs
 );
+
+/// INITIALIZE created with `recoveryCode: true`: the descriptor carries a set-up binding, the
+/// single COMPLETE stores the PIN, the answers and the code together (a completion without the
+/// code's key, or with a bad proof, stores nothing), and the code then recovers the account.
+/// Without the flag INITIALIZE is as before (no binding, no code).
+async fn initialize_with_code(b: Backend) {
+    let t = TestServer::start(&b, |_| {}).await;
+    let api = &t.api;
+    let it = ChallengeType::Initialize;
+    let s = api.new_user("rc-init-01").await;
+    let body = json!({"idempotencyKey": uuid::Uuid::new_v4().to_string(), "recoveryCode": true});
+    let id = api
+        .create_challenge(&s, it.clone(), body)
+        .await
+        .expect_ok(201)["challengeId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let d = api.descriptor(&s, &id).await.expect_ok(200).clone();
+    assert_eq!(d["type"], "INITIALIZE");
+    assert!(d["recovery"]["wrappedKey"].is_null());
+    let bi = binding(&d);
+    assert_eq!(
+        (bi.0.as_str(), bi.1.as_str(), bi.2),
+        ("RECOVERY_CODE", "rc-init-01", 1)
+    );
+    let rng = SystemRandom::new();
+    let made = NewRecoveryCode::create(&proof_ctx(&id, &bi), &rng).unwrap();
+    let with_code = |m: &NewRecoveryCode| {
+        let mut p = init_payload(PIN);
+        p.recovery_public_key = Some(m.public_key.clone());
+        p.recovery_wrapped_key = Some(m.wrapped_key.clone());
+        p.recovery_signature = Some(m.signature.clone());
+        p
+    };
+    // Without the code's key, or with a proof made for another challenge: nothing stored.
+    api.step(&s, &id, &it, Step::Complete, init_payload(PIN))
+        .await
+        .expect_code(400, 155801);
+    let other = NewRecoveryCode::create(&proof_ctx("another-challenge", &bi), &rng).unwrap();
+    api.step(&s, &id, &it, Step::Complete, with_code(&other))
+        .await
+        .expect_code(400, 155866);
+    let u = api.get_user("rc-init-01").await;
+    assert_eq!(
+        (u["pinStatus"].as_str(), u["recoveryCodeStatus"].as_str()),
+        (Some("UNSET"), Some("UNSET"))
+    );
+    let r = api
+        .step(&s, &id, &it, Step::Complete, with_code(&made))
+        .await;
+    assert_eq!(r.expect_ok(200)["status"], "COMPLETE");
+    let u = api.get_user("rc-init-01").await;
+    assert_eq!(u["pinStatus"], "ENABLED");
+    assert_eq!(u["securityQuestionStatus"], "ENABLED");
+    assert_eq!(u["recoveryCodeStatus"], "ENABLED");
+    assert_eq!(
+        stored_rows(&t).await,
+        vec![(
+            "ACTIVE".to_owned(),
+            made.public_key.clone(),
+            made.wrapped_key.clone()
+        )]
+    );
+    // The code recovers the account.
+    let rt = ChallengeType::RestorePin;
+    let c = restore(api, &s, Some("RECOVERY_CODE")).await.expect_ok(201)["challengeId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let dc = api.descriptor(&s, &c).await.expect_ok(200).clone();
+    let sig = latchkey_protocol::recovery::prove_with_code(
+        made.code.expose(),
+        dc["recovery"]["wrappedKey"].as_str().unwrap(),
+        &proof_ctx(&c, &binding(&dc)),
+        &rng,
+    )
+    .unwrap();
+    api.step(&s, &c, &rt, Step::RecoveryProof, proof(sig))
+        .await
+        .expect_ok(200);
+    api.step(&s, &c, &rt, Step::Complete, new_pin(PIN2))
+        .await
+        .expect_ok(200);
+    assert_eq!(
+        api.get_user("rc-init-01").await["recoveryCodeStatus"],
+        "UNSET"
+    );
+    // Without the flag: no binding, and the plain completion works.
+    let plain = api.new_user("rc-init-02").await;
+    let pid = api.challenge(&plain, it.clone()).await;
+    assert!(api.descriptor(&plain, &pid).await.expect_ok(200)["recovery"].is_null());
+    api.step(&plain, &pid, &it, Step::Complete, init_payload(PIN))
+        .await
+        .expect_ok(200);
+    assert_eq!(
+        api.get_user("rc-init-02").await["recoveryCodeStatus"],
+        "UNSET"
+    );
+    t.stop().await;
+}
+both_backends!(initialize_can_set_up_a_recovery_code, initialize_with_code);

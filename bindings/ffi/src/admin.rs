@@ -32,8 +32,8 @@ impl std::fmt::Debug for UserToken {
 /// its backend and uses `Client.session`. Only in builds with the `admin` cargo feature.
 #[derive(uniffi::Object)]
 pub struct AdminClient {
-    inner: lk::AdminClient,
-    rt: &'static Runtime,
+    pub(crate) inner: lk::AdminClient,
+    pub(crate) rt: &'static Runtime,
 }
 
 #[uniffi::export]
@@ -92,8 +92,9 @@ impl AdminClient {
     }
 
     /// Creates a challenge of `challenge_type` (INITIALIZE without wallets, SET_PIN,
-    /// CHANGE_PIN, SET_SECURITY_QUESTIONS, RESTORE_PIN; the others have their own calls) for the user of `user_token`
-    /// and returns its id.
+    /// CHANGE_PIN, SET_SECURITY_QUESTIONS, RESTORE_PIN with the security questions,
+    /// SET_RECOVERY_CODE; the others have their own calls, e.g.
+    /// `create_restore_pin_with_code`) for the user of `user_token` and returns its id.
     ///
     /// `idempotency_key`: the SDK's automatic retries within one call always resend the same
     /// key, so they never create a second challenge. To retry the whole call after it threw
@@ -280,14 +281,18 @@ fn unknown_input(what: &str) -> LatchkeyError {
     }
 }
 
-fn blockchains_to_core(chains: Vec<Blockchain>) -> Result<Vec<lk::Blockchain>, LatchkeyError> {
+pub(crate) fn blockchains_to_core(
+    chains: Vec<Blockchain>,
+) -> Result<Vec<lk::Blockchain>, LatchkeyError> {
     chains
         .into_iter()
         .map(|b| b.to_core().ok_or_else(|| unknown_input("blockchain")))
         .collect()
 }
 
-fn account_type_to_core(t: Option<AccountType>) -> Result<Option<lk::AccountType>, LatchkeyError> {
+pub(crate) fn account_type_to_core(
+    t: Option<AccountType>,
+) -> Result<Option<lk::AccountType>, LatchkeyError> {
     t.map(|t| t.to_core().ok_or_else(|| unknown_input("account type")))
         .transpose()
 }

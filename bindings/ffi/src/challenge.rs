@@ -26,6 +26,8 @@ pub enum ChallengeType {
     SignTransaction,
     /// Unknown to this build.
     Unknown,
+    /// SET_RECOVERY_CODE (issue 10).
+    SetRecoveryCode,
 }
 
 impl From<lk::ChallengeType> for ChallengeType {
@@ -40,6 +42,7 @@ impl From<lk::ChallengeType> for ChallengeType {
             lk::ChallengeType::CreateWallet => ChallengeType::CreateWallet,
             lk::ChallengeType::SignTypedData => ChallengeType::SignTypedData,
             lk::ChallengeType::SignTransaction => ChallengeType::SignTransaction,
+            lk::ChallengeType::SetRecoveryCode => ChallengeType::SetRecoveryCode,
             _ => ChallengeType::Unknown,
         }
     }
@@ -58,6 +61,7 @@ impl ChallengeType {
             ChallengeType::CreateWallet => lk::ChallengeType::CreateWallet,
             ChallengeType::SignTypedData => lk::ChallengeType::SignTypedData,
             ChallengeType::SignTransaction => lk::ChallengeType::SignTransaction,
+            ChallengeType::SetRecoveryCode => lk::ChallengeType::SetRecoveryCode,
             ChallengeType::Unknown => return None,
         })
     }

@@ -18,6 +18,8 @@
 //! * `ux`: what apps need to draw screens without re-implementing SDK rules: the text of a
 //!   155xxx code, the PIN length, the answer hint, a screen's progress/message, the locked
 //!   credential, a blockchain's id and name.
+//! * `recovery`: recovery codes (issue 10): the conversion of the recovery screens and input
+//!   errors, and (with `admin`) the `AdminClient` calls that create the recovery challenges.
 //! * `admin` (cargo feature `admin`, off by default): the developer API, `AdminClient`. It
 //!   needs the developer API key, so the device library is built without it. The UDL cannot
 //!   be conditional, so it is exported with uniffi's proc-macros next to the UDL scaffolding.
@@ -30,7 +32,8 @@
 //! [`LatchkeyError::Internal`]; uniffi catches panics on the synchronous paths, so no panic
 //! crosses the boundary.
 //!
-//! Secrets: see [`SecretString`] for exactly what is and is not wiped of a PIN or answer.
+//! Secrets: see [`SecretString`] for exactly what is and is not wiped of a PIN, an answer or a
+//! recovery code (typed in, or shown on `Screen::ShowRecoveryCode`).
 //! Tokens, keys and API keys are held in `Zeroizing` buffers only for as long as the call
 //! needs them. With the default feature `wipe-freed-memory` the library's global allocator
 //! zeroizes every block Rust frees (`wipe` module), which covers what uniffi copies and frees.
@@ -41,6 +44,7 @@ mod challenge;
 mod challenge_run;
 mod client;
 mod error;
+mod recovery;
 mod runtime;
 mod screens;
 mod user;

@@ -142,6 +142,14 @@ pub enum InputErrorKind {
     IncorrectAnswers,
     /// Not named by this build.
     Other,
+    /// 155864: a typo in the recovery code (caught on the device).
+    RecoveryCodeTypo,
+    /// 155865: not this account's recovery code (caught on the device).
+    WrongRecoveryCode,
+    /// 155861: the server refused the recovery proof.
+    IncorrectRecoveryCode,
+    /// 155869: the retyped groups differ from the code shown.
+    RecoveryCodeMismatch,
 }
 
 /// An input error shown on a screen.
@@ -153,6 +161,8 @@ pub struct InputError {
     pub code: u32,
     /// Secret-free text.
     pub detail: String,
+    /// The recovery-code group with a typo (from 1), when known.
+    pub group: Option<u32>,
 }
 
 impl From<lk::InputError> for InputError {
@@ -172,12 +182,16 @@ impl From<lk::InputError> for InputError {
                 | lk::ErrorCode::HintEqualsAnswer
                 | lk::ErrorCode::InvalidQuestionSelection,
             ) => InputErrorKind::InvalidAnswer,
-            _ => InputErrorKind::Other,
+            other => match crate::recovery::input_error_kind(other) {
+                Some(kind) => kind,
+                None => InputErrorKind::Other,
+            },
         };
         InputError {
             kind,
             code: e.code().code(),
             detail: e.to_string(),
+            group: crate::recovery::typo_group(&e),
         }
     }
 }
@@ -295,6 +309,38 @@ pub enum Screen {
         /// Where in the flow.
         progress: Progress,
     },
+    // ---- Recovery codes (issue 10); converted in `crate::recovery` ----
+    /// Show a new recovery code (secret groups) and the warning.
+    ShowRecoveryCode {
+        /// Where in the flow.
+        progress: Progress,
+        /// The code's groups, in order (secrets; wiped on drop).
+        groups: Vec<SecretString>,
+        /// The warning to show.
+        warning: String,
+    },
+    /// Retype some groups of the code just shown.
+    ConfirmRecoveryCode {
+        /// Where in the flow.
+        progress: Progress,
+        /// The group numbers to retype (from 1), ascending.
+        groups: Vec<u32>,
+        /// Why the last input was refused.
+        error: Option<InputError>,
+    },
+    /// Type the recovery code (RESTORE_PIN by code).
+    EnterRecoveryCode {
+        /// Where in the flow.
+        progress: Progress,
+        /// Groups in a code.
+        groups: u32,
+        /// Characters per group.
+        group_length: u32,
+        /// Why the last input was refused.
+        error: Option<InputError>,
+        /// Wrong recovery attempts still allowed.
+        attempts_left: Option<u32>,
+    },
 }
 
 impl From<lk::Screen> for Screen {
@@ -391,13 +437,16 @@ impl From<lk::Screen> for Screen {
             lk::Screen::Cancelled { progress } => Screen::Cancelled {
                 progress: progress.into(),
             },
-            other => unsupported(other.progress()),
+            other => match crate::recovery::screen_from_core(other) {
+                Ok(screen) => screen,
+                Err(progress) => unsupported(progress),
+            },
         }
     }
 }
 
 /// What a screen this build cannot show becomes: a failure that says to update the SDK.
-fn unsupported(progress: lk::Progress) -> Screen {
+pub(crate) fn unsupported(progress: lk::Progress) -> Screen {
     Screen::Failed {
         progress: progress.into(),
         code: lk::ErrorCode::UnsupportedProtocolVersion.code(),
@@ -405,8 +454,8 @@ fn unsupported(progress: lk::Progress) -> Screen {
     }
 }
 
-/// A PIN or answer (UDL custom type `SecretString`, a string on the foreign side); `Debug` is
-/// redacted by [`Secret`].
+/// A PIN, answer or recovery code (UDL custom type `SecretString`, a string on the foreign
+/// side); `Debug` is redacted by [`Secret`], and the secret is zeroized on drop.
 ///
 /// Every copy on the Rust side is wiped: uniffi 0.31 reads the string out of the `RustBuffer`
 /// holding the serialized [`Input`] (a copy) and frees that buffer, which the library's
@@ -414,12 +463,17 @@ fn unsupported(progress: lk::Progress) -> Screen {
 /// zeroizing [`Secret`] and from there into the core's [`lk::Input`], which zeroizes it when it
 /// is sealed, refused or dropped (also on `Busy`, `InvalidInput` and panics). Not wiped, because
 /// this crate does not own it: the foreign string and the binding's UTF-8 encoding of it.
-#[derive(Debug)]
-pub struct SecretString(Secret);
+///
+/// Out of the SDK (only the groups of `Screen::ShowRecoveryCode`): lowering copies the secret
+/// into a `String` that is written into the `RustBuffer` and then freed, and the binding frees
+/// that buffer through Rust once read: both are zeroized by the allocator (`crate::wipe`). The
+/// foreign strings made from it are not the SDK's to wipe (see the UDL).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SecretString(pub(crate) Secret);
 
 uniffi::custom_type!(SecretString, String, {
-    // Secrets only ever travel into the SDK: no call returns an `Input` and no callback takes
-    // one, so `lower` is never used; it exists because uniffi requires it.
+    // Into the SDK: `Input`'s secrets. Out: only the groups of `Screen::ShowRecoveryCode` (a
+    // copy, see the type's docs).
     lower: |s| s.0.expose().to_owned(),
     try_lift: |s| Ok(SecretString(Secret::new(s))),
 });
@@ -448,6 +502,11 @@ pub enum Input {
     Acknowledge,
     /// The signature request was rejected.
     Reject,
+    /// A recovery code, or the groups a confirmation asks for.
+    RecoveryCode {
+        /// The typed code (a secret).
+        code: SecretString,
+    },
 }
 
 impl Input {
@@ -462,6 +521,7 @@ impl Input {
             },
             Input::Acknowledge => lk::Input::Acknowledge,
             Input::Reject => lk::Input::Reject,
+            Input::RecoveryCode { code } => lk::Input::RecoveryCode(code.0),
         }
     }
 }

@@ -75,6 +75,8 @@ pub struct User {
     pub security_question_status: CredentialStatus,
     /// Security-question guess-limit details.
     pub security_question_details: CredentialDetails,
+    /// Recovery-code status (UNSET when none is set up or the last one was used).
+    pub recovery_code_status: CredentialStatus,
 }
 
 impl From<lk::User> for User {
@@ -86,6 +88,7 @@ impl From<lk::User> for User {
             pin_details: u.pin_details.into(),
             security_question_status: u.security_question_status.into(),
             security_question_details: u.security_question_details.into(),
+            recovery_code_status: u.recovery_code_status.into(),
         }
     }
 }

@@ -10,9 +10,9 @@ use latchkey_protocol as proto;
 /// Which credential a `Screen.Locked` is about (UDL `LockedCredential`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LockedCredential {
-    /// The PIN (155119); recovery with the security questions still works.
+    /// The PIN (155119); recovery (questions or code) still works.
     Pin,
-    /// The security answers (155120).
+    /// Recovery: the security answers (155120) or recovery codes (155863), one shared count.
     SecurityQuestions,
 }
 
@@ -53,7 +53,10 @@ pub fn screen_progress(screen: Screen) -> Progress {
         | Screen::Done { progress, .. }
         | Screen::Failed { progress, .. }
         | Screen::Locked { progress, .. }
-        | Screen::Cancelled { progress } => progress,
+        | Screen::Cancelled { progress }
+        | Screen::ShowRecoveryCode { progress, .. }
+        | Screen::ConfirmRecoveryCode { progress, .. }
+        | Screen::EnterRecoveryCode { progress, .. } => progress,
     }
 }
 
@@ -156,5 +159,48 @@ mod tests {
         assert_eq!(blockchain_id(Blockchain::EthSepolia), "ETH-SEPOLIA");
         assert_eq!(blockchain_name(Blockchain::EthSepolia), "Ethereum Sepolia");
         assert_eq!(blockchain_id(Blockchain::Unknown), "UNKNOWN");
+    }
+
+    #[test]
+    fn recovery_screens_have_progress_and_no_message() {
+        let enter = Screen::EnterRecoveryCode {
+            progress: progress(),
+            groups: 7,
+            group_length: 5,
+            error: None,
+            attempts_left: Some(3),
+        };
+        assert_eq!(screen_progress(enter.clone()), progress());
+        assert_eq!(screen_message(enter.clone()), None);
+        assert_eq!(locked_credential(enter), None);
+        let show = Screen::ShowRecoveryCode {
+            progress: progress(),
+            groups: vec![],
+            warning: lk::RECOVERY_CODE_WARNING.into(),
+        };
+        assert_eq!(screen_progress(show.clone()), progress());
+        assert_eq!(screen_message(show), None);
+        let confirm = Screen::ConfirmRecoveryCode {
+            progress: progress(),
+            groups: vec![1, 5],
+            error: None,
+        };
+        assert_eq!(screen_progress(confirm), progress());
+        // A recovery lock (codes and questions share the count).
+        let locked = Screen::Locked {
+            progress: progress(),
+            code: 155863,
+            lock_expiry: None,
+            lock_expiry_unix: None,
+            recovery_required: false,
+        };
+        assert_eq!(
+            locked_credential(locked.clone()),
+            Some(LockedCredential::SecurityQuestions)
+        );
+        assert_eq!(
+            screen_message(locked).as_deref(),
+            Some("Recovery is locked after too many wrong attempts.")
+        );
     }
 }

@@ -403,3 +403,142 @@ def test_namespace_functions():
     assert latchkey.screen_progress(cancelled) == latchkey.Progress(step=1, of=2)
     assert latchkey.screen_message(cancelled) == "Cancelled by the user."
     assert latchkey.locked_credential(cancelled) is None
+
+
+CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+async def set_up_recovery_code(run, pin=None) -> list[str]:
+    """Walks a SET_RECOVERY_CODE (after the PIN, when ``pin`` is given) or the code part of an
+    INITIALIZE with a code: shows the code, a wrong retype, back, then the right groups.
+    Returns the code's groups (what the user wrote down)."""
+    if pin is not None:
+        s = run.screen()
+        assert s.is_enter_pin() and s.purpose == latchkey.PinPurpose.CURRENT, s
+        s = await run.submit(Input.PIN(pin))
+    else:
+        s = run.screen()
+    assert s.is_show_recovery_code(), type(s)  # never print this screen: it holds the code
+    groups = list(s.groups)
+    assert len(groups) == 7 and all(len(g) == 5 for g in groups)
+    assert "Nobody" in s.warning
+    assert latchkey.screen_progress(s) == s.progress
+    assert latchkey.screen_message(s) is None
+    s = await latchkey.code_written_down(run)
+    assert s.is_confirm_recovery_code(), s
+    asked = list(s.groups)
+    assert len(asked) == 2 and 1 <= asked[0] < asked[1] <= 7
+    assert run.can_go_back()
+    # Groups that were not asked for: refused on the device, nothing sent.
+    others = [g for g in range(1, 8) if g not in asked][:2]
+    s = await latchkey.enter_recovery_code(run, " ".join(groups[g - 1] for g in others))
+    assert s.is_confirm_recovery_code() and s.error is not None, s
+    assert s.error.kind == latchkey.InputErrorKind.RECOVERY_CODE_MISMATCH
+    assert s.error.code == 155869
+    # Back shows the same code again.
+    s = await run.back()
+    assert s.is_show_recovery_code() and list(s.groups) == groups
+    s = await latchkey.code_written_down(run)
+    s = await latchkey.enter_recovery_code(
+        run, "-".join(groups[g - 1].lower() for g in s.groups)
+    )
+    assert s.is_done(), s
+    assert (await run.wait_for_result(5000)).status == latchkey.ChallengeStatus.COMPLETE
+    return groups
+
+
+def test_recovery_code_set_up_and_recover(server):
+    """SET_RECOVERY_CODE, then a forgotten PIN recovered with the code (RESTORE_PIN by code):
+    a typo is caught on the device, the new PIN works, the old PIN does not, older session
+    tokens are revoked, the code is burnt and a new one is set up; and INITIALIZE can set up a
+    code as its last steps."""
+
+    async def main():
+        w = World(server.base_url)
+        user_id, token, session, wallet = await set_up_wallet(
+            w, "py-rcode", [latchkey.Blockchain.ETH_SEPOLIA]
+        )
+        assert (await session.user()).recovery_code_status == latchkey.CredentialStatus.UNSET
+        # No code yet: a recovery by code cannot be created.
+        with pytest.raises(latchkey.LatchkeyError.Server) as ei:
+            await w.admin.create_restore_pin_with_code(token, None)
+        assert ei.value.code == 155860
+
+        # ---- set up
+        run = await w.run(session, token, latchkey.ChallengeType.SET_RECOVERY_CODE)
+        assert run.challenge_type() == latchkey.ChallengeType.SET_RECOVERY_CODE
+        groups = await set_up_recovery_code(run, pin=PIN1)
+        assert (await session.user()).recovery_code_status == latchkey.CredentialStatus.ENABLED
+
+        # Another device's session, opened before the recovery.
+        other = await w.admin.create_user_token(user_id)
+        other_session = w.client.session(other.user_token, other.encryption_key)
+        assert (await other_session.user()).id == user_id
+
+        # ---- recover (the PIN is "forgotten")
+        key = w.admin.new_idempotency_key()
+        cid = await w.admin.create_restore_pin_with_code(token, key)
+        assert await w.admin.create_restore_pin_with_code(token, key) == cid
+        run = await session.run_challenge(cid)
+        assert run.challenge_type() == latchkey.ChallengeType.RESTORE_PIN
+        s = run.screen()
+        assert s.is_enter_recovery_code(), s
+        assert (s.groups, s.group_length, s.attempts_left) == (7, 5, 3)
+        assert not run.can_go_back()
+        # A typo in group 4 is caught on the device and names the group.
+        g4 = groups[3]
+        swapped = CODE_ALPHABET[(CODE_ALPHABET.index(g4[0]) + 1) % len(CODE_ALPHABET)]
+        typo = groups[:3] + [swapped + g4[1:]] + groups[4:]
+        s = await latchkey.enter_recovery_code(run, "-".join(typo))
+        assert s.is_enter_recovery_code() and s.error is not None, s
+        assert s.error.kind == latchkey.InputErrorKind.RECOVERY_CODE_TYPO
+        assert (s.error.code, s.error.group) == (155864, 4)
+        assert s.attempts_left == 3  # nothing was sent, nothing counted
+        s = await latchkey.enter_recovery_code(run, " ".join(groups).lower())
+        assert s.is_enter_pin() and s.purpose == latchkey.PinPurpose.NEW, s
+        await run.submit(Input.PIN(PIN2))
+        s = await run.submit(Input.PIN(PIN2))
+        assert s.is_done(), s
+        assert (await run.wait_for_result(5000)).status == latchkey.ChallengeStatus.COMPLETE
+
+        # Older tokens are revoked; this session goes on.
+        with pytest.raises(latchkey.LatchkeyError.SessionExpired):
+            await other_session.user()
+        u = await session.user()
+        assert u.pin_status == latchkey.CredentialStatus.ENABLED
+        # The code is burnt: the app asks the user to set up a new one (docs/recovery.md).
+        assert u.recovery_code_status == latchkey.CredentialStatus.UNSET
+        with pytest.raises(latchkey.LatchkeyError.Server) as ei:
+            await w.admin.create_restore_pin_with_code(token, None)
+        assert ei.value.code == 155860
+
+        # The new PIN signs; the old one is refused.
+        cid = await w.admin.create_sign_message(token, wallet.id, "after recovery", False, None, None)
+        run = await session.run_challenge(cid)
+        await latchkey.approve(run)
+        s = await run.submit(Input.PIN(PIN1))
+        assert s.is_enter_pin() and s.error.kind == latchkey.InputErrorKind.INCORRECT_PIN, s
+        s = await run.submit(Input.PIN(PIN2))
+        assert s.is_done(), s
+        assert recover(s.result.signature, b"after recovery") == wallet.address
+
+        # A new code (behind the new PIN) replaces the burnt one.
+        run = await w.run(session, token, latchkey.ChallengeType.SET_RECOVERY_CODE)
+        new_groups = await set_up_recovery_code(run, pin=PIN2)
+        assert new_groups != groups
+        assert (await session.user()).recovery_code_status == latchkey.CredentialStatus.ENABLED
+
+        # ---- INITIALIZE that sets up a code as its last steps.
+        user2, token2, session2 = await w.new_session("py-rcode-init")
+        cid = await w.admin.create_initialize_with_recovery_code(token2, [], None, None)
+        run = await session2.run_challenge(cid)
+        s = await initialize(run, PIN1)
+        assert s.is_show_recovery_code(), type(s)
+        assert latchkey.screen_progress(s) == latchkey.Progress(step=8, of=9)
+        await set_up_recovery_code(run)
+        u = await w.admin.get_user(user2)
+        assert u.pin_status == latchkey.CredentialStatus.ENABLED
+        assert u.security_question_status == latchkey.CredentialStatus.ENABLED
+        assert u.recovery_code_status == latchkey.CredentialStatus.ENABLED
+
+    asyncio.run(main())

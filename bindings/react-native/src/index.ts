@@ -15,6 +15,11 @@
  *
  * Signing challenges open on `Screen.ReviewSignature` (what will be signed, decoded by the SDK):
  * `submitApprove(run)` goes on to the PIN, `submitReject(run)` refuses (nothing is signed).
+ *
+ * Recovery codes: SET_RECOVERY_CODE shows `Screen.ShowRecoveryCode` (secret groups; see
+ * `recoveryCodeGroups`), then `submitCodeWrittenDown(run)`, then `Screen.ConfirmRecoveryCode`
+ * answered with `submitRecoveryCode(run, groups)`; a RESTORE_PIN by code opens on
+ * `Screen.EnterRecoveryCode`, answered with `submitRecoveryCode(run, code)`.
  */
 import latchkey, {
   ChallengeResult,
@@ -55,6 +60,31 @@ export function submitApprove(run: ChallengeRun): Promise<Screen> {
  */
 export function submitReject(run: ChallengeRun): Promise<Screen> {
   return run.submit(Input.Reject.new());
+}
+
+/**
+ * The user wrote down the code on `Screen.ShowRecoveryCode`; the next screen asks to retype some
+ * of its groups (`Screen.ConfirmRecoveryCode`).
+ */
+export function submitCodeWrittenDown(run: ChallengeRun): Promise<Screen> {
+  return run.submit(Input.Acknowledge.new());
+}
+
+/**
+ * Submits the recovery code typed on `Screen.EnterRecoveryCode`, or the groups asked for on
+ * `Screen.ConfirmRecoveryCode` (in order; separators and case are free). A secret: it is checked
+ * on the device and never sent; drop your references to it afterwards.
+ */
+export function submitRecoveryCode(run: ChallengeRun, code: string): Promise<Screen> {
+  return run.submit(Input.RecoveryCode.new({ code }));
+}
+
+/**
+ * The groups of the recovery code a `Screen.ShowRecoveryCode` shows, else undefined. SECRET: draw
+ * them, never log, persist or send them (a logged screen object prints them too).
+ */
+export function recoveryCodeGroups(screen: Screen): string[] | undefined {
+  return Screen.ShowRecoveryCode.instanceOf(screen) ? screen.inner.groups : undefined;
 }
 
 /** What a `Screen.Done` produced (signature, signed transaction, wallet ids), else undefined. */

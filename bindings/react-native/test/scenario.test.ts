@@ -322,3 +322,55 @@ test("namespace functions and record defaults", () => {
 
 // Keep the Session type import used for readers of the test.
 export type { Session };
+
+/** Shows the code (after the PIN for SET_RECOVERY_CODE), retypes the asked groups; returns them. */
+async function setUpRecoveryCode(run: ChallengeRun, currentPin?: string): Promise<string[]> {
+  let s = run.screen();
+  if (currentPin !== undefined) s = await run.submit(pin(currentPin));
+  // Never print this screen: it holds the code.
+  assert.ok(Screen.ShowRecoveryCode.instanceOf(s), s.tag);
+  const groups = [...s.inner.groups];
+  assert.equal(groups.length, 7);
+  assert.deepEqual(screenProgress(s), s.inner.progress);
+  assert.equal(screenMessage(s), undefined);
+  s = await run.submit(Input.Acknowledge.new());
+  assert.ok(Screen.ConfirmRecoveryCode.instanceOf(s), s.tag);
+  const asked = [...s.inner.groups];
+  const others = [1, 2, 3, 4, 5, 6, 7].filter((g) => !asked.includes(g)).slice(0, 2);
+  s = await run.submit(Input.RecoveryCode.new({ code: others.map((g) => groups[g - 1]).join(" ") }));
+  assert.ok(Screen.ConfirmRecoveryCode.instanceOf(s) && s.inner.error?.kind === InputErrorKind.RecoveryCodeMismatch);
+  assert.equal(s.inner.error?.code, 155869);
+  s = await run.submit(Input.RecoveryCode.new({ code: asked.map((g) => groups[g - 1]!.toLowerCase()).join("-") }));
+  assert.equal(s.tag, "Done");
+  return groups;
+}
+
+test("recovery code: set up, recover with it, the code is burnt; INITIALIZE can set one up", async () => {
+  const a = await account("rn-rcode");
+  let run = await a.start(ChallengeType.Initialize);
+  assert.equal((await initialize(run, "135790")).tag, "Done");
+  await rejects(a.admin.createRestorePinWithCode(a.token, undefined), 155860, (e) =>
+    LatchkeyError.Server.instanceOf(e),
+  );
+  run = await a.start(ChallengeType.SetRecoveryCode);
+  const groups = await setUpRecoveryCode(run, "135790");
+  assert.equal((await a.session.user()).recoveryCodeStatus, CredentialStatus.Enabled);
+
+  run = await a.session.runChallenge(await a.admin.createRestorePinWithCode(a.token, undefined));
+  let s = run.screen();
+  assert.ok(Screen.EnterRecoveryCode.instanceOf(s), s.tag);
+  assert.deepEqual([s.inner.groups, s.inner.groupLength, s.inner.attemptsLeft], [7, 5, 3]);
+  s = await run.submit(Input.RecoveryCode.new({ code: groups.join(" ") }));
+  assert.ok(Screen.EnterPin.instanceOf(s) && s.inner.purpose === PinPurpose.New, s.tag);
+  await run.submit(pin("975310"));
+  assert.equal((await run.submit(pin("975310"))).tag, "Done");
+  assert.equal((await a.session.user()).recoveryCodeStatus, CredentialStatus.Unset);
+
+  const b = await account("rn-rcode-init");
+  run = await b.session.runChallenge(
+    await b.admin.createInitializeWithRecoveryCode(b.token, [], undefined, undefined),
+  );
+  assert.equal((await initialize(run, "135790")).tag, "ShowRecoveryCode");
+  await setUpRecoveryCode(run);
+  assert.equal((await b.admin.getUser(b.userId)).recoveryCodeStatus, CredentialStatus.Enabled);
+});

@@ -189,6 +189,27 @@ impl AdminClient {
             idempotency_key: idempotency_key.to_owned(),
             blockchains: blockchains.to_vec(),
             account_type,
+            recovery_code: false,
+        };
+        self.create_with(PATH_INITIALIZE, user_token, &body).await
+    }
+
+    /// `POST /v1/user/initialize` with `recoveryCode: true`: an INITIALIZE challenge that ends
+    /// by setting up a recovery code (shown, then two groups retyped), stored with the PIN and
+    /// the answers when the challenge completes. `blockchains` may be empty (no wallets).
+    /// Errors as for [`AdminClient::create_initialize_with_wallets`].
+    pub async fn create_initialize_with_recovery_code(
+        &self,
+        user_token: &str,
+        blockchains: &[Blockchain],
+        account_type: Option<AccountType>,
+        idempotency_key: &str,
+    ) -> Result<String, LatchkeyError> {
+        let body = InitializeRequest {
+            idempotency_key: idempotency_key.to_owned(),
+            blockchains: blockchains.to_vec(),
+            account_type,
+            recovery_code: true,
         };
         self.create_with(PATH_INITIALIZE, user_token, &body).await
     }

@@ -71,12 +71,13 @@ pub enum LatchkeyError {
     /// The challenge is past its time to live (155121): have the backend create a new one.
     #[error("the challenge has expired ({})", ErrorCode::ChallengeExpired)]
     ChallengeExpired,
-    /// PIN (155119) or security answers (155120) are locked until `until` (RFC 3339); or
+    /// PIN (155119), security answers (155120) or recovery (155863: answers and recovery codes
+    /// share the count) are locked until `until` (RFC 3339); or
     /// disabled after too many wrong attempts in total (155832: restore the PIN with the
     /// answers; 155833: the operator must reset the answers), `until` then `None`.
     #[error("locked after too many wrong attempts until {} ({code})", until.as_deref().unwrap_or("later"))]
     Locked {
-        /// 155119, 155120, 155832 or 155833.
+        /// 155119, 155120, 155863, 155832 or 155833.
         code: ErrorCode,
         /// When the lock ends, RFC 3339, if the server said.
         until: Option<String>,
@@ -161,6 +162,7 @@ impl LatchkeyError {
             ErrorCode::ChallengeExpired => LatchkeyError::ChallengeExpired,
             ErrorCode::PinLocked
             | ErrorCode::SecurityQuestionsLocked
+            | ErrorCode::RecoveryLocked
             | ErrorCode::PinRecoveryRequired
             | ErrorCode::AnswersDisabled => LatchkeyError::Locked {
                 code,
@@ -261,6 +263,8 @@ mod tests {
         assert_eq!(e.code(), ErrorCode::PinLocked);
         assert_eq!(e.lock_expiry(), Some("2030-01-01T00:00:00Z"));
         assert_eq!(e.attempts_left(), Some(0));
+        let e = LatchkeyError::from_body(ErrorBody::new(ErrorCode::RecoveryLocked));
+        assert!(matches!(e, LatchkeyError::Locked { .. }), "{e}");
         for c in [155103, 155104, 155105] {
             let e = LatchkeyError::from_code(ErrorCode::from_code(c));
             assert!(matches!(e, LatchkeyError::SessionExpired { .. }), "{c}");

@@ -87,7 +87,7 @@ struct ChallengeView: View {
             ) {
                 Button("Close") { Task { await model.closeChallenge() } }.buttonStyle(.borderedProminent)
             }
-        case let .locked(_, code, _, lockExpiryUnix):
+        case let .locked(_, code, _, lockExpiryUnix, _):
             LockedView(code: code, credential: screen.lockedCredential, lockExpiryUnix: lockExpiryUnix) {
                 Task { await model.closeChallenge() }
             }
@@ -95,6 +95,23 @@ struct ChallengeView: View {
             StatusView(systemImage: "xmark.circle", title: "Cancelled", text: "Nothing was changed.") {
                 Button("Back to wallet") { Task { await model.closeChallenge() } }.buttonStyle(.borderedProminent)
             }
+        case let .showRecoveryCode(_, groups, warning):
+            ShowRecoveryCodeView(groups: groups, warning: warning, enabled: enabled) {
+                Task { await model.submit(.acknowledge) }
+            }
+            .id(screen)
+        case let .confirmRecoveryCode(_, groups, error):
+            ConfirmRecoveryCodeView(groups: groups, error: error, enabled: enabled) { code in
+                Task { await model.submit(.recoveryCode(code: code)) }
+            }
+            .id(screen)
+        case let .enterRecoveryCode(_, groups, groupLength, error, attemptsLeft):
+            EnterRecoveryCodeView(
+                groups: groups, groupLength: groupLength, error: error, attemptsLeft: attemptsLeft, enabled: enabled
+            ) { code in
+                Task { await model.submit(.recoveryCode(code: code)) }
+            }
+            .id(screen)
         }
     }
 
@@ -109,6 +126,7 @@ struct ChallengeView: View {
         case .signTypedData: return "Sign typed data"
         case .signTransaction: return "Sign transaction"
         case .createWallet: return "Create wallet"
+        case .setRecoveryCode: return "Recovery code"
         case .unknown: return "Latchkey"
         }
     }
@@ -127,6 +145,7 @@ struct ChallengeView: View {
         case .signTypedData: return "The data was signed."
         case .signTransaction: return "The transaction was signed. It was not sent."
         case .createWallet: return "Your wallet was created."
+        case .setRecoveryCode: return "Your recovery code is saved. Keep your copy safe."
         case .unknown: return "Finished."
         }
     }

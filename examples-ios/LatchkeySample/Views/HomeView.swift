@@ -22,6 +22,8 @@ struct HomeView: View {
             Section("Signed in as \(account.id)") {
                 StatusRow(name: "PIN", status: account.pinStatus, details: account.pinDetails)
                 StatusRow(name: "Security questions", status: account.securityQuestionStatus, details: account.securityQuestionDetails)
+                // Questions and recovery codes share one guess count (and so one lock).
+                StatusRow(name: "Recovery code", status: account.recoveryCodeStatus, details: account.securityQuestionDetails)
             }
             Section("Actions") {
                 if account.pinStatus == .unset {
@@ -41,6 +43,13 @@ struct HomeView: View {
                 }
                 if account.pinStatus != .unset && account.securityQuestionStatus != .unset {
                     action("Forgot PIN", .forgotPin)
+                }
+                // After a recovery by code the code is used up (.unset): offer a new one.
+                if account.pinStatus == .enabled {
+                    action(account.recoveryCodeStatus == .unset ? "Set up a recovery code" : "Replace recovery code", .setRecoveryCode)
+                }
+                if account.pinStatus != .unset && account.recoveryCodeStatus != .unset {
+                    action("Forgot PIN: use recovery code", .forgotPinWithCode)
                 }
             }
         }

@@ -4,6 +4,7 @@ import { styles } from "../styles";
 import { useChallenge } from "../useChallenge";
 import { PinScreen } from "./PinScreen";
 import { AnswerQuestionScreen, ChooseQuestionScreen } from "./QuestionScreens";
+import { ConfirmRecoveryCodeScreen, EnterRecoveryCodeScreen, ShowRecoveryCodeScreen } from "./RecoveryCodeScreens";
 import { ReviewScreen } from "./ReviewScreens";
 import { ReviewSignatureScreen } from "./SignatureScreen";
 import { CancelledScreen, DoneScreen, FailedScreen, InterruptedScreen, LockedScreen, WorkingScreen } from "./StatusScreens";
@@ -19,6 +20,7 @@ const TITLE: Record<ChallengeType, string> = {
   [ChallengeType.SignTransaction]: "Sign transaction",
   [ChallengeType.CreateWallet]: "Create wallet",
   [ChallengeType.Unknown]: "Latchkey",
+  [ChallengeType.SetRecoveryCode]: "Recovery code",
 };
 
 /** A running challenge: top bar (back, title, cancel), the SDK's screen, a refused call's error. */
@@ -76,5 +78,11 @@ function ScreenView(props: { screen: Screen; type: ChallengeType; pinLength: num
   if (Screen.Failed.instanceOf(s)) return <FailedScreen screen={s} onClose={onClose} />;
   if (Screen.Locked.instanceOf(s)) return <LockedScreen screen={s} onClose={onClose} />;
   if (Screen.Cancelled.instanceOf(s)) return <CancelledScreen onClose={onClose} />;
+  if (Screen.ShowRecoveryCode.instanceOf(s))
+    return <ShowRecoveryCodeScreen screen={s} disabled={disabled} onWrittenDown={() => void c.submit(Input.Acknowledge.new())} />;
+  if (Screen.ConfirmRecoveryCode.instanceOf(s))
+    return <ConfirmRecoveryCodeScreen screen={s} disabled={disabled} onCode={(code) => void c.submit(Input.RecoveryCode.new({ code }))} />;
+  if (Screen.EnterRecoveryCode.instanceOf(s))
+    return <EnterRecoveryCodeScreen screen={s} disabled={disabled} onCode={(code) => void c.submit(Input.RecoveryCode.new({ code }))} />;
   return <Text style={styles.body}>This app does not know the screen “{(s as { tag: string }).tag}”: update the app.</Text>;
 }

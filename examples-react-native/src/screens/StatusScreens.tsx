@@ -44,6 +44,7 @@ const DONE_TEXT: Record<ChallengeType, string> = {
   [ChallengeType.SignTransaction]: "The transaction was signed. It was not sent.",
   [ChallengeType.CreateWallet]: "Your wallet was created.",
   [ChallengeType.Unknown]: "Finished.",
+  [ChallengeType.SetRecoveryCode]: "Your recovery code is saved. Keep your copy safe.",
 };
 
 /** A produced value (signature, raw transaction, hash), selectable for copying. */

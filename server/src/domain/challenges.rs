@@ -177,8 +177,14 @@ pub async fn create(
     };
     precondition(&kind, &user, recovery_method.as_deref()).map_err(ApiError::new)?;
     let mut extra = prepare(state, s, &kind, &canonical).await?;
-    let binding =
-        recovery::binding_for(state, &s.user_id, &kind, recovery_method.as_deref()).await?;
+    let binding = recovery::binding_for(
+        state,
+        &s.user_id,
+        &kind,
+        recovery_method.as_deref(),
+        &canonical,
+    )
+    .await?;
     extra.recovery_method = recovery_method;
 
     let now = now_ms();

@@ -6,7 +6,9 @@
 //! `method: RECOVERY_CODE` hands out the wrapped key with a single-use nonce and verifies the
 //! proof (the nonce, bound to the challenge, signed with the recovery key). Wrong proofs count
 //! on the recovery counter shared with the security questions, reserved atomically before the
-//! signature is checked. Completing a recovery by code burns the code.
+//! signature is checked. Completing a recovery by code burns the code. An INITIALIZE created
+//! with `recoveryCode: true` is bound like a SET_RECOVERY_CODE and stores the code with the PIN
+//! and the answers in its completing transaction.
 //!
 //! A cloud backup is the same credential (method `CLOUD_BACKUP`) whose wrapping key lives in the
 //! user's cloud, set up in two phases: `SET_CLOUD_BACKUP` verifies the PIN, then
@@ -48,6 +50,12 @@ pub fn restore_method(body: &Value) -> ApiResult<Option<String>> {
     }
 }
 
+/// Whether an INITIALIZE creation body asks for a recovery code too (`recoveryCode: true`).
+pub fn initialize_sets_code(kind: &ChallengeType, body: &Value) -> bool {
+    *kind == ChallengeType::Initialize
+        && body.get("recoveryCode").and_then(Value::as_bool) == Some(true)
+}
+
 /// Whether a challenge recovers with a code.
 pub fn by_code(ch: &ChallengeRow) -> bool {
     ch.kind == ChallengeType::RestorePin
@@ -87,17 +95,23 @@ fn nonce() -> ApiResult<String> {
     new_nonce(&ring::rand::SystemRandom::new()).map_err(ApiError::internal)
 }
 
-/// What a new challenge is bound to (SET_RECOVERY_CODE: the next version; RESTORE_PIN by code:
-/// the active version, 409 155860 without one), with a fresh nonce; `None` for other kinds.
+/// What a new challenge is bound to (SET_RECOVERY_CODE and INITIALIZE with `recoveryCode`:
+/// the next version; RESTORE_PIN by code: the active version, 409 155860 without one), with a
+/// fresh nonce; `None` for other kinds.
 pub async fn binding_for(
     state: &AppState,
     user_id: &str,
     kind: &ChallengeType,
     recovery_method: Option<&str>,
+    body: &Value,
 ) -> ApiResult<Option<ChallengeBinding>> {
     let mut conn = state.pool.acquire().await?;
     let (m, version) = match (kind, recovery_method) {
         (ChallengeType::SetRecoveryCode, _) => (
+            method::RECOVERY_CODE,
+            recovery::next_version(&mut conn, user_id, method::RECOVERY_CODE).await?,
+        ),
+        (ChallengeType::Initialize, _) if initialize_sets_code(kind, body) => (
             method::RECOVERY_CODE,
             recovery::next_version(&mut conn, user_id, method::RECOVERY_CODE).await?,
         ),
@@ -480,6 +494,19 @@ async fn check_new_credential(
         public_key,
         wrapped_key,
     })
+}
+
+/// The recovery write of an INITIALIZE completion: the new code's key when the challenge was
+/// created with `recoveryCode: true` (checked as for SET_RECOVERY_CODE), else `None`.
+pub async fn initialize_write(
+    state: &AppState,
+    ch: &ChallengeRow,
+    p: &StepPayload,
+) -> ApiResult<Option<RecoveryWrite>> {
+    if binding(state, ch).await?.is_none() {
+        return Ok(None);
+    }
+    Ok(Some(setup_write(state, ch, p).await?))
 }
 
 /// The write of a RESTORE_PIN-by-code (burn) or by-backup (keep) completion.

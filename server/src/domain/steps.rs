@@ -441,6 +441,8 @@ async fn complete(
     let recovery_write = match ch.kind {
         ChallengeType::SetRecoveryCode => Some(recovery::setup_write(state, &ch, &p).await?),
         ChallengeType::SetCloudBackup => Some(recovery::ack_write(state, &ch, &p).await?),
+        // INITIALIZE created with `recoveryCode: true`: the code is stored with the PIN.
+        ChallengeType::Initialize => recovery::initialize_write(state, &ch, &p).await?,
         ChallengeType::RestorePin if recovery::by_proof(&ch) => {
             Some(recovery::restore_write(state, &ch).await?)
         }

@@ -12,6 +12,12 @@ plus :func:`screens`, an async iterator over a run's screens.
 Signing challenges open on ``Screen.REVIEW_SIGNATURE`` (what will be signed, decoded by the
 SDK): :func:`approve` goes on to the PIN, :func:`reject` refuses (nothing is signed). The final
 ``Screen.DONE`` carries ``result`` (``signature`` or ``signed_transaction`` + ``tx_hash``).
+
+Recovery codes: a ``SET_RECOVERY_CODE`` run shows ``Screen.SHOW_RECOVERY_CODE`` (its ``groups``
+are a SECRET: draw them, never log, print or store the screen) -- :func:`code_written_down`
+goes on to ``Screen.CONFIRM_RECOVERY_CODE``, answered with :func:`enter_recovery_code` (the
+groups it asks for). A ``RESTORE_PIN`` created with ``AdminClient.create_restore_pin_with_code``
+opens on ``Screen.ENTER_RECOVERY_CODE``, also answered with :func:`enter_recovery_code`.
 """
 
 from __future__ import annotations
@@ -23,7 +29,15 @@ from .latchkey import *  # noqa: F401,F403  (the generated module defines __all_
 from .latchkey import ChallengeResult, ChallengeRun, Input, Screen, ScreenListener
 from .latchkey import __all__ as _generated_all
 
-__all__ = list(_generated_all) + ["screens", "is_terminal", "approve", "reject", "result_of"]
+__all__ = list(_generated_all) + [
+    "screens",
+    "is_terminal",
+    "approve",
+    "reject",
+    "result_of",
+    "code_written_down",
+    "enter_recovery_code",
+]
 
 
 def is_terminal(screen: Screen) -> bool:
@@ -40,6 +54,19 @@ async def reject(run: ChallengeRun) -> Screen:
     """Rejects the request on ``Screen.REVIEW_SIGNATURE``: nothing is signed, the server is
     told, and the run ends ``Screen.FAILED`` with code 155826."""
     return await run.submit(Input.REJECT())
+
+
+async def code_written_down(run: ChallengeRun) -> Screen:
+    """The user wrote down the code on ``Screen.SHOW_RECOVERY_CODE``; the next screen asks to
+    retype some of its groups (``Screen.CONFIRM_RECOVERY_CODE``)."""
+    return await run.submit(Input.ACKNOWLEDGE())
+
+
+async def enter_recovery_code(run: ChallengeRun, code: str) -> Screen:
+    """The recovery code typed on ``Screen.ENTER_RECOVERY_CODE``, or the groups asked for on
+    ``Screen.CONFIRM_RECOVERY_CODE`` (in order). Separators and case are free. A secret: drop
+    your reference to ``code`` afterwards (Python strings cannot be wiped)."""
+    return await run.submit(Input.RECOVERY_CODE(code))
 
 
 def result_of(screen: Screen) -> typing.Optional[ChallengeResult]:

@@ -40,9 +40,21 @@ public extension Screen {
             return error
         case let .answerQuestion(_, _, _, _, _, error, _):
             return error
+        case let .confirmRecoveryCode(_, _, error):
+            return error
+        case let .enterRecoveryCode(_, _, _, error, _):
+            return error
         default:
             return nil
         }
+    }
+
+    /// The groups of the recovery code a `.showRecoveryCode` screen shows; nil otherwise.
+    /// SECRET: draw them, never log or persist them. The generated description of that screen
+    /// prints them too, so never log screens.
+    var recoveryCodeGroups: [String]? {
+        if case let .showRecoveryCode(_, groups, _) = self { return groups }
+        return nil
     }
 }
 
@@ -97,6 +109,21 @@ public extension ChallengeRun {
         try await submit(input: .reject)
     }
 
+    /// The user wrote down the code on `.showRecoveryCode`; the next screen asks to retype
+    /// some of its groups (`.confirmRecoveryCode`).
+    @discardableResult
+    func codeWrittenDown() async throws -> Screen {
+        try await submit(input: .acknowledge)
+    }
+
+    /// The recovery code typed on `.enterRecoveryCode`, or the groups asked for on
+    /// `.confirmRecoveryCode` (in order; separators and case are free). A secret: it is
+    /// checked on the device and never sent; drop your references to it afterwards.
+    @discardableResult
+    func enterRecoveryCode(_ code: String) async throws -> Screen {
+        try await submit(input: .recoveryCode(code: code))
+    }
+
     /// The server's final word on the challenge; throws `LatchkeyError.Timeout` after
     /// `timeout` seconds.
     func result(timeout: TimeInterval = 10) async throws -> Challenge {
@@ -128,7 +155,8 @@ public extension Screen {
     /// `.locked`, `.cancelled`); nil on the others (an `InputError` has its own `detail`).
     var message: String? { screenMessage(screen: self) }
 
-    /// Which credential a `.locked` screen is about (PIN or security answers); nil otherwise.
+    /// Which credential a `.locked` screen is about (PIN, or recovery: security answers and
+    /// recovery codes share one count); nil otherwise.
     var lockedCredential: LockedCredential? { Latchkey.lockedCredential(screen: self) }
 }
 

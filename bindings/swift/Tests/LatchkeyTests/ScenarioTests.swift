@@ -1,6 +1,6 @@
 // The full story through the Swift bindings against a real `latchkey-server` process on
 // loopback: initialize with a PIN, two questions and a wallet, change the PIN, three wrong PINs lock it,
-// recover with the answers, and the new PIN works. Runs on macOS (`swift test`, with
+// recover with the answers, and the new PIN works; a recovery code set up and used. Runs on macOS (`swift test`, with
 // LATCHKEY_SERVER_BIN naming the server binary and an XCFramework that has a macOS slice);
 // on this Linux machine it is only syntax-checked (tree-sitter-swift).
 #if os(macOS)
@@ -236,6 +236,96 @@ final class ScenarioTests: XCTestCase {
             return XCTFail("expected failed, got \(screen)")
         }
         XCTAssertEqual(code, 155_826)
+    }
+
+    /// Shows the code (after `pin` for SET_RECOVERY_CODE), refuses groups not asked for, goes
+    /// back, retypes the right ones; returns the groups. Never prints the code screen.
+    private func setUpRecoveryCode(_ run: ChallengeRun, pin: String?) async throws -> [String] {
+        var screen = run.screen()
+        if let pin {
+            screen = try await run.submitPin(pin)
+        }
+        guard let groups = screen.recoveryCodeGroups else {
+            XCTFail("expected showRecoveryCode")
+            return []
+        }
+        XCTAssertEqual(groups.count, 7)
+        screen = try await run.codeWrittenDown()
+        guard case let .confirmRecoveryCode(_, asked, _) = screen else {
+            XCTFail("expected confirmRecoveryCode, got \(screen)")
+            return []
+        }
+        XCTAssertEqual(asked.count, 2)
+        let others = (1...7).filter { !asked.contains(UInt32($0)) }.prefix(2)
+        screen = try await run.enterRecoveryCode(others.map { groups[$0 - 1] }.joined(separator: " "))
+        XCTAssertEqual(screen.inputError?.kind, .recoveryCodeMismatch)
+        let shownAgain = try await run.back()
+        XCTAssertEqual(shownAgain.recoveryCodeGroups, groups)
+        guard case let .confirmRecoveryCode(_, again, _) = try await run.codeWrittenDown() else {
+            XCTFail("expected confirmRecoveryCode")
+            return []
+        }
+        screen = try await run.enterRecoveryCode(again.map { groups[Int($0) - 1].lowercased() }.joined(separator: "-"))
+        guard case .done = screen else {
+            XCTFail("expected done, got \(screen)")
+            return []
+        }
+        return groups
+    }
+
+    /// SET_RECOVERY_CODE, then the PIN recovered with the code: a typo is caught on the device,
+    /// the new PIN works, the code is burnt; INITIALIZE can set up a code too.
+    func testRecoveryCode() async throws {
+        let server = try TestServer()
+        defer { server.stop() }
+        let admin = try AdminClient(config: server.config(), apiKey: TestServer.apiKey)
+        let client = try Client(config: server.config())
+        let userId = "swift-rc-\(UUID().uuidString.prefix(12))"
+        _ = try await admin.createUser(userId: userId)
+        let token = try await admin.createUserToken(userId: userId)
+        let session = try client.session(userToken: token.userToken, encryptionKey: token.encryptionKey)
+        var run = try await session.runChallenge(
+            challengeId: try await admin.createChallenge(userToken: token.userToken, challengeType: .initialize, idempotencyKey: nil))
+        guard case .done = try await initialize(run, pin: "135790") else {
+            return XCTFail("initialize did not complete")
+        }
+        run = try await session.runChallenge(
+            challengeId: try await admin.createChallenge(userToken: token.userToken, challengeType: .setRecoveryCode, idempotencyKey: nil))
+        let groups = try await setUpRecoveryCode(run, pin: "135790")
+        let enabled = try await session.user()
+        XCTAssertEqual(enabled.recoveryCodeStatus, .enabled)
+
+        run = try await session.runChallenge(
+            challengeId: try await admin.createRestorePinWithCode(userToken: token.userToken, idempotencyKey: nil))
+        guard case let .enterRecoveryCode(_, count, length, _, attemptsLeft) = run.screen() else {
+            return XCTFail("expected enterRecoveryCode, got \(run.screen())")
+        }
+        XCTAssertEqual([count, length], [7, 5])
+        XCTAssertEqual(attemptsLeft, 3)
+        var screen = try await run.enterRecoveryCode(groups.joined(separator: " "))
+        guard case let .enterPin(purpose, _, _, _) = screen, purpose == .new else {
+            return XCTFail("expected the new PIN, got \(screen)")
+        }
+        try await run.submitPin("975310")
+        screen = try await run.submitPin("975310")
+        guard case .done = screen else {
+            return XCTFail("expected done, got \(screen)")
+        }
+        let burnt = try await session.user()
+        XCTAssertEqual(burnt.recoveryCodeStatus, .unset)
+
+        let userId2 = "swift-rci-\(UUID().uuidString.prefix(12))"
+        _ = try await admin.createUser(userId: userId2)
+        let token2 = try await admin.createUserToken(userId: userId2)
+        let session2 = try client.session(userToken: token2.userToken, encryptionKey: token2.encryptionKey)
+        run = try await session2.runChallenge(
+            challengeId: try await admin.createInitializeWithRecoveryCode(
+                userToken: token2.userToken, blockchains: [], accountType: nil, idempotencyKey: nil))
+        let shown = try await initialize(run, pin: "135790")
+        XCTAssertNotNil(shown.recoveryCodeGroups)
+        _ = try await setUpRecoveryCode(run, pin: nil)
+        let user2 = try await admin.getUser(userId: userId2)
+        XCTAssertEqual(user2.recoveryCodeStatus, .enabled)
     }
 
     func testErrorsTellTheCallerWhatToDo() async throws {

@@ -66,6 +66,19 @@ class ChallengeFlow(val run: ChallengeRun) : Closeable {
      */
     suspend fun reject(): Screen = submit(Input.Reject)
 
+    /**
+     * The user wrote down the code shown on [Screen.ShowRecoveryCode]; the next screen asks to
+     * retype some of its groups ([Screen.ConfirmRecoveryCode]).
+     */
+    suspend fun codeWrittenDown(): Screen = submit(Input.Acknowledge)
+
+    /**
+     * The recovery code typed on [Screen.EnterRecoveryCode], or the groups asked for on
+     * [Screen.ConfirmRecoveryCode] (in order; separators and case are free). A secret: it is
+     * checked on the device and never sent; drop your references to it afterwards.
+     */
+    suspend fun enterRecoveryCode(code: String): Screen = submit(Input.RecoveryCode(code))
+
     /** The blockchains whose wallets this challenge creates (INITIALIZE with wallets, CREATE_WALLET). */
     val blockchains: List<Blockchain> get() = run.blockchains()
 
@@ -114,6 +127,14 @@ val Screen.result: ChallengeResult?
 val Screen.signatureReview: SignatureReview?
     get() = (this as? Screen.ReviewSignature)?.review
 
+/**
+ * The groups of the recovery code a [Screen.ShowRecoveryCode] shows; null on other screens.
+ * SECRET: draw them, never log or persist them. The generated `toString()` of that screen prints
+ * them too, so never log screens.
+ */
+val Screen.recoveryCodeGroups: List<String>?
+    get() = (this as? Screen.ShowRecoveryCode)?.groups
+
 /** Where in the flow this screen is ("step n of m"); every variant has one. */
 val Screen.progress: Progress
     get() = screenProgress(this)
@@ -125,7 +146,10 @@ val Screen.progress: Progress
 val Screen.message: String?
     get() = screenMessage(this)
 
-/** Which credential a [Screen.Locked] is about (PIN or security answers); null on other screens. */
+/**
+ * Which credential a [Screen.Locked] is about (PIN, or recovery: security answers and recovery codes
+ * share one count); null on other screens.
+ */
 val Screen.lockedCredential: LockedCredential?
     get() = lockedCredential(this)
 

@@ -267,6 +267,126 @@ class ScenarioTest {
         return "0x" + Keys.getAddress(key)
     }
 
+    /**
+     * Shows the code (SET_RECOVERY_CODE after [pin], or the end of an INITIALIZE with a code),
+     * refuses groups that were not asked for, goes back, then retypes the right ones. Returns the
+     * groups the user "wrote down". Never prints the ShowRecoveryCode screen (it holds the code).
+     */
+    private suspend fun setUpRecoveryCode(flow: ChallengeFlow, pin: String?): List<String> {
+        // The run's own screen (the StateFlow is fed by the listener and may lag a call's reply).
+        var s = flow.run.screen()
+        if (pin != null) {
+            assertTrue(s is Screen.EnterPin && s.purpose == PinPurpose.CURRENT, "$s")
+            s = flow.submitPin(pin)
+        }
+        val groups = s.recoveryCodeGroups
+        assertNotNull(groups, "expected ShowRecoveryCode, got ${s::class.simpleName}")
+        groups!!
+        assertEquals(7, groups.size)
+        assertTrue(groups.all { it.length == 5 })
+        assertTrue((s as Screen.ShowRecoveryCode).warning.contains("Nobody"))
+        assertNull(s.message)
+        val confirm = flow.codeWrittenDown()
+        assertTrue(confirm is Screen.ConfirmRecoveryCode, "$confirm")
+        val asked = (confirm as Screen.ConfirmRecoveryCode).groups.map { it.toInt() }
+        assertEquals(2, asked.size)
+        assertTrue(flow.canGoBack)
+        val others = (1..7).filter { it !in asked }.take(2)
+        val wrong = flow.enterRecoveryCode(others.joinToString(" ") { groups[it - 1] })
+        assertTrue(wrong is Screen.ConfirmRecoveryCode && wrong.error?.kind == InputErrorKind.RECOVERY_CODE_MISMATCH, "$wrong")
+        assertEquals(155869u, (wrong as Screen.ConfirmRecoveryCode).error?.code)
+        assertEquals(groups, flow.back().recoveryCodeGroups)
+        val again = flow.codeWrittenDown() as Screen.ConfirmRecoveryCode
+        val done = flow.enterRecoveryCode(again.groups.joinToString("-") { groups[it.toInt() - 1].lowercase() })
+        assertTrue(done is Screen.Done, "$done")
+        assertEquals(ChallengeStatus.COMPLETE, flow.awaitResult().status)
+        return groups
+    }
+
+    /**
+     * Recovery codes: SET_RECOVERY_CODE, then the PIN recovered with the code (RESTORE_PIN by
+     * code): a typo is caught on the device, the new PIN works and the old one does not, older
+     * tokens are revoked, the code is burnt and a new one set up; INITIALIZE can set one up too.
+     */
+    @Test
+    fun recoveryCodeSetUpAndRecover() = runBlocking {
+        val acct = newAccount("kt-rcode")
+        acct.session.start(admin.createInitializeWithWallets(acct.token, listOf(Blockchain.ETH_SEPOLIA), null, null)).use { flow ->
+            assertTrue(initialize(flow, "135790") is Screen.Done)
+        }
+        val wallet = acct.session.wallets().single()
+        assertEquals(CredentialStatus.UNSET, acct.session.user().recoveryCodeStatus)
+        val none = assertThrows<LatchkeyException.Server> {
+            runBlocking { admin.createRestorePinWithCode(acct.token, null) }
+        }
+        assertEquals(155860u, none.code)
+
+        // ---- set up
+        val groups = acct.start(ChallengeType.SET_RECOVERY_CODE).use { flow ->
+            assertEquals(ChallengeType.SET_RECOVERY_CODE, flow.challengeType)
+            setUpRecoveryCode(flow, "135790")
+        }
+        assertEquals(CredentialStatus.ENABLED, acct.session.user().recoveryCodeStatus)
+        // Another device's session, opened before the recovery.
+        val otherToken = admin.createUserToken(acct.userId)
+        val other = client.session(otherToken.userToken, otherToken.encryptionKey)
+        assertEquals(acct.userId, other.user().id)
+
+        // ---- recover
+        val key = admin.newIdempotencyKey()
+        val cid = admin.createRestorePinWithCode(acct.token, key)
+        assertEquals(cid, admin.createRestorePinWithCode(acct.token, key))
+        acct.session.start(cid).use { flow ->
+            assertEquals(ChallengeType.RESTORE_PIN, flow.challengeType)
+            val s = flow.screen.value
+            assertTrue(s is Screen.EnterRecoveryCode && s.groups == 7u && s.groupLength == 5u && s.attemptsLeft == 3u, "$s")
+            assertFalse(flow.canGoBack)
+            // A typo in group 2 names the group; nothing is sent or counted.
+            val alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+            val g2 = groups[1]
+            val swapped = "${alphabet[(alphabet.indexOf(g2[0]) + 1) % alphabet.length]}" + g2.substring(1)
+            val typo = flow.enterRecoveryCode((listOf(groups[0], swapped) + groups.drop(2)).joinToString("-"))
+            assertTrue(typo is Screen.EnterRecoveryCode && typo.error?.kind == InputErrorKind.RECOVERY_CODE_TYPO, "$typo")
+            typo as Screen.EnterRecoveryCode
+            assertEquals(155864u, typo.error?.code)
+            assertEquals(2u, typo.error?.group)
+            assertEquals(3u, typo.attemptsLeft)
+            val newPin = flow.enterRecoveryCode(groups.joinToString(" "))
+            assertTrue(newPin is Screen.EnterPin && newPin.purpose == PinPurpose.NEW, "$newPin")
+            flow.submitPin("975310")
+            assertTrue(flow.submitPin("975310") is Screen.Done)
+            assertEquals(ChallengeStatus.COMPLETE, flow.awaitResult().status)
+        }
+        // Older tokens revoked; this session goes on; the code is burnt (set up a new one).
+        assertThrows<LatchkeyException.SessionExpired> { runBlocking { other.user() } }
+        val after = acct.session.user()
+        assertEquals(CredentialStatus.ENABLED, after.pinStatus)
+        assertEquals(CredentialStatus.UNSET, after.recoveryCodeStatus)
+        // The new PIN signs; the old one is refused.
+        acct.session.start(admin.createSignMessage(acct.token, wallet.id, "after recovery", false, null, null)).use { flow ->
+            flow.approve()
+            val old = flow.submitPin("135790")
+            assertTrue(old is Screen.EnterPin && old.error?.kind == InputErrorKind.INCORRECT_PIN, "$old")
+            val signature = flow.submitPin("975310").result?.signature
+            assertEquals(wallet.address.lowercase(), signer("after recovery", signature!!))
+        }
+        val newGroups = acct.start(ChallengeType.SET_RECOVERY_CODE).use { setUpRecoveryCode(it, "975310") }
+        assertTrue(newGroups != groups)
+        assertEquals(CredentialStatus.ENABLED, acct.session.user().recoveryCodeStatus)
+
+        // ---- INITIALIZE that sets up a code as its last steps.
+        val fresh = newAccount("kt-rcode-init")
+        fresh.session.start(admin.createInitializeWithRecoveryCode(fresh.token, emptyList(), null, null)).use { flow ->
+            val show = initialize(flow, "135790")
+            assertTrue(show is Screen.ShowRecoveryCode, "expected ShowRecoveryCode, got ${show::class.simpleName}")
+            assertEquals(Progress(8u, 9u), show.progress)
+            setUpRecoveryCode(flow, null)
+        }
+        val u = admin.getUser(fresh.userId)
+        assertEquals(CredentialStatus.ENABLED, u.pinStatus)
+        assertEquals(CredentialStatus.ENABLED, u.recoveryCodeStatus)
+    }
+
     @Test
     fun rejectedSignatureSignsNothing() = runBlocking {
         val acct = newAccount("kt-reject")

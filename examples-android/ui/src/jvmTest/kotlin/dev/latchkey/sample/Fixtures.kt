@@ -131,7 +131,14 @@ object Fixtures {
         Triple("failed", ChallengeType.CHANGE_PIN, Screen.Failed(p(1, 3), 155104u, "User token has expired; start a new session.")),
         Triple("locked", ChallengeType.CHANGE_PIN, Screen.Locked(p(1, 3), 155119u, "2026-12-02T10:26:40Z", LOCK_EXPIRY, false)),
         Triple("cancelled", setup, Screen.Cancelled(p(1, 7))),
+        // Recovery codes (made-up groups: never a real user's code).
+        Triple("recovery-code-show", ChallengeType.SET_RECOVERY_CODE, Screen.ShowRecoveryCode(p(2, 3), listOf("HWX5P", "R3MHY", "7KQ2D", "N8VTA", "0CJ4G", "SBE6W", "M1ZRF"), recoveryCodeWarning)),
+        Triple("recovery-code-confirm-wrong", ChallengeType.SET_RECOVERY_CODE, Screen.ConfirmRecoveryCode(p(3, 3), listOf(2u, 6u), err(InputErrorKind.RECOVERY_CODE_MISMATCH, 155869, "the typed groups do not match the recovery code; check it and type them again"))),
+        Triple("recovery-code-enter-typo", ChallengeType.RESTORE_PIN, Screen.EnterRecoveryCode(p(1, 3), 7u, 5u, InputError(InputErrorKind.RECOVERY_CODE_TYPO, 155864u, "the recovery code has a typo in group 4", 4u), 3u)),
     )
+
+    private const val recoveryCodeWarning = "Write this recovery code down and keep it somewhere safe. With it you can set a new PIN if you " +
+        "forget yours. Nobody, including the wallet provider, can see it or recover it for you; it is shown only now."
 
     val settings = BackendSettings(serverUrl = "https://wallet.example", apiKey = "lk_demo_key", userId = "alice-0001")
 
@@ -145,7 +152,7 @@ object Fixtures {
 
     /** The user as `Session.user()` reports it. */
     private fun user(pin: CredentialStatus, questions: CredentialStatus, pinDetails: CredentialDetails = cred()) =
-        User("alice-0001", "2026-12-02T10:00:00Z", pin, pinDetails, questions, cred())
+        User("alice-0001", "2026-12-02T10:00:00Z", pin, pinDetails, questions, cred(), CredentialStatus.UNSET)
 
     /** name -> app state without a challenge. */
     val appStates: List<Pair<String, WalletUiState>> = listOf(

@@ -58,6 +58,8 @@ fun HomeScreen(
             if (wallets.isNotEmpty()) WalletsCard(wallets)
             StatusCard("PIN", account.pinStatus, account.pinDetails)
             StatusCard("Security questions", account.securityQuestionStatus, account.securityQuestionDetails)
+            // Questions and recovery codes share one guess count (and so one lock).
+            StatusCard("Recovery code", account.recoveryCodeStatus, account.securityQuestionDetails)
             Spacer(Modifier.padding(4.dp))
             val pin = account.pinStatus
             val questions = account.securityQuestionStatus
@@ -78,6 +80,15 @@ fun HomeScreen(
             }
             if (pin != CredentialStatus.UNSET && questions != CredentialStatus.UNSET) {
                 ActionButton("Forgot PIN", !loading) { onAction(WalletAction.FORGOT_PIN) }
+            }
+            val code = account.recoveryCodeStatus
+            if (pin == CredentialStatus.ENABLED) {
+                // After a recovery by code the code is used up (UNSET): offer a new one first.
+                val label = if (code == CredentialStatus.UNSET) "Set up a recovery code" else "Replace recovery code"
+                ActionButton(label, !loading) { onAction(WalletAction.SET_RECOVERY_CODE) }
+            }
+            if (pin != CredentialStatus.UNSET && code != CredentialStatus.UNSET) {
+                ActionButton("Forgot PIN: use recovery code", !loading) { onAction(WalletAction.FORGOT_PIN_WITH_CODE) }
             }
         }
     }

@@ -46,6 +46,12 @@ enum class WalletAction(val challengeType: ChallengeType) {
 
     /** Sign a message with the user's wallet: review, then the PIN. */
     SIGN_MESSAGE(ChallengeType.SIGN_MESSAGE),
+
+    /** Set up (or replace) a recovery code: the PIN, then the code shown and two groups retyped. */
+    SET_RECOVERY_CODE(ChallengeType.SET_RECOVERY_CODE),
+
+    /** Forgot PIN: type the recovery code, set a new PIN (the code is then used up). */
+    FORGOT_PIN_WITH_CODE(ChallengeType.RESTORE_PIN),
 }
 
 /** A failed call, as the app shows it: the SDK's code and text, and whether to sign in again. */
@@ -154,6 +160,7 @@ class WalletViewModel(
                 val wallet = state.value.wallets.firstOrNull() ?: return@work // the home offers it only with a wallet
                 b.createSignMessage(ds, wallet.id, message, memo)
             }
+            WalletAction.FORGOT_PIN_WITH_CODE -> b.createRestorePinWithCode(ds)
             else -> b.createChallenge(ds, action.challengeType)
         }
         val f = s.start(id)

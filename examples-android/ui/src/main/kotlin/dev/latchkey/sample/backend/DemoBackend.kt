@@ -49,6 +49,9 @@ interface WalletBackend : Closeable {
      * has reviewed it and entered the PIN. [memo] is shown to the user, not signed. Returns its id.
      */
     suspend fun createSignMessage(session: DeviceSession, walletId: String, message: String, memo: String?): String
+
+    /** A new RESTORE_PIN challenge the user completes with their recovery code; returns its id. */
+    suspend fun createRestorePinWithCode(session: DeviceSession): String
 }
 
 /** The demo backend: the developer API called from the device (DEMO ONLY, see above). */
@@ -77,6 +80,9 @@ class DemoBackend(settings: BackendSettings, config: ClientConfig = ClientConfig
 
     override suspend fun createSignMessage(session: DeviceSession, walletId: String, message: String, memo: String?): String =
         admin.createSignMessage(session.userToken, walletId, message, false, memo, null)
+
+    override suspend fun createRestorePinWithCode(session: DeviceSession): String =
+        admin.createRestorePinWithCode(session.userToken, null)
 
     override fun close() = admin.close()
 

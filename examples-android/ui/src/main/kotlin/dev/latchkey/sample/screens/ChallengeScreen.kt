@@ -73,6 +73,9 @@ fun ScreenContent(type: ChallengeType, screen: Screen, enabled: Boolean, actions
         is Screen.Failed -> FailedScreen(screen, onClose = actions.close)
         is Screen.Locked -> LockedScreen(screen, onClose = actions.close)
         is Screen.Cancelled -> CancelledScreen(onClose = actions.close)
+        is Screen.ShowRecoveryCode -> ShowRecoveryCodeScreen(screen, enabled, onWrittenDown = { actions.submit(Input.Acknowledge) })
+        is Screen.ConfirmRecoveryCode -> ConfirmRecoveryCodeScreen(screen, enabled, onCode = { actions.submit(Input.RecoveryCode(it)) })
+        is Screen.EnterRecoveryCode -> EnterRecoveryCodeScreen(screen, enabled, onCode = { actions.submit(Input.RecoveryCode(it)) })
     }
 }
 
@@ -87,5 +90,6 @@ private fun title(type: ChallengeType) = when (type) {
     ChallengeType.SIGN_TRANSACTION -> "Sign transaction"
     ChallengeType.CREATE_WALLET -> "Create wallet"
     ChallengeType.UNKNOWN -> "Latchkey"
+    ChallengeType.SET_RECOVERY_CODE -> "Recovery code"
 }
 

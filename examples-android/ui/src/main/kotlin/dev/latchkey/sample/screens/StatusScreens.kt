@@ -84,6 +84,7 @@ fun DoneScreen(type: ChallengeType, result: ChallengeResult?, onClose: () -> Uni
             ChallengeType.SIGN_TRANSACTION -> "The transaction was signed. It was not sent."
             ChallengeType.CREATE_WALLET -> "Your wallet was created."
             ChallengeType.UNKNOWN -> "Finished."
+            ChallengeType.SET_RECOVERY_CODE -> "Your recovery code is saved. Keep your copy safe."
         },
     ) {
         result?.signature?.let { ResultCard("Signature", it) }
