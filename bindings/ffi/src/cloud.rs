@@ -167,6 +167,9 @@ impl From<lk::CloudAction> for CloudAction {
 }
 
 /// The FFI screen for a core cloud screen; `Err(screen)` for the others.
+// `Err` hands the screen on by value to the next converter (`crate::recovery`), once per screen:
+// it is not an error path, and boxing it would only add an allocation.
+#[allow(clippy::result_large_err)]
 pub(crate) fn screen_from_core(s: lk::Screen) -> Result<Screen, lk::Screen> {
     Ok(match s {
         lk::Screen::CloudWorking { progress, action } => Screen::CloudWorking {
