@@ -62,7 +62,7 @@ pub trait CloudStorage: Send + Sync {
     /// The entry `name`, `None` when there is none.
     async fn get(&self, name: String) -> Result<Option<Vec<u8>>, CloudStorageError>;
     /// Deletes the entry `name` (missing: not an error).
-    async fn delete(&self, name: String) -> Result<(), CloudStorageError>;
+    async fn remove(&self, name: String) -> Result<(), CloudStorageError>;
 }
 
 /// The app's storage seen as the core's [`lk::CloudStorage`].
@@ -94,7 +94,7 @@ impl lk::CloudStorage for ForeignStorage {
     }
 
     fn delete<'a>(&'a self, name: &'a str) -> lk::cloud::CloudFuture<'a, ()> {
-        Box::pin(async move { self.0.delete(name.to_owned()).await.map_err(to_core) })
+        Box::pin(async move { self.0.remove(name.to_owned()).await.map_err(to_core) })
     }
 }
 
@@ -113,7 +113,7 @@ impl CloudStorage for DirectoryStorage {
         Ok(found.map(|b| b.expose().to_vec()))
     }
 
-    async fn delete(&self, name: String) -> Result<(), CloudStorageError> {
+    async fn remove(&self, name: String) -> Result<(), CloudStorageError> {
         Ok(lk::CloudStorage::delete(&self.0, &name).await?)
     }
 }
@@ -363,7 +363,7 @@ mod tests {
         async fn get(&self, _: String) -> Result<Option<Vec<u8>>, CloudStorageError> {
             Ok(None)
         }
-        async fn delete(&self, _: String) -> Result<(), CloudStorageError> {
+        async fn remove(&self, _: String) -> Result<(), CloudStorageError> {
             Ok(())
         }
     }

@@ -547,7 +547,7 @@ def test_recovery_code_set_up_and_recover(server):
 class DirectoryCloud(latchkey.CloudStorage):
     """The app's cloud adapter, written in Python: one file per entry in ``path`` (the same
     layout as ``latchkey.directory_storage``). ``fail`` holds the calls that raise next
-    ("put", "get", "delete"), each once: a cloud that is full, offline or signed out."""
+    ("put", "get", "remove"), each once: a cloud that is full, offline or signed out."""
 
     def __init__(self, path) -> None:
         self.path = path
@@ -573,8 +573,8 @@ class DirectoryCloud(latchkey.CloudStorage):
         p = self.path / name
         return p.read_bytes() if p.exists() else None
 
-    async def delete(self, name: str) -> None:
-        self._maybe_fail("delete")
+    async def remove(self, name: str) -> None:
+        self._maybe_fail("remove")
         (self.path / name).unlink(missing_ok=True)
 
     def entries(self) -> list[str]:

@@ -23,7 +23,7 @@
  *
  * Cloud backup: run SET_CLOUD_BACKUP (and a RESTORE_PIN created with
  * `AdminClient.createRestorePinWithBackup`) with `session.runChallengeWithStorage(id, storage)`,
- * `storage` an object implementing `CloudStorage` (async `put`/`get`/`delete`, throwing
+ * `storage` an object implementing `CloudStorage` (async `put`/`get`/`remove`, throwing
  * `CloudStorageError.Failed` with a reason). The screens: `Screen.CloudWorking`,
  * `Screen.CloudStorageFailed` (`run.retry()` or `run.cancel()`), `Screen.StartCloudRestore`
  * (`run.submit(Input.Acknowledge.new())`), `Screen.NoCloudBackup` (`run.retry()`).

@@ -20,7 +20,7 @@ groups it asks for). A ``RESTORE_PIN`` created with ``AdminClient.create_restore
 opens on ``Screen.ENTER_RECOVERY_CODE``, also answered with :func:`enter_recovery_code`.
 
 Cloud backup: the app implements :class:`CloudStorage` (async ``put(name, data)``,
-``get(name) -> bytes | None``, ``delete(name)``; raise ``CloudStorageError.Failed(reason)``)
+``get(name) -> bytes | None``, ``remove(name)``; raise ``CloudStorageError.Failed(reason)``)
 over the user's own cloud (``directory_storage(path)`` is a file-directory one for tests), and
 runs ``SET_CLOUD_BACKUP`` and a ``RESTORE_PIN`` created with
 ``AdminClient.create_restore_pin_with_backup`` through :func:`run_with_storage`::
@@ -28,7 +28,7 @@ runs ``SET_CLOUD_BACKUP`` and a ``RESTORE_PIN`` created with
     class MyCloud(latchkey.CloudStorage):
         async def put(self, name: str, data: bytes) -> None: ...
         async def get(self, name: str) -> bytes | None: ...
-        async def delete(self, name: str) -> None: ...
+        async def remove(self, name: str) -> None: ...
 
     async with latchkey.run_with_storage(session, challenge_id, MyCloud()) as run:
         screen = await run.submit(latchkey.Input.PIN(pin))

@@ -70,13 +70,13 @@ public extension Screen {
 public extension Session {
     /// Starts a cloud-backup challenge (`.setCloudBackup`, or a `.restorePin` created with
     /// `createRestorePinWithBackup`) with the app's storage. The app implements
-    /// `CloudStorage` (`put`/`get`/`delete`, `async throws`, throwing
+    /// `CloudStorage` (`put`/`get`/`remove`, `async throws`, throwing
     /// `CloudStorageError.failed(reason:)`), e.g. over iCloud Keychain synchronizable items:
     ///
     ///     final class KeychainBackup: CloudStorage {
     ///         func put(name: String, data: Data) async throws { ... }
     ///         func get(name: String) async throws -> Data? { ... }
-    ///         func delete(name: String) async throws { ... }
+    ///         func remove(name: String) async throws { ... }
     ///     }
     ///     let run = try await session.startCloudBackup(challengeId, storage: KeychainBackup())
     func startCloudBackup(_ challengeId: String, storage: CloudStorage) async throws -> ChallengeRun {

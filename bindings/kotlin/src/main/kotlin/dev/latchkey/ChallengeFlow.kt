@@ -128,7 +128,7 @@ suspend fun Session.start(challengeId: String): ChallengeFlow = ChallengeFlow(ru
  * class BlockStoreBackup(private val client: BlockstoreClient) : CloudStorage {
  *     override suspend fun put(name: String, data: ByteArray) { ... }
  *     override suspend fun get(name: String): ByteArray? { ... }
- *     override suspend fun delete(name: String) { ... }
+ *     override suspend fun remove(name: String) { ... }
  * }
  * session.startWithStorage(challengeId, BlockStoreBackup(client)).use { flow -> ... }
  * ```

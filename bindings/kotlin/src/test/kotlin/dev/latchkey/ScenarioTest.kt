@@ -477,7 +477,7 @@ class ScenarioTest {
 
     /**
      * The app's cloud adapter, written in Kotlin: one file per entry in [dir] (the layout of
-     * `directoryStorage`). [fail] holds the calls that throw next ("put", "get", "delete"), each
+     * `directoryStorage`). [fail] holds the calls that throw next ("put", "get", "remove"), each
      * once: a cloud that is full, offline or signed out.
      */
     private class DirectoryCloud(val dir: File) : CloudStorage {
@@ -504,8 +504,8 @@ class ScenarioTest {
             return if (f.exists()) f.readBytes() else null
         }
 
-        override suspend fun delete(name: String) {
-            maybeFail("delete")
+        override suspend fun remove(name: String) {
+            maybeFail("remove")
             File(dir, name).delete()
         }
 
