@@ -152,7 +152,7 @@ object Fixtures {
 
     /** The user as `Session.user()` reports it. */
     private fun user(pin: CredentialStatus, questions: CredentialStatus, pinDetails: CredentialDetails = cred()) =
-        User("alice-0001", "2026-12-02T10:00:00Z", pin, pinDetails, questions, cred(), CredentialStatus.UNSET)
+        User("alice-0001", "2026-12-02T10:00:00Z", pin, pinDetails, questions, cred(), CredentialStatus.UNSET, CredentialStatus.UNSET)
 
     /** name -> app state without a challenge. */
     val appStates: List<Pair<String, WalletUiState>> = listOf(
