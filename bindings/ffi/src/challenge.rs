@@ -28,6 +28,8 @@ pub enum ChallengeType {
     Unknown,
     /// SET_RECOVERY_CODE (issue 10).
     SetRecoveryCode,
+    /// SET_CLOUD_BACKUP (issue 10).
+    SetCloudBackup,
 }
 
 impl From<lk::ChallengeType> for ChallengeType {
@@ -43,6 +45,7 @@ impl From<lk::ChallengeType> for ChallengeType {
             lk::ChallengeType::SignTypedData => ChallengeType::SignTypedData,
             lk::ChallengeType::SignTransaction => ChallengeType::SignTransaction,
             lk::ChallengeType::SetRecoveryCode => ChallengeType::SetRecoveryCode,
+            lk::ChallengeType::SetCloudBackup => ChallengeType::SetCloudBackup,
             _ => ChallengeType::Unknown,
         }
     }
@@ -62,6 +65,7 @@ impl ChallengeType {
             ChallengeType::SignTypedData => lk::ChallengeType::SignTypedData,
             ChallengeType::SignTransaction => lk::ChallengeType::SignTransaction,
             ChallengeType::SetRecoveryCode => lk::ChallengeType::SetRecoveryCode,
+            ChallengeType::SetCloudBackup => lk::ChallengeType::SetCloudBackup,
             ChallengeType::Unknown => return None,
         })
     }

@@ -84,8 +84,8 @@ impl Client {
 
 /// A user's session (UDL `Session`).
 pub struct Session {
-    inner: lk::Session,
-    rt: &'static Runtime,
+    pub(crate) inner: lk::Session,
+    pub(crate) rt: &'static Runtime,
 }
 
 impl Session {

@@ -20,6 +20,9 @@
 //!   credential, a blockchain's id and name.
 //! * `recovery`: recovery codes (issue 10): the conversion of the recovery screens and input
 //!   errors, and (with `admin`) the `AdminClient` calls that create the recovery challenges.
+//! * `cloud`: cloud backup (issue 10): the `CloudStorage` foreign trait the app implements
+//!   and its adapter to the core's, `directory_storage`, `Session.run_challenge_with_storage`,
+//!   the cloud screens and (with `admin`) `AdminClient.create_restore_pin_with_backup`.
 //! * `admin` (cargo feature `admin`, off by default): the developer API, `AdminClient`. It
 //!   needs the developer API key, so the device library is built without it. The UDL cannot
 //!   be conditional, so it is exported with uniffi's proc-macros next to the UDL scaffolding.
@@ -43,6 +46,7 @@ mod admin;
 mod challenge;
 mod challenge_run;
 mod client;
+mod cloud;
 mod error;
 mod recovery;
 mod runtime;
@@ -57,6 +61,7 @@ pub use admin::{AdminClient, UserToken};
 pub use challenge::{Challenge, ChallengeStatus, ChallengeType};
 pub use challenge_run::{ChallengeRun, ListenerHandle, ScreenListener};
 pub use client::{Client, ClientConfig, Session};
+pub use cloud::{directory_storage, CloudAction, CloudStorage, CloudStorageError};
 pub use error::LatchkeyError;
 pub use screens::{
     Input, InputError, InputErrorKind, PinPurpose, Progress, Question, QuestionKind, ReviewEntry,

@@ -341,6 +341,39 @@ pub enum Screen {
         /// Wrong recovery attempts still allowed.
         attempts_left: Option<u32>,
     },
+    // ---- Cloud backup (issue 10); converted in `crate::cloud` ----
+    /// The app's cloud storage is working.
+    CloudWorking {
+        /// Where in the flow.
+        progress: Progress,
+        /// What it is doing.
+        action: crate::CloudAction,
+    },
+    /// The app's cloud storage failed (155875) or the read-back differs (155876).
+    CloudStorageFailed {
+        /// Where in the flow.
+        progress: Progress,
+        /// The 155xxx code.
+        code: u32,
+        /// The app's reason (empty for 155876).
+        reason: String,
+        /// Secret-free text (the code's description).
+        detail: String,
+    },
+    /// RESTORE_PIN by cloud backup: the backup will be read from the user's cloud.
+    StartCloudRestore {
+        /// Where in the flow.
+        progress: Progress,
+        /// Why the last attempt was refused.
+        error: Option<InputError>,
+        /// Wrong recovery attempts still allowed.
+        attempts_left: Option<u32>,
+    },
+    /// No backup in this account's cloud (155874).
+    NoCloudBackup {
+        /// Where in the flow.
+        progress: Progress,
+    },
 }
 
 impl From<lk::Screen> for Screen {
@@ -437,9 +470,12 @@ impl From<lk::Screen> for Screen {
             lk::Screen::Cancelled { progress } => Screen::Cancelled {
                 progress: progress.into(),
             },
-            other => match crate::recovery::screen_from_core(other) {
+            other => match crate::cloud::screen_from_core(other) {
                 Ok(screen) => screen,
-                Err(progress) => unsupported(progress),
+                Err(other) => match crate::recovery::screen_from_core(other) {
+                    Ok(screen) => screen,
+                    Err(progress) => unsupported(progress),
+                },
             },
         }
     }

@@ -78,6 +78,8 @@ pub struct User {
     pub security_question_details: CredentialDetails,
     /// Recovery-code status (UNSET when none is set up or the last one was used).
     pub recovery_code_status: CredentialStatus,
+    /// Cloud-backup status (ENABLED when a cloud backup is set up).
+    pub cloud_backup_status: CredentialStatus,
 }
 
 impl From<lk::User> for User {
@@ -90,6 +92,7 @@ impl From<lk::User> for User {
             security_question_status: u.security_question_status.into(),
             security_question_details: u.security_question_details.into(),
             recovery_code_status: u.recovery_code_status.into(),
+            cloud_backup_status: u.cloud_backup_status.into(),
         }
     }
 }

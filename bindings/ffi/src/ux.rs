@@ -56,7 +56,11 @@ pub fn screen_progress(screen: Screen) -> Progress {
         | Screen::Cancelled { progress }
         | Screen::ShowRecoveryCode { progress, .. }
         | Screen::ConfirmRecoveryCode { progress, .. }
-        | Screen::EnterRecoveryCode { progress, .. } => progress,
+        | Screen::EnterRecoveryCode { progress, .. }
+        | Screen::CloudWorking { progress, .. }
+        | Screen::CloudStorageFailed { progress, .. }
+        | Screen::StartCloudRestore { progress, .. }
+        | Screen::NoCloudBackup { progress } => progress,
     }
 }
 
@@ -86,7 +90,7 @@ fn outcome_screen(screen: &Screen) -> Option<lk::Screen> {
             recovery_required: *recovery_required,
         },
         Screen::Cancelled { .. } => lk::Screen::Cancelled { progress },
-        _ => return None,
+        other => return crate::cloud::outcome_screen(other),
     })
 }
 

@@ -542,3 +542,166 @@ def test_recovery_code_set_up_and_recover(server):
         assert u.recovery_code_status == latchkey.CredentialStatus.ENABLED
 
     asyncio.run(main())
+
+
+class DirectoryCloud(latchkey.CloudStorage):
+    """The app's cloud adapter, written in Python: one file per entry in ``path`` (the same
+    layout as ``latchkey.directory_storage``). ``fail`` holds the calls that raise next
+    ("put", "get", "remove"), each once: a cloud that is full, offline or signed out."""
+
+    def __init__(self, path) -> None:
+        self.path = path
+        self.fail: list[str] = []
+        self.calls: list[str] = []
+
+    def _maybe_fail(self, op: str) -> None:
+        self.calls.append(op)
+        if op in self.fail:
+            self.fail.remove(op)
+            raise latchkey.CloudStorageError.Failed(f"injected: {op} failed (quota exceeded)")
+
+    async def put(self, name: str, data: bytes) -> None:
+        self._maybe_fail("put")
+        await asyncio.sleep(0)  # a real adapter awaits its cloud here
+        self.path.mkdir(parents=True, exist_ok=True)
+        tmp = self.path / f".{name}.tmp"
+        tmp.write_bytes(data)
+        tmp.replace(self.path / name)
+
+    async def get(self, name: str):
+        self._maybe_fail("get")
+        p = self.path / name
+        return p.read_bytes() if p.exists() else None
+
+    async def remove(self, name: str) -> None:
+        self._maybe_fail("remove")
+        (self.path / name).unlink(missing_ok=True)
+
+    def entries(self) -> list[str]:
+        if not self.path.exists():
+            return []
+        return sorted(p.name for p in self.path.iterdir() if not p.name.startswith("."))
+
+
+async def set_up_cloud_backup(w, session, token, storage, pin: str) -> latchkey.Screen:
+    key = w.admin.new_idempotency_key()
+    cid = await w.admin.create_challenge(token, latchkey.ChallengeType.SET_CLOUD_BACKUP, key)
+    async with latchkey.run_with_storage(session, cid, storage) as run:
+        assert run.challenge_type() == latchkey.ChallengeType.SET_CLOUD_BACKUP
+        s = run.screen()
+        assert s.is_enter_pin() and s.purpose == latchkey.PinPurpose.CURRENT, s
+        # One submit drives the whole set-up: register, write, read back, acknowledge, clean up.
+        s = await run.submit(Input.PIN(pin))
+        if s.is_cloud_storage_failed():
+            assert s.code == 155875 and s.reason.startswith("injected:"), s
+            assert latchkey.screen_message(s) == latchkey.error_description(155875)
+            assert latchkey.screen_progress(s) == s.progress
+            assert latchkey.locked_credential(s) is None
+            cancelled = await run.cancel()
+            assert cancelled.is_cancelled(), cancelled
+            return s
+        assert s.is_done(), s
+        assert (await run.wait_for_result(5000)).status == latchkey.ChallengeStatus.COMPLETE
+        return s
+
+
+async def recover_with_backup(w, session, token, storage, new_pin: str) -> None:
+    cid = await w.admin.create_restore_pin_with_backup(token, None)
+    async with latchkey.run_with_storage(session, cid, storage) as run:
+        assert run.challenge_type() == latchkey.ChallengeType.RESTORE_PIN
+        s = run.screen()
+        assert s.is_start_cloud_restore() and s.error is None, s
+        s = await run.submit(Input.ACKNOWLEDGE())
+        assert s.is_enter_pin() and s.purpose == latchkey.PinPurpose.NEW, s
+        await run.submit(Input.PIN(new_pin))
+        s = await run.submit(Input.PIN(new_pin))
+        assert s.is_done(), s
+        assert (await run.wait_for_result(5000)).status == latchkey.ChallengeStatus.COMPLETE
+
+
+def test_cloud_backup_with_a_python_adapter(server, tmp_path):
+    """SET_CLOUD_BACKUP with a cloud adapter written in Python, then a forgotten PIN recovered
+    with it (the new PIN signs); set-ups that fail mid-way (the adapter raises on the write, or
+    on the read-back) leave the previous backup usable; a missing entry is a screen, retried;
+    and the Rust directory adapter reads what the Python one wrote."""
+
+    async def main():
+        w = World(server.base_url)
+        user_id, token, session, wallet = await set_up_wallet(
+            w, "py-cloud", [latchkey.Blockchain.ETH_SEPOLIA]
+        )
+        assert (await session.user()).cloud_backup_status == latchkey.CredentialStatus.UNSET
+        with pytest.raises(latchkey.LatchkeyError.Server) as ei:
+            await w.admin.create_restore_pin_with_backup(token, None)
+        assert ei.value.code == 155871
+
+        cloud = DirectoryCloud(tmp_path / "cloud")
+        s = await set_up_cloud_backup(w, session, token, cloud, PIN1)
+        assert s.is_done()
+        assert cloud.calls[:2] == ["put", "get"], cloud.calls  # the write, then the read-back
+        assert (await session.user()).cloud_backup_status == latchkey.CredentialStatus.ENABLED
+        first = cloud.entries()
+        assert len(first) == 1 and first[0].endswith("-v1"), first
+
+        # ---- failures mid-set-up: the write, then the read-back. Each is cancelled; the
+        # backup the user had stays the only entry and stays usable.
+        for op in ["put", "get"]:
+            cloud.fail = [op]
+            s = await set_up_cloud_backup(w, session, token, cloud, PIN1)
+            assert s.is_cloud_storage_failed(), s
+            assert s.reason == f"injected: {op} failed (quota exceeded)"
+            assert cloud.entries() == first, (op, cloud.entries())
+        assert (await session.user()).cloud_backup_status == latchkey.CredentialStatus.ENABLED
+
+        # ---- recover with it (the PIN is "forgotten"): the new PIN signs, the old does not.
+        await recover_with_backup(w, session, token, cloud, PIN2)
+        sig = await sign_message(w, session, token, wallet, "after cloud recovery", PIN2)
+        assert recover(sig, b"after cloud recovery") == wallet.address
+
+        # ---- a failed read-back, retried from the screen, completes and replaces the backup.
+        cloud.fail = ["get"]
+        key = w.admin.new_idempotency_key()
+        cid = await w.admin.create_challenge(token, latchkey.ChallengeType.SET_CLOUD_BACKUP, key)
+        async with latchkey.run_with_storage(session, cid, cloud) as run:
+            s = await run.submit(Input.PIN(PIN2))
+            assert s.is_cloud_storage_failed() and s.code == 155875, s
+            s = await run.retry()
+            assert s.is_done(), s
+        second = cloud.entries()
+        assert len(second) == 1 and second != first, second
+
+        # ---- the entry is gone from the cloud: a screen, nothing sent; retry once it is back.
+        entry = cloud.path / second[0]
+        saved = entry.read_bytes()
+        entry.unlink()
+        cid = await w.admin.create_restore_pin_with_backup(token, None)
+        async with latchkey.run_with_storage(session, cid, cloud) as run:
+            s = await run.submit(Input.ACKNOWLEDGE())
+            assert s.is_no_cloud_backup(), s
+            assert "No backup was found" in latchkey.screen_message(s)
+            entry.write_bytes(saved)
+            s = await run.retry()
+            assert s.is_enter_pin() and s.purpose == latchkey.PinPurpose.NEW, s
+            assert (await run.cancel()).is_cancelled()
+
+        # ---- the SDK's own directory adapter reads the entries the Python one wrote.
+        await recover_with_backup(
+            w, session, token, latchkey.directory_storage(str(cloud.path)), PIN3
+        )
+        sig = await sign_message(w, session, token, wallet, "rust adapter", PIN3)
+        assert recover(sig, b"rust adapter") == wallet.address
+
+    asyncio.run(main())
+
+
+def test_cloud_screens_through_the_namespace_functions():
+    p = latchkey.Progress(step=2, of=3)
+    failed = Screen.CLOUD_STORAGE_FAILED(p, 155876, "", latchkey.error_description(155876))
+    assert latchkey.screen_message(failed) == latchkey.error_description(155876)
+    assert latchkey.screen_progress(failed) == p
+    assert "No backup was found" in latchkey.screen_message(Screen.NO_CLOUD_BACKUP(p))
+    working = Screen.CLOUD_WORKING(p, latchkey.CloudAction.CHECKING)
+    assert latchkey.screen_message(working) is None
+    assert latchkey.locked_credential(working) is None
+    for code in range(155871, 155879):
+        assert latchkey.error_description(code) != "Unknown error code.", code

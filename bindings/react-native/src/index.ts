@@ -20,6 +20,13 @@
  * `recoveryCodeGroups`), then `submitCodeWrittenDown(run)`, then `Screen.ConfirmRecoveryCode`
  * answered with `submitRecoveryCode(run, groups)`; a RESTORE_PIN by code opens on
  * `Screen.EnterRecoveryCode`, answered with `submitRecoveryCode(run, code)`.
+ *
+ * Cloud backup: run SET_CLOUD_BACKUP (and a RESTORE_PIN created with
+ * `AdminClient.createRestorePinWithBackup`) with `session.runChallengeWithStorage(id, storage)`,
+ * `storage` an object implementing `CloudStorage` (async `put`/`get`/`remove`, throwing
+ * `CloudStorageError.Failed` with a reason). The screens: `Screen.CloudWorking`,
+ * `Screen.CloudStorageFailed` (`run.retry()` or `run.cancel()`), `Screen.StartCloudRestore`
+ * (`run.submit(Input.Acknowledge.new())`), `Screen.NoCloudBackup` (`run.retry()`).
  */
 import latchkey, {
   ChallengeResult,
@@ -98,3 +105,11 @@ export function latchkeyErrorCode(e: unknown): number | undefined {
 }
 
 export default latchkey;
+
+/**
+ * The app's reason on a `Screen.CloudStorageFailed` (what its `CloudStorage` threw; empty when the
+ * read-back differed, 155876), else undefined.
+ */
+export function cloudFailureReason(screen: Screen): string | undefined {
+  return Screen.CloudStorageFailed.instanceOf(screen) ? screen.inner.reason : undefined;
+}

@@ -112,6 +112,41 @@ struct ChallengeView: View {
                 Task { await model.submit(.recoveryCode(code: code)) }
             }
             .id(screen)
+        case let .cloudWorking(_, action):
+            VStack(spacing: 16) {
+                ProgressView()
+                Text(cloudActionText(action))
+            }
+            .frame(maxWidth: .infinity, minHeight: 300)
+        case let .cloudStorageFailed(_, code, reason, detail):
+            StatusView(
+                systemImage: "icloud.slash", title: "Cloud storage problem",
+                text: reason.isEmpty ? "\(detail)\n(error \(code))" : "\(detail)\n\(reason)\n(error \(code))"
+            ) {
+                Button("Try again") { Task { await model.retry() } }.buttonStyle(.borderedProminent).disabled(!enabled)
+                Button("Cancel") { Task { await model.cancel() } }
+            }
+        case let .startCloudRestore(_, error, _):
+            StatusView(
+                systemImage: "icloud.and.arrow.down", title: "Restore with your cloud backup",
+                text: "Your backup will be read from this account's iCloud." + (error.map { "\n\($0.detail)" } ?? "")
+            ) {
+                Button("Continue") { Task { await model.submit(.acknowledge) } }.buttonStyle(.borderedProminent).disabled(!enabled)
+            }
+        case .noCloudBackup:
+            StatusView(systemImage: "icloud.slash", title: "No backup found", text: screen.message ?? "") {
+                Button("Try again") { Task { await model.retry() } }.buttonStyle(.borderedProminent).disabled(!enabled)
+                Button("Cancel") { Task { await model.cancel() } }
+            }
+        }
+    }
+
+    private func cloudActionText(_ action: CloudAction) -> String {
+        switch action {
+        case .saving: return "Saving the backup to iCloud…"
+        case .checking: return "Checking the backup…"
+        case .cleaningUp: return "Removing the old backup…"
+        case .reading: return "Reading the backup from iCloud…"
         }
     }
 
@@ -127,6 +162,7 @@ struct ChallengeView: View {
         case .signTransaction: return "Sign transaction"
         case .createWallet: return "Create wallet"
         case .setRecoveryCode: return "Recovery code"
+        case .setCloudBackup: return "Cloud backup"
         case .unknown: return "Latchkey"
         }
     }
@@ -146,6 +182,7 @@ struct ChallengeView: View {
         case .signTransaction: return "The transaction was signed. It was not sent."
         case .createWallet: return "Your wallet was created."
         case .setRecoveryCode: return "Your recovery code is saved. Keep your copy safe."
+        case .setCloudBackup: return "Your cloud backup is set up."
         case .unknown: return "Finished."
         }
     }

@@ -21,6 +21,7 @@ const TITLE: Record<ChallengeType, string> = {
   [ChallengeType.CreateWallet]: "Create wallet",
   [ChallengeType.Unknown]: "Latchkey",
   [ChallengeType.SetRecoveryCode]: "Recovery code",
+  [ChallengeType.SetCloudBackup]: "Cloud backup",
 };
 
 /** A running challenge: top bar (back, title, cancel), the SDK's screen, a refused call's error. */

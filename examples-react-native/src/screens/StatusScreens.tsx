@@ -45,6 +45,7 @@ const DONE_TEXT: Record<ChallengeType, string> = {
   [ChallengeType.CreateWallet]: "Your wallet was created.",
   [ChallengeType.Unknown]: "Finished.",
   [ChallengeType.SetRecoveryCode]: "Your recovery code is saved. Keep your copy safe.",
+  [ChallengeType.SetCloudBackup]: "Your cloud backup is set up.",
 };
 
 /** A produced value (signature, raw transaction, hash), selectable for copying. */

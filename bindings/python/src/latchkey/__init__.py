@@ -18,15 +18,31 @@ are a SECRET: draw them, never log, print or store the screen) -- :func:`code_wr
 goes on to ``Screen.CONFIRM_RECOVERY_CODE``, answered with :func:`enter_recovery_code` (the
 groups it asks for). A ``RESTORE_PIN`` created with ``AdminClient.create_restore_pin_with_code``
 opens on ``Screen.ENTER_RECOVERY_CODE``, also answered with :func:`enter_recovery_code`.
+
+Cloud backup: the app implements :class:`CloudStorage` (async ``put(name, data)``,
+``get(name) -> bytes | None``, ``remove(name)``; raise ``CloudStorageError.Failed(reason)``)
+over the user's own cloud (``directory_storage(path)`` is a file-directory one for tests), and
+runs ``SET_CLOUD_BACKUP`` and a ``RESTORE_PIN`` created with
+``AdminClient.create_restore_pin_with_backup`` through :func:`run_with_storage`::
+
+    class MyCloud(latchkey.CloudStorage):
+        async def put(self, name: str, data: bytes) -> None: ...
+        async def get(self, name: str) -> bytes | None: ...
+        async def remove(self, name: str) -> None: ...
+
+    async with latchkey.run_with_storage(session, challenge_id, MyCloud()) as run:
+        screen = await run.submit(latchkey.Input.PIN(pin))
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import typing
 
 from .latchkey import *  # noqa: F401,F403  (the generated module defines __all__)
 from .latchkey import ChallengeResult, ChallengeRun, Input, Screen, ScreenListener
+from .latchkey import CloudStorage, Session, uniffi_set_event_loop
 from .latchkey import __all__ as _generated_all
 
 __all__ = list(_generated_all) + [
@@ -37,6 +53,7 @@ __all__ = list(_generated_all) + [
     "result_of",
     "code_written_down",
     "enter_recovery_code",
+    "run_with_storage",
 ]
 
 
@@ -97,3 +114,22 @@ async def screens(run: ChallengeRun) -> typing.AsyncIterator[Screen]:
                 return
     finally:
         handle.cancel()
+
+
+@contextlib.asynccontextmanager
+async def run_with_storage(
+    session: Session, challenge_id: str, storage: CloudStorage
+) -> typing.AsyncIterator[ChallengeRun]:
+    """``session.run_challenge_with_storage`` for use with ``async with``.
+
+    The SDK calls ``storage``'s coroutines from its own threads; uniffi runs them on the event
+    loop set with ``uniffi_set_event_loop`` (there is no running loop on those threads). This
+    sets it to the running loop for the ``async with`` block and clears it afterwards, so later
+    ``asyncio.run`` calls do not see a closed loop. Drive the run from that loop only; runs with
+    storage in other loops at the same time are not supported.
+    """
+    uniffi_set_event_loop(asyncio.get_running_loop())
+    try:
+        yield await session.run_challenge_with_storage(challenge_id, storage)
+    finally:
+        uniffi_set_event_loop(None)  # type: ignore[arg-type]

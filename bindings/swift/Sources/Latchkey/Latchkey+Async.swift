@@ -44,6 +44,8 @@ public extension Screen {
             return error
         case let .enterRecoveryCode(_, _, _, error, _):
             return error
+        case let .startCloudRestore(_, error, _):
+            return error
         default:
             return nil
         }
@@ -55,6 +57,30 @@ public extension Screen {
     var recoveryCodeGroups: [String]? {
         if case let .showRecoveryCode(_, groups, _) = self { return groups }
         return nil
+    }
+
+    /// The app's reason on a `.cloudStorageFailed` screen (what its `CloudStorage` threw;
+    /// empty when the read-back differed, 155876); nil otherwise.
+    var cloudFailureReason: String? {
+        if case let .cloudStorageFailed(_, _, reason, _) = self { return reason }
+        return nil
+    }
+}
+
+public extension Session {
+    /// Starts a cloud-backup challenge (`.setCloudBackup`, or a `.restorePin` created with
+    /// `createRestorePinWithBackup`) with the app's storage. The app implements
+    /// `CloudStorage` (`put`/`get`/`remove`, `async throws`, throwing
+    /// `CloudStorageError.failed(reason:)`), e.g. over iCloud Keychain synchronizable items:
+    ///
+    ///     final class KeychainBackup: CloudStorage {
+    ///         func put(name: String, data: Data) async throws { ... }
+    ///         func get(name: String) async throws -> Data? { ... }
+    ///         func remove(name: String) async throws { ... }
+    ///     }
+    ///     let run = try await session.startCloudBackup(challengeId, storage: KeychainBackup())
+    func startCloudBackup(_ challengeId: String, storage: CloudStorage) async throws -> ChallengeRun {
+        try await runChallengeWithStorage(challengeId: challengeId, storage: storage)
     }
 }
 

@@ -94,7 +94,10 @@ class ChallengeFlow(val run: ChallengeRun) : Closeable {
     /** The previous screen. */
     suspend fun back(): Screen = run.back()
 
-    /** Resends the interrupted step. */
+    /**
+     * Resends the interrupted step; on [Screen.CloudStorageFailed] repeats the storage call; on
+     * [Screen.NoCloudBackup] reads the backup again.
+     */
     suspend fun retry(): Screen = run.retry()
 
     /** Cancels the run. */
@@ -114,6 +117,28 @@ class ChallengeFlow(val run: ChallengeRun) : Closeable {
 
 /** Starts walking through a challenge as a [ChallengeFlow]. */
 suspend fun Session.start(challengeId: String): ChallengeFlow = ChallengeFlow(runChallenge(challengeId))
+
+/**
+ * Starts a cloud-backup challenge (SET_CLOUD_BACKUP, or a RESTORE_PIN created with
+ * `AdminClient.createRestorePinWithBackup`) as a [ChallengeFlow], with the app's [CloudStorage].
+ * The app implements it over the user's own cloud (Block Store, Drive's app-data folder), with
+ * `suspend` methods that throw [CloudStorageException.Failed] with a reason:
+ *
+ * ```kotlin
+ * class BlockStoreBackup(private val client: BlockstoreClient) : CloudStorage {
+ *     override suspend fun put(name: String, data: ByteArray) { ... }
+ *     override suspend fun get(name: String): ByteArray? { ... }
+ *     override suspend fun remove(name: String) { ... }
+ * }
+ * session.startWithStorage(challengeId, BlockStoreBackup(client)).use { flow -> ... }
+ * ```
+ *
+ * The SDK calls the storage from its own threads; uniffi runs each call in a coroutine.
+ * On [Screen.CloudStorageFailed] offer [ChallengeFlow.retry] or [ChallengeFlow.cancel]; the
+ * previous backup stays usable either way.
+ */
+suspend fun Session.startWithStorage(challengeId: String, storage: CloudStorage): ChallengeFlow =
+    ChallengeFlow(runChallengeWithStorage(challengeId, storage))
 
 /** Whether the screen ends the run (Done, Failed, Locked or Cancelled). */
 val Screen.isTerminal: Boolean
@@ -135,12 +160,20 @@ val Screen.signatureReview: SignatureReview?
 val Screen.recoveryCodeGroups: List<String>?
     get() = (this as? Screen.ShowRecoveryCode)?.groups
 
+/**
+ * The app's reason on a [Screen.CloudStorageFailed] (what its [CloudStorage] threw; empty when the
+ * read-back differed, 155876); null on other screens.
+ */
+val Screen.cloudFailureReason: String?
+    get() = (this as? Screen.CloudStorageFailed)?.reason
+
 /** Where in the flow this screen is ("step n of m"); every variant has one. */
 val Screen.progress: Progress
     get() = screenProgress(this)
 
 /**
- * A readable sentence for the screens that report a code (Interrupted, Failed, Locked, Cancelled);
+ * A readable sentence for the screens that report a code (Interrupted, CloudStorageFailed,
+ * NoCloudBackup, Failed, Locked, Cancelled);
  * null on the others (an [InputError] carries its own `detail`).
  */
 val Screen.message: String?

@@ -474,4 +474,128 @@ class ScenarioTest {
         assertEquals("Cancelled by the user.", cancelled.message)
         assertNull(cancelled.lockedCredential)
     }
+
+    /**
+     * The app's cloud adapter, written in Kotlin: one file per entry in [dir] (the layout of
+     * `directoryStorage`). [fail] holds the calls that throw next ("put", "get", "remove"), each
+     * once: a cloud that is full, offline or signed out.
+     */
+    private class DirectoryCloud(val dir: File) : CloudStorage {
+        val fail = java.util.Collections.synchronizedList(mutableListOf<String>())
+        val calls = java.util.Collections.synchronizedList(mutableListOf<String>())
+
+        private fun maybeFail(op: String) {
+            calls.add(op)
+            if (fail.remove(op)) throw CloudStorageException.Failed("injected: $op failed (quota exceeded)")
+        }
+
+        override suspend fun put(name: String, data: ByteArray) {
+            maybeFail("put")
+            kotlinx.coroutines.yield() // a real adapter suspends on its cloud here
+            dir.mkdirs()
+            val tmp = File(dir, ".$name.tmp")
+            tmp.writeBytes(data)
+            Files.move(tmp.toPath(), File(dir, name).toPath(), java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE)
+        }
+
+        override suspend fun get(name: String): ByteArray? {
+            maybeFail("get")
+            val f = File(dir, name)
+            return if (f.exists()) f.readBytes() else null
+        }
+
+        override suspend fun remove(name: String) {
+            maybeFail("remove")
+            File(dir, name).delete()
+        }
+
+        fun entries(): List<String> = (dir.list() ?: emptyArray()).filter { !it.startsWith(".") }.sorted()
+    }
+
+    /** SET_CLOUD_BACKUP after [pin]: Done, or (an injected failure) CloudStorageFailed, then cancelled. */
+    private suspend fun setUpCloudBackup(acct: Account, storage: CloudStorage, pin: String): Screen {
+        val id = admin.createChallenge(acct.token, ChallengeType.SET_CLOUD_BACKUP, admin.newIdempotencyKey())
+        acct.session.startWithStorage(id, storage).use { flow ->
+            assertEquals(ChallengeType.SET_CLOUD_BACKUP, flow.challengeType)
+            val first = flow.screen.value
+            assertTrue(first is Screen.EnterPin && first.purpose == PinPurpose.CURRENT, "$first")
+            // One submit drives the whole set-up: register, write, read back, acknowledge, clean up.
+            val s = flow.submitPin(pin)
+            if (s is Screen.CloudStorageFailed) {
+                assertEquals(155875u, s.code)
+                assertEquals(errorDescription(155875u), s.message)
+                assertEquals(s.progress, screenProgress(s))
+                assertNull(s.lockedCredential)
+                assertTrue(flow.cancel() is Screen.Cancelled)
+                return s
+            }
+            assertTrue(s is Screen.Done, "$s")
+            assertEquals(ChallengeStatus.COMPLETE, flow.awaitResult(5.seconds).status)
+            return s
+        }
+    }
+
+    private suspend fun recoverWithBackup(acct: Account, storage: CloudStorage, newPin: String) {
+        acct.session.startWithStorage(admin.createRestorePinWithBackup(acct.token, null), storage).use { flow ->
+            assertEquals(ChallengeType.RESTORE_PIN, flow.challengeType)
+            val s = flow.screen.value
+            assertTrue(s is Screen.StartCloudRestore && s.error == null, "$s")
+            val pinScreen = flow.acknowledge()
+            assertTrue(pinScreen is Screen.EnterPin && pinScreen.purpose == PinPurpose.NEW, "$pinScreen")
+            flow.submitPin(newPin)
+            assertTrue(flow.submitPin(newPin) is Screen.Done)
+            assertEquals(ChallengeStatus.COMPLETE, flow.awaitResult(5.seconds).status)
+        }
+    }
+
+    @Test
+    fun cloudBackupWithAKotlinAdapter() = runBlocking {
+        val acct = newAccount("kt-cloud")
+        acct.session.start(admin.createInitializeWithWallets(acct.token, listOf(Blockchain.ETH_SEPOLIA), null, null)).use { flow ->
+            assertTrue(initialize(flow, "135790") is Screen.Done)
+        }
+        val wallet = acct.session.wallets().single()
+        assertEquals(CredentialStatus.UNSET, acct.session.user().cloudBackupStatus)
+        val none = assertThrows<LatchkeyException.Server> {
+            runBlocking { admin.createRestorePinWithBackup(acct.token, null) }
+        }
+        assertEquals(155871u, none.code)
+
+        val cloud = DirectoryCloud(Files.createTempDirectory("latchkey-kotlin-cloud").toFile())
+        assertTrue(setUpCloudBackup(acct, cloud, "135790") is Screen.Done)
+        assertEquals(listOf("put", "get"), cloud.calls.take(2))
+        assertEquals(CredentialStatus.ENABLED, acct.session.user().cloudBackupStatus)
+        val first = cloud.entries()
+        assertTrue(first.size == 1 && first[0].endsWith("-v1"), "$first")
+
+        // ---- failures mid-set-up (the write, then the read-back), each cancelled: the backup
+        // the user had stays the only entry and stays usable.
+        for (op in listOf("put", "get")) {
+            cloud.fail.add(op)
+            val s = setUpCloudBackup(acct, cloud, "135790")
+            assertTrue(s is Screen.CloudStorageFailed, "$s")
+            assertEquals("injected: $op failed (quota exceeded)", s.cloudFailureReason)
+            assertEquals(first, cloud.entries(), op)
+        }
+        assertEquals(CredentialStatus.ENABLED, acct.session.user().cloudBackupStatus)
+
+        // ---- recover with it: the new PIN signs.
+        recoverWithBackup(acct, cloud, "246801")
+        assertEquals(wallet.address.lowercase(), signer("after cloud recovery", signMessage(acct, wallet, "after cloud recovery", "246801")))
+
+        // ---- a failed write, retried from the screen, completes and replaces the backup.
+        cloud.fail.add("put")
+        val id = admin.createChallenge(acct.token, ChallengeType.SET_CLOUD_BACKUP, admin.newIdempotencyKey())
+        acct.session.startWithStorage(id, cloud).use { flow ->
+            val failed = flow.submitPin("246801")
+            assertTrue(failed is Screen.CloudStorageFailed && failed.code == 155875u, "$failed")
+            assertTrue(flow.retry() is Screen.Done)
+        }
+        val second = cloud.entries()
+        assertTrue(second.size == 1 && second != first, "$second")
+
+        // ---- the SDK's own directory adapter reads what the Kotlin one wrote.
+        recoverWithBackup(acct, directoryStorage(cloud.dir.absolutePath), "975310")
+        assertEquals(wallet.address.lowercase(), signer("rust adapter", signMessage(acct, wallet, "rust adapter", "975310")))
+    }
 }

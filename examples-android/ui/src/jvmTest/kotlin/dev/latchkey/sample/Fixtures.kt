@@ -4,6 +4,7 @@ import dev.latchkey.AccountType
 import dev.latchkey.Blockchain
 import dev.latchkey.ChallengeResult
 import dev.latchkey.ChallengeType
+import dev.latchkey.CloudAction
 import dev.latchkey.CredentialDetails
 import dev.latchkey.CredentialStatus
 import dev.latchkey.InputError
@@ -135,6 +136,11 @@ object Fixtures {
         Triple("recovery-code-show", ChallengeType.SET_RECOVERY_CODE, Screen.ShowRecoveryCode(p(2, 3), listOf("HWX5P", "R3MHY", "7KQ2D", "N8VTA", "0CJ4G", "SBE6W", "M1ZRF"), recoveryCodeWarning)),
         Triple("recovery-code-confirm-wrong", ChallengeType.SET_RECOVERY_CODE, Screen.ConfirmRecoveryCode(p(3, 3), listOf(2u, 6u), err(InputErrorKind.RECOVERY_CODE_MISMATCH, 155869, "the typed groups do not match the recovery code; check it and type them again"))),
         Triple("recovery-code-enter-typo", ChallengeType.RESTORE_PIN, Screen.EnterRecoveryCode(p(1, 3), 7u, 5u, InputError(InputErrorKind.RECOVERY_CODE_TYPO, 155864u, "the recovery code has a typo in group 4", 4u), 3u)),
+        // Cloud backup.
+        Triple("cloud-working", ChallengeType.SET_CLOUD_BACKUP, Screen.CloudWorking(p(2, 3), CloudAction.CHECKING)),
+        Triple("cloud-storage-failed", ChallengeType.SET_CLOUD_BACKUP, Screen.CloudStorageFailed(p(2, 3), 155875u, "Block Store: not signed in", "The cloud storage failed; the previous backup is untouched.")),
+        Triple("cloud-restore-start", ChallengeType.RESTORE_PIN, Screen.StartCloudRestore(p(1, 3), null, 3u)),
+        Triple("cloud-no-backup", ChallengeType.RESTORE_PIN, Screen.NoCloudBackup(p(1, 3))),
     )
 
     private const val recoveryCodeWarning = "Write this recovery code down and keep it somewhere safe. With it you can set a new PIN if you " +
@@ -152,7 +158,7 @@ object Fixtures {
 
     /** The user as `Session.user()` reports it. */
     private fun user(pin: CredentialStatus, questions: CredentialStatus, pinDetails: CredentialDetails = cred()) =
-        User("alice-0001", "2026-12-02T10:00:00Z", pin, pinDetails, questions, cred(), CredentialStatus.UNSET)
+        User("alice-0001", "2026-12-02T10:00:00Z", pin, pinDetails, questions, cred(), CredentialStatus.UNSET, CredentialStatus.UNSET)
 
     /** name -> app state without a challenge. */
     val appStates: List<Pair<String, WalletUiState>> = listOf(

@@ -76,6 +76,10 @@ fun ScreenContent(type: ChallengeType, screen: Screen, enabled: Boolean, actions
         is Screen.ShowRecoveryCode -> ShowRecoveryCodeScreen(screen, enabled, onWrittenDown = { actions.submit(Input.Acknowledge) })
         is Screen.ConfirmRecoveryCode -> ConfirmRecoveryCodeScreen(screen, enabled, onCode = { actions.submit(Input.RecoveryCode(it)) })
         is Screen.EnterRecoveryCode -> EnterRecoveryCodeScreen(screen, enabled, onCode = { actions.submit(Input.RecoveryCode(it)) })
+        is Screen.CloudWorking -> CloudWorkingScreen(screen)
+        is Screen.CloudStorageFailed -> CloudStorageFailedScreen(screen, enabled, onRetry = actions.retry, onCancel = actions.cancel)
+        is Screen.StartCloudRestore -> StartCloudRestoreScreen(screen, enabled, onContinue = { actions.submit(Input.Acknowledge) })
+        is Screen.NoCloudBackup -> NoCloudBackupScreen(screen, enabled, onRetry = actions.retry, onCancel = actions.cancel)
     }
 }
 
@@ -91,5 +95,6 @@ private fun title(type: ChallengeType) = when (type) {
     ChallengeType.CREATE_WALLET -> "Create wallet"
     ChallengeType.UNKNOWN -> "Latchkey"
     ChallengeType.SET_RECOVERY_CODE -> "Recovery code"
+    ChallengeType.SET_CLOUD_BACKUP -> "Cloud backup"
 }
 

@@ -85,6 +85,7 @@ fun DoneScreen(type: ChallengeType, result: ChallengeResult?, onClose: () -> Uni
             ChallengeType.CREATE_WALLET -> "Your wallet was created."
             ChallengeType.UNKNOWN -> "Finished."
             ChallengeType.SET_RECOVERY_CODE -> "Your recovery code is saved. Keep your copy safe."
+            ChallengeType.SET_CLOUD_BACKUP -> "Your cloud backup is set up."
         },
     ) {
         result?.signature?.let { ResultCard("Signature", it) }
