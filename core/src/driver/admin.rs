@@ -126,17 +126,16 @@ impl AdminClient {
         Ok(r.challenge_id)
     }
 
-    /// `POST /v1/user/pin/restore` with `method: RECOVERY_CODE`: a RESTORE_PIN the user
-    /// completes with the recovery code set up earlier (SET_RECOVERY_CODE, created with
-    /// [`AdminClient::create_challenge`]). Errors: 155860 no recovery code set up.
-    pub async fn create_restore_pin_with_code(
+    /// `POST /v1/user/pin/restore` with a recovery `method` (the two public calls below).
+    async fn create_restore_pin_by(
         &self,
         user_token: &str,
         idempotency_key: &str,
+        method: &str,
     ) -> Result<String, LatchkeyError> {
         let body = latchkey_protocol::RestorePinRequest {
             idempotency_key: idempotency_key.to_owned(),
-            method: Some(latchkey_protocol::recovery::method::RECOVERY_CODE.to_owned()),
+            method: Some(method.to_owned()),
         };
         let r: ChallengeIdResponse = self
             .send(
@@ -149,6 +148,22 @@ impl AdminClient {
         Ok(r.challenge_id)
     }
 
+    /// `POST /v1/user/pin/restore` with `method: RECOVERY_CODE`: a RESTORE_PIN the user
+    /// completes with the recovery code set up earlier (SET_RECOVERY_CODE, created with
+    /// [`AdminClient::create_challenge`]). Errors: 155860 no recovery code set up.
+    pub async fn create_restore_pin_with_code(
+        &self,
+        user_token: &str,
+        idempotency_key: &str,
+    ) -> Result<String, LatchkeyError> {
+        self.create_restore_pin_by(
+            user_token,
+            idempotency_key,
+            latchkey_protocol::recovery::method::RECOVERY_CODE,
+        )
+        .await
+    }
+
     /// `POST /v1/user/pin/restore` with `method: CLOUD_BACKUP`: a RESTORE_PIN the user
     /// completes with the cloud backup set up earlier (SET_CLOUD_BACKUP, created with
     /// [`AdminClient::create_challenge`]); run it with
@@ -159,19 +174,12 @@ impl AdminClient {
         user_token: &str,
         idempotency_key: &str,
     ) -> Result<String, LatchkeyError> {
-        let body = latchkey_protocol::RestorePinRequest {
-            idempotency_key: idempotency_key.to_owned(),
-            method: Some(latchkey_protocol::recovery::method::CLOUD_BACKUP.to_owned()),
-        };
-        let r: ChallengeIdResponse = self
-            .send(
-                Method::POST,
-                "/v1/user/pin/restore",
-                Some(user_token),
-                Some(&body),
-            )
-            .await?;
-        Ok(r.challenge_id)
+        self.create_restore_pin_by(
+            user_token,
+            idempotency_key,
+            latchkey_protocol::recovery::method::CLOUD_BACKUP,
+        )
+        .await
     }
 
     /// `POST /v1/user/initialize` with wallets: an INITIALIZE challenge that, when it
