@@ -16,40 +16,10 @@ use latchkey_protocol::recovery::{
 use latchkey_protocol::{ChallengeType, Step, StepPayload};
 use ring::rand::SystemRandom;
 use serde_json::{json, Value};
-use std::io::Write;
-use std::sync::{Arc, Mutex, OnceLock};
 
 const PIN: &str = "135790";
 const PIN2: &str = "246801";
 const SET: ChallengeType = ChallengeType::SetCloudBackup;
-
-/// Every log line the servers of this test binary write (debug level), captured in memory.
-#[derive(Clone, Default)]
-struct Logs(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Logs {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-fn logs() -> &'static Logs {
-    static LOGS: OnceLock<Logs> = OnceLock::new();
-    LOGS.get_or_init(|| {
-        let logs = Logs::default();
-        let writer = logs.clone();
-        tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::DEBUG)
-            .with_writer(move || writer.clone())
-            .with_ansi(false)
-            .init();
-        logs
-    })
-}
 
 struct Binding {
     method: String,
