@@ -306,6 +306,7 @@ async fn load_shedding_past_the_bound_fails_clearly() {
 async fn a_full_argon2_queue_on_the_real_server_is_waited_out() {
     let world = start_server(|c| {
         c.argon2_concurrency = 1;
+        c.argon2_in_flight = 1;
         c.argon2_queue = 0;
     })
     .await;

@@ -36,8 +36,13 @@ pub struct Config {
     pub argon2_memory_kib: u32,
     /// Argon2id iterations.
     pub argon2_iterations: u32,
-    /// How many Argon2 computations may run at once (a bounded semaphore).
+    /// How many Argon2 computations run at once: the number of dedicated Argon2 threads.
     pub argon2_concurrency: usize,
+    /// How many requests may hold an Argon2 admission at once (a bounded semaphore): doing the
+    /// database work around their computation, waiting for an Argon2 thread or running on one.
+    /// More than `argon2_concurrency` (default: twice), so the threads do not sit idle while an
+    /// admitted request reserves its guess or records its result.
+    pub argon2_in_flight: usize,
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
     /// First webhook retry delay; doubles on each failure.
@@ -168,6 +173,9 @@ impl Config {
 
     /// Production defaults with the given data directory.
     pub fn new(data_dir: impl Into<PathBuf>) -> Self {
+        let cpus = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2);
         Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             database_url: None,
@@ -181,9 +189,8 @@ impl Config {
             lock_duration: Duration::from_secs(30 * 60),
             argon2_memory_kib: 19456,
             argon2_iterations: 2,
-            argon2_concurrency: std::thread::available_parallelism()
-                .map(|n| n.get())
-                .unwrap_or(2),
+            argon2_concurrency: cpus,
+            argon2_in_flight: 2 * cpus,
             max_body_bytes: 64 * 1024,
             webhook_retry_base: Duration::from_secs(2),
             webhook_retry_max: Duration::from_secs(60 * 60),
@@ -285,9 +292,12 @@ pub struct Cli {
     /// Argon2id iterations.
     #[arg(long, env = "LATCHKEY_ARGON2_ITERATIONS", default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..))]
     pub argon2_iterations: u32,
-    /// Argon2 computations allowed at once (default: number of CPUs).
+    /// Argon2 computations run at once, on as many dedicated threads (default: number of CPUs).
     #[arg(long, env = "LATCHKEY_ARGON2_CONCURRENCY")]
     pub argon2_concurrency: Option<usize>,
+    /// Requests admitted to the Argon2 stage at once (default: twice the concurrency).
+    #[arg(long, env = "LATCHKEY_ARGON2_IN_FLIGHT")]
+    pub argon2_in_flight: Option<usize>,
     /// Largest request body in bytes.
     #[arg(long, env = "LATCHKEY_MAX_BODY_BYTES", default_value_t = 65536)]
     pub max_body_bytes: usize,
@@ -390,6 +400,10 @@ impl Cli {
         if let Some(n) = self.argon2_concurrency {
             c.argon2_concurrency = n.max(1);
         }
+        c.argon2_in_flight = self
+            .argon2_in_flight
+            .unwrap_or(2 * c.argon2_concurrency)
+            .max(c.argon2_concurrency);
         c.max_body_bytes = self.max_body_bytes;
         c.webhook_retry_base = self.webhook_retry_base;
         c.webhook_retry_max = self.webhook_retry_max;

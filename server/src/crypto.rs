@@ -2,8 +2,8 @@
 //! signing. Every primitive comes from `ring` or `argon2`.
 
 use crate::config::Config;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::{Algorithm, Argon2, Params, Version};
+use argon2::password_hash::{Output, ParamsString, PasswordHash, SaltString};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine as _;
 use ring::aead::{Aad, LessSafeKey, Nonce, UnboundKey, AES_256_GCM, NONCE_LEN};
@@ -222,13 +222,15 @@ pub fn write_private_file(path: &Path, content: &[u8]) -> Result<(), CryptoError
         .map_err(|e| CryptoError::PepperFile(e.to_string()))
 }
 
-/// Argon2id verifiers over HMAC-SHA256(pepper, secret), computed on blocking threads behind a
-/// bounded semaphore with admission control: a bounded wait queue, a bounded wait and a
-/// per-user limit (see [`Hasher::admit`]). Counts every Argon2 run ([`Hasher::runs`]).
+/// Argon2id verifiers over HMAC-SHA256(pepper, secret), computed on dedicated threads
+/// ([`KdfPool`]) behind admission control: a bounded semaphore of requests in flight, a
+/// bounded wait queue, a bounded wait and a per-user limit (see [`Hasher::admit`]). Counts
+/// every Argon2 run ([`Hasher::runs`]).
 #[derive(Clone)]
 pub struct Hasher {
     pepper: Arc<Pepper>,
     params: Params,
+    pool: Arc<KdfPool>,
     permits: Arc<Semaphore>,
     waiting: Arc<AtomicUsize>,
     queue: usize,
@@ -297,10 +299,12 @@ impl Hasher {
             Some(32),
         )
         .map_err(|_| CryptoError::Argon2)?;
+        let threads = config.argon2_concurrency.max(1);
         Ok(Hasher {
             pepper,
             params,
-            permits: Arc::new(Semaphore::new(config.argon2_concurrency.max(1))),
+            pool: Arc::new(KdfPool::new(threads)?),
+            permits: Arc::new(Semaphore::new(config.argon2_in_flight.max(threads))),
             waiting: Arc::new(AtomicUsize::new(0)),
             queue: config.argon2_queue,
             // A holder never waits past half its claim lease, so no resend can take over a
@@ -390,14 +394,9 @@ impl Hasher {
         let salt = SaltString::encode_b64(&salt).map_err(|_| CryptoError::Argon2)?;
         let params = self.params.clone();
         self.runs.fetch_add(1, Ordering::SeqCst);
-        tokio::task::spawn_blocking(move || {
-            let a = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
-            a.hash_password(&mac, &salt)
-                .map(|h| h.to_string())
-                .map_err(|_| CryptoError::Argon2)
-        })
-        .await
-        .map_err(|_| CryptoError::Argon2)?
+        self.pool
+            .run(move |memory| hash_in(memory, params, &mac, &salt))
+            .await?
     }
 
     /// Checks a normalised secret against a verifier (constant time inside `argon2`; takes
@@ -423,14 +422,143 @@ impl Hasher {
         let mac = self.pepper.mac(domain, &secret);
         drop(secret);
         self.runs.fetch_add(1, Ordering::SeqCst);
-        tokio::task::spawn_blocking(move || {
-            let parsed = PasswordHash::new(&verifier).map_err(|_| CryptoError::Malformed)?;
-            // Parameters come from the stored verifier, so cost changes keep old verifiers valid.
-            Ok(Argon2::default().verify_password(&mac, &parsed).is_ok())
-        })
-        .await
-        .map_err(|_| CryptoError::Argon2)?
+        self.pool
+            .run(move |memory| verify_in(memory, &mac, &verifier))
+            .await?
     }
+}
+
+/// Argon2 work for one dedicated thread: gets the thread's reusable memory area.
+type KdfJob = Box<dyn FnOnce(&mut Vec<Block>) + Send + 'static>;
+
+/// The threads Argon2 runs on: `argon2_concurrency` dedicated OS threads, each keeping one
+/// memory area (19 MiB at the default cost) for the life of the server. A fresh allocation per
+/// run writes the whole area (`vec![Block::default(); n]`) and, once freed, may be handed back
+/// to the OS and faulted in again; reusing it saves both, and a dedicated thread keeps it warm.
+/// The area is overwritten by every run; what a finished run leaves there is its last pass,
+/// from which a PIN guess cannot be checked without redoing the whole computation.
+///
+/// Jobs wait in a channel, so a thread starts the next computation as soon as it finishes one,
+/// while the requests that submitted them do their database work on the async runtime.
+/// The threads end when the last [`Hasher`] clone is dropped.
+pub struct KdfPool {
+    jobs: std::sync::mpsc::Sender<KdfJob>,
+}
+
+impl fmt::Debug for KdfPool {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("KdfPool")
+    }
+}
+
+impl KdfPool {
+    /// Starts `threads` Argon2 threads.
+    pub fn new(threads: usize) -> Result<Self, CryptoError> {
+        let (tx, rx) = std::sync::mpsc::channel::<KdfJob>();
+        let rx = Arc::new(Mutex::new(rx));
+        for i in 0..threads.max(1) {
+            let rx = rx.clone();
+            std::thread::Builder::new()
+                .name(format!("argon2-{i}"))
+                .spawn(move || {
+                    let mut memory: Vec<Block> = Vec::new();
+                    loop {
+                        let job = match rx.lock() {
+                            Ok(r) => r.recv(),
+                            Err(_) => return,
+                        };
+                        let Ok(job) = job else { return };
+                        // A panicking job drops its reply sender (the caller gets an error);
+                        // the thread and the pool survive it.
+                        let run = std::panic::AssertUnwindSafe(|| job(&mut memory));
+                        if std::panic::catch_unwind(run).is_err() {
+                            memory = Vec::new();
+                        }
+                    }
+                })
+                .map_err(|_| CryptoError::Argon2)?;
+        }
+        Ok(KdfPool { jobs: tx })
+    }
+
+    /// Runs `f` on the next free Argon2 thread and waits for its result without blocking the
+    /// async runtime.
+    pub async fn run<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Vec<Block>) -> T + Send + 'static,
+    ) -> Result<T, CryptoError> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let job: KdfJob = Box::new(move |memory| {
+            let _ = tx.send(f(memory));
+        });
+        self.jobs.send(job).map_err(|_| CryptoError::Argon2)?;
+        rx.await.map_err(|_| CryptoError::Argon2)
+    }
+}
+
+/// `memory` holding at least `blocks` blocks (grown once, then reused).
+fn area(memory: &mut Vec<Block>, blocks: usize) -> &mut [Block] {
+    if memory.len() < blocks {
+        memory.resize(blocks, Block::default());
+    }
+    &mut memory[..blocks]
+}
+
+/// A new Argon2id v1.3 verifier (PHC string) of `mac`, computed in `memory`; the same string
+/// `argon2`'s `PasswordHasher::hash_password` makes.
+fn hash_in(
+    memory: &mut Vec<Block>,
+    params: Params,
+    mac: &[u8],
+    salt: &SaltString,
+) -> Result<String, CryptoError> {
+    let salt = salt.as_salt();
+    let mut salt_buf = [0u8; 64];
+    let salt_bytes = salt
+        .decode_b64(&mut salt_buf)
+        .map_err(|_| CryptoError::Argon2)?;
+    let a = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
+    let len = params.output_len().unwrap_or(Params::DEFAULT_OUTPUT_LEN);
+    let output = Output::init_with(len, |out| {
+        a.hash_password_into_with_memory(mac, salt_bytes, out, area(memory, params.block_count()))
+            .map_err(|_| argon2::password_hash::Error::Crypto)
+    })
+    .map_err(|_| CryptoError::Argon2)?;
+    let phc = PasswordHash {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params: ParamsString::try_from(&params).map_err(|_| CryptoError::Argon2)?,
+        salt: Some(salt),
+        hash: Some(output),
+    };
+    Ok(phc.to_string())
+}
+
+/// Whether `mac` matches the stored `verifier`, computed in `memory` with the verifier's own
+/// algorithm, version and cost (so cost changes keep old verifiers valid); the outputs are
+/// compared in constant time (`Output`'s equality), as `argon2`'s `verify_password` does.
+fn verify_in(memory: &mut Vec<Block>, mac: &[u8], verifier: &str) -> Result<bool, CryptoError> {
+    let parsed = PasswordHash::new(verifier).map_err(|_| CryptoError::Malformed)?;
+    let (Some(salt), Some(expected)) = (parsed.salt, parsed.hash) else {
+        return Err(CryptoError::Malformed);
+    };
+    let algorithm = Algorithm::try_from(parsed.algorithm).map_err(|_| CryptoError::Malformed)?;
+    let version = match parsed.version {
+        Some(v) => Version::try_from(v).map_err(|_| CryptoError::Malformed)?,
+        None => Version::default(),
+    };
+    let params = Params::try_from(&parsed).map_err(|_| CryptoError::Malformed)?;
+    let mut salt_buf = [0u8; 64];
+    let salt_bytes = salt
+        .decode_b64(&mut salt_buf)
+        .map_err(|_| CryptoError::Malformed)?;
+    let a = Argon2::new(algorithm, version, params.clone());
+    let computed = Output::init_with(expected.len(), |out| {
+        a.hash_password_into_with_memory(mac, salt_bytes, out, area(memory, params.block_count()))
+            .map_err(|_| argon2::password_hash::Error::Crypto)
+    })
+    .map_err(|_| CryptoError::Argon2)?;
+    Ok(computed == expected)
 }
 
 /// The webhook signing key (ECDSA P-256, SHA-256).
@@ -515,6 +643,7 @@ mod tests {
     async fn admission_never_waits_past_half_the_claim_lease() {
         let mut c = Config::for_tests(std::env::temp_dir());
         c.argon2_concurrency = 1;
+        c.argon2_in_flight = 1;
         c.argon2_queue = 10;
         c.argon2_queue_timeout = Duration::from_secs(3600);
         c.claim_lease = Duration::from_millis(400);
@@ -531,6 +660,57 @@ mod tests {
         let again = h.admit(Some("a")).await;
         assert!(again.is_ok(), "permit and user slot are freed on drop");
         assert_eq!(h.runs(), 0, "admission alone runs no Argon2");
+    }
+
+    /// The pool's Argon2 (reused memory, own PHC assembly) makes and checks exactly what the
+    /// `argon2` crate's own `PasswordHasher`/`PasswordVerifier` make and check, across cost
+    /// changes in either direction (one thread, so the same memory area serves every run).
+    #[tokio::test]
+    async fn pool_argon2_matches_the_crate_both_ways() {
+        use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _};
+        let pool = KdfPool::new(1).unwrap();
+        for (m, t) in [(64u32, 1u32), (256, 2), (8, 1), (64, 3)] {
+            let params = Params::new(m, t, 1, Some(32)).unwrap();
+            let salt = SaltString::encode_b64(b"sixteen byte slt").unwrap();
+            let crate_phc = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone())
+                .hash_password(b"mac of 123456", &salt)
+                .unwrap()
+                .to_string();
+            let (p, s) = (params.clone(), salt.clone());
+            let ours = pool
+                .run(move |mem| hash_in(mem, p, b"mac of 123456", &s))
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(ours, crate_phc, "m={m} t={t}");
+            let parsed = PasswordHash::new(&ours).unwrap();
+            assert!(Argon2::default()
+                .verify_password(b"mac of 123456", &parsed)
+                .is_ok());
+            for (secret, want) in [(&b"mac of 123456"[..], true), (b"mac of 123457", false)] {
+                let v = crate_phc.clone();
+                let got = pool
+                    .run(move |mem| verify_in(mem, secret, &v))
+                    .await
+                    .unwrap()
+                    .unwrap();
+                assert_eq!(got, want, "m={m} t={t}");
+            }
+        }
+        let malformed = pool
+            .run(|mem| verify_in(mem, b"x", "$argon2id$v=19$m=64,t=1,p=1$bad"))
+            .await
+            .unwrap();
+        assert!(matches!(malformed, Err(CryptoError::Malformed)));
+    }
+
+    /// A panic inside a job reaches its caller as an error and the pool keeps working.
+    #[tokio::test]
+    async fn pool_survives_a_panicking_job() {
+        let pool = KdfPool::new(1).unwrap();
+        let r: Result<(), _> = pool.run(|_| panic!("boom")).await;
+        assert!(r.is_err());
+        assert_eq!(pool.run(|_| 7).await.unwrap(), 7);
     }
 
     #[test]

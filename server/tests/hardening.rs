@@ -122,6 +122,7 @@ both_backends!(
 async fn busy_sheds(b: Backend) {
     let t = TestServer::start(&b, |c| {
         c.argon2_concurrency = 1;
+        c.argon2_in_flight = 1;
         c.argon2_queue = 0;
         c.argon2_memory_kib = 16 * 1024;
         c.argon2_iterations = 2;
