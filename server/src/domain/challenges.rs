@@ -97,10 +97,15 @@ pub async fn sweep(state: &AppState) -> Result<(), sqlx::Error> {
 pub(crate) async fn load_owned(state: &AppState, id: &str, s: &Session) -> ApiResult<ChallengeRow> {
     match challenges::load_challenge(&mut *state.pool.acquire().await?, id).await? {
         Some(ch) if ch.user_id == s.user_id => Ok(ch),
-        _ => Err(ApiError::new(ErrorCode::InvalidChallenge)
-            .with_status(404)
-            .with_message("Challenge not found.")),
+        _ => Err(not_found()),
     }
+}
+
+/// 404 155xxx for a challenge that does not exist or is someone else's (the same answer).
+fn not_found() -> ApiError {
+    ApiError::new(ErrorCode::InvalidChallenge)
+        .with_status(404)
+        .with_message("Challenge not found.")
 }
 
 /// The error for a step or descriptor on a finished challenge: 155121 expired, else 155804.
@@ -335,7 +340,13 @@ pub async fn list(
 
 /// The descriptor the SDK runs a challenge from; moves PENDING to IN_PROGRESS.
 pub async fn descriptor(state: &AppState, s: &Session, id: &str) -> ApiResult<ChallengeDescriptor> {
-    let ch = load_owned(state, id, s).await?;
+    // One statement on the common path (an active challenge): the challenge and its owner.
+    let Some((ch, user)) =
+        challenges::load_challenge_with_owner(&mut *state.pool.acquire().await?, id, &s.user_id)
+            .await?
+    else {
+        return Err(not_found());
+    };
     let mut ch = expire_if_due(state, ch).await?;
     if ch.status.is_terminal() {
         return Err(finished_error(&ch));
@@ -345,7 +356,6 @@ pub async fn descriptor(state: &AppState, s: &Session, id: &str) -> ApiResult<Ch
     {
         ch.status = ChallengeStatus::InProgress;
     }
-    let user = load_row(state, &s.user_id).await?;
     let now = now_ms();
     let max = state.config.max_attempts;
     let catalogue = default_catalogue();

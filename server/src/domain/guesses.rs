@@ -107,7 +107,7 @@ async fn refuse(
     cred: Credential,
     disabled: bool,
     locked_until: Option<i64>,
-) -> ApiResult<i64> {
+) -> ApiResult<RightGuess> {
     let code = if disabled {
         cred.disabled()
     } else {
@@ -171,6 +171,47 @@ pub async fn check_guess(
     secret: Zeroizing<Vec<u8>>,
     claim: &Claim<'_>,
 ) -> ApiResult<i64> {
+    let ok = check_guess_deferred(state, ch, cred, secret, claim).await?;
+    let version = ok.version;
+    ok.reset.apply(&mut *state.pool.acquire().await?).await?;
+    Ok(version)
+}
+
+/// A right guess whose counts are still to be reset: [`ResetGuesses::apply`] in the
+/// transaction that records what the guess unlocked (one commit instead of two), or on its own
+/// when that transaction does not happen.
+#[must_use = "a right guess must reset the counts it reserved"]
+pub struct RightGuess {
+    /// Version of the verifier the guess was checked against.
+    pub version: i64,
+    /// The reset of the credential's counts.
+    pub reset: ResetGuesses,
+}
+
+/// The reset a right guess owes ([`users::reset_guesses`]).
+#[must_use = "a right guess must reset the counts it reserved"]
+pub struct ResetGuesses {
+    user_id: String,
+    counter: Counter,
+    version: i64,
+}
+
+impl ResetGuesses {
+    /// Resets the counts (conditional on the verifier version, so it is safe to repeat).
+    pub async fn apply(self, conn: &mut sqlx::AnyConnection) -> Result<(), sqlx::Error> {
+        users::reset_guesses(conn, &self.user_id, self.counter, self.version).await
+    }
+}
+
+/// [`check_guess`] without the reset: a right guess returns the reset to apply (see
+/// [`RightGuess`]).
+pub async fn check_guess_deferred(
+    state: &AppState,
+    ch: &ChallengeRow,
+    cred: Credential,
+    secret: Zeroizing<Vec<u8>>,
+    claim: &Claim<'_>,
+) -> ApiResult<RightGuess> {
     let now = now_ms();
     let user = load_row(state, &ch.user_id).await?;
     let (verifier, _, locked_until, disabled) = cred.of(&user);
@@ -210,14 +251,7 @@ pub async fn check_guess(
         .map_err(ApiError::kdf)?;
     drop(permit);
     if ok {
-        users::reset_guesses(
-            &mut *state.pool.acquire().await?,
-            &ch.user_id,
-            cred.counter(),
-            reserved.version,
-        )
-        .await?;
-        return Ok(reserved.version);
+        return Ok(right_guess(ch, cred, reserved.version));
     }
     tracing::info!(challenge_id = %ch.id, credential = cred.counter().prefix(),
         failed = reserved.failed, failed_total = reserved.failed_total, "wrong guess");
@@ -226,6 +260,17 @@ pub async fn check_guess(
     }
     Err(ApiError::new(cred.wrong())
         .with_attempts_left(u32::try_from(b.max - reserved.failed).unwrap_or(0)))
+}
+
+fn right_guess(ch: &ChallengeRow, cred: Credential, version: i64) -> RightGuess {
+    RightGuess {
+        version,
+        reset: ResetGuesses {
+            user_id: ch.user_id.clone(),
+            counter: cred.counter(),
+            version,
+        },
+    }
 }
 
 /// Verifies a guess whose reservation an earlier attempt on the same envelope already made
@@ -237,7 +282,7 @@ async fn recheck_reserved_guess(
     cred: Credential,
     secret: Zeroizing<Vec<u8>>,
     permit: &KdfPermit,
-) -> ApiResult<i64> {
+) -> ApiResult<RightGuess> {
     let user = load_row(state, &ch.user_id).await?;
     let (verifier, failed, locked_until, disabled) = cred.of(&user);
     let Some(verifier) = verifier.clone() else {
@@ -253,14 +298,7 @@ async fn recheck_reserved_guess(
         .await
         .map_err(ApiError::kdf)?;
     if ok {
-        users::reset_guesses(
-            &mut *state.pool.acquire().await?,
-            &ch.user_id,
-            cred.counter(),
-            version,
-        )
-        .await?;
-        return Ok(version);
+        return Ok(right_guess(ch, cred, version));
     }
     tracing::info!(challenge_id = %ch.id, credential = cred.counter().prefix(), failed, "wrong guess (reserved before)");
     let left = attempts_left(state.config.max_attempts, failed, locked_until, now_ms());

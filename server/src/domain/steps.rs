@@ -2,7 +2,7 @@
 //! (claim, recorded reply), verification steps and completion.
 
 use super::challenges::{expire_if_due, finished_error, load_owned, transition};
-use super::guesses::{admit_step, check_guess, Credential};
+use super::guesses::{admit_step, check_guess, check_guess_deferred, Credential, ResetGuesses};
 use super::sessions::Session;
 use super::users::load_row;
 use super::{bad_request, recovery, signing, wallets, StoredReply};
@@ -118,9 +118,13 @@ pub async fn submit(
     let payload: StepPayload =
         envelope::open_json(&s.key, &ctx, &sub.envelope).map_err(|e| ApiError::new(e.code()))?;
 
-    // Claim the digest so the same envelope is processed once, even when sent concurrently.
+    // Claim the digest so the same envelope is processed once, even when sent concurrently,
+    // and take the challenge's step lock in the same transaction (one commit).
     let now = now_ms();
-    if !envelopes::claim(&mut *state.pool.acquire().await?, &claim, now).await? {
+    let mut tx = state.pool.begin().await?;
+    let fresh = envelopes::claim(&mut tx, &claim, now).await?;
+    if !fresh {
+        tx.rollback().await?;
         // Take over a claim whose lease has run out. One conditional UPDATE: of several
         // resends (in one process or several), exactly one renews the claim.
         let taken =
@@ -133,22 +137,19 @@ pub async fn submit(
             };
         }
         tracing::warn!(challenge_id = %id, "took over an envelope claim past its lease");
+        tx = state.pool.begin().await?;
     }
     // One step at a time per challenge: take the challenge's step lock before any Argon2
     // work. Another envelope meanwhile gets 409 155816 (Retry-After) and costs nothing; the
     // challenge is read again under the lock, so a step that can no longer succeed (finished
     // challenge, step verified meanwhile) is refused before Argon2.
     let claimed_at = now_ms();
-    if !challenges::take_step_lock(
-        &mut *state.pool.acquire().await?,
-        id,
-        &digest,
-        claimed_at,
-        claimed_at - lease,
-    )
-    .await?
-    {
-        envelopes::release(&mut *state.pool.acquire().await?, &claim).await?;
+    if !challenges::take_step_lock(&mut tx, id, &digest, claimed_at, claimed_at - lease).await? {
+        // A fresh claim goes with the transaction; a taken-over one is released.
+        tx.rollback().await?;
+        if !fresh {
+            envelopes::release(&mut *state.pool.acquire().await?, &claim).await?;
+        }
         let cur = load_owned(state, id, s).await?;
         let cur = expire_if_due(state, cur).await?;
         if cur.status.is_terminal() {
@@ -156,6 +157,7 @@ pub async fn submit(
         }
         return Ok(StepReply::InProgress);
     }
+    tx.commit().await?;
     let ch = load_owned(state, id, s).await?;
     if ch.status == ChallengeStatus::Pending {
         transition(state, &ch.id, ChallengeStatus::InProgress, None, true).await?;
@@ -230,13 +232,15 @@ async fn process_step(
         Step::CurrentPin => {
             let pin = p.pin.ok_or_else(|| bad_request("pin is required."))?;
             check_pin_format(&pin)?;
-            let v = check_guess(state, &ch, Credential::Pin, secret_bytes(&pin), claim).await?;
-            mark_verified(state, &ch, step, VerifiedVersion::Pin(v), claim).await
+            let ok = check_guess_deferred(state, &ch, Credential::Pin, secret_bytes(&pin), claim)
+                .await?;
+            let version = VerifiedVersion::Pin(ok.version);
+            mark_verified_with(state, &ch, step, version, claim, Some(ok.reset), None).await
         }
         Step::RecoveryProof => {
             recovery::verify_proof_step(state, &ch, &p, claim).await?;
             // The credential's own version is checked at completion (155867 / 155872).
-            mark_verified(state, &ch, step, VerifiedVersion::None, claim).await
+            mark_verified_with(state, &ch, step, VerifiedVersion::None, claim, None, None).await
         }
         Step::RegisterCloudBackup => {
             // After the PIN only: the pending version is written by someone who knows it.
@@ -244,7 +248,8 @@ async fn process_step(
                 return Err(ApiError::new(ErrorCode::StepOutOfOrder));
             }
             let reg = recovery::check_registration(state, &ch, &p).await?;
-            mark_verified_with(state, &ch, step, VerifiedVersion::None, claim, Some(&reg)).await
+            let version = VerifiedVersion::None;
+            mark_verified_with(state, &ch, step, version, claim, None, Some(&reg)).await
         }
         Step::Answers => {
             let user = load_row(state, &ch.user_id).await?;
@@ -262,34 +267,26 @@ async fn process_step(
                     .with_message("Answer the user's questions, in the order given."));
             }
             let (_, secret) = normalise_answers(&answers, false)?;
-            let v = check_guess(state, &ch, Credential::Answers, secret, claim).await?;
-            mark_verified(state, &ch, step, VerifiedVersion::Answers(v), claim).await
+            let ok = check_guess_deferred(state, &ch, Credential::Answers, secret, claim).await?;
+            let version = VerifiedVersion::Answers(ok.version);
+            mark_verified_with(state, &ch, step, version, claim, Some(ok.reset), None).await
         }
         Step::Complete => complete(state, s, ch, p, claim).await,
         _ => Err(bad_request("Unknown step.")),
     }
 }
 
-/// Records the verified step and, in the same transaction, the envelope's reply: a crash
-/// leaves either both or neither.
-async fn mark_verified(
-    state: &AppState,
-    ch: &ChallengeRow,
-    step: &Step,
-    version: VerifiedVersion,
-    claim: &Claim<'_>,
-) -> ApiResult<StepResult> {
-    mark_verified_with(state, ch, step, version, claim, None).await
-}
-
-/// [`mark_verified`], storing a cloud-backup registration (PENDING) in the same transaction:
-/// a crash leaves the step verified with its pending version, or neither.
+/// Records the verified step and, in the same transaction, the envelope's reply, the reset of
+/// the guess counts a right guess owes (`reset`), the release of the challenge's step lock and,
+/// for a cloud backup, the PENDING registration: a crash leaves all or none of them, and a
+/// verified step costs one commit.
 async fn mark_verified_with(
     state: &AppState,
     ch: &ChallengeRow,
     step: &Step,
     version: VerifiedVersion,
     claim: &Claim<'_>,
+    reset: Option<ResetGuesses>,
     registration: Option<&recovery::PendingRegistration>,
 ) -> ApiResult<StepResult> {
     let mut verified = ch.verified.clone();
@@ -300,30 +297,38 @@ async fn mark_verified_with(
     let mut tx = state.pool.begin().await?;
     let n = challenges::set_verified(&mut tx, &ch.id, &ch.verified, &verified, version, now_ms())
         .await?;
-    if n == 1 && *step == Step::RecoveryProof {
-        // The nonce is used up in the verifying transaction.
-        if let Err(e) = recovery::use_nonce(&mut tx, ch).await {
-            tx.rollback().await?;
-            return Err(e);
-        }
-    }
-    if let (1, Some(reg)) = (n, registration) {
-        if !recovery::register(&mut tx, ch, reg, now_ms()).await? {
-            // Another set-up registered this version first: this one cannot finish.
-            tx.rollback().await?;
-            let code = ErrorCode::CloudBackupChanged;
-            transition(state, &ch.id, ChallengeStatus::Failed, Some(code), false).await?;
-            return Err(ApiError::new(code));
-        }
-    }
-    if n == 0 {
-        tx.rollback().await?;
-        let cur = challenges::load_challenge(&mut *state.pool.acquire().await?, &ch.id).await?;
-        return Err(match cur {
+    let refused = if n == 0 {
+        let cur = challenges::load_challenge(&mut tx, &ch.id).await?;
+        Some(match cur {
             Some(c) if c.status.is_terminal() => finished_error(&c),
             _ => ApiError::new(ErrorCode::StepOutOfOrder),
-        });
+        })
+    } else if *step == Step::RecoveryProof {
+        // The nonce is used up in the verifying transaction.
+        recovery::use_nonce(&mut tx, ch).await.err()
+    } else if let Some(reg) = registration {
+        // Another set-up registered this version first: this one cannot finish.
+        (!recovery::register(&mut tx, ch, reg, now_ms()).await?)
+            .then(|| ApiError::new(ErrorCode::CloudBackupChanged))
+    } else {
+        None
+    };
+    if let Some(e) = refused {
+        tx.rollback().await?;
+        // The guess was right all the same: its counts are reset on their own.
+        if let Some(reset) = reset {
+            reset.apply(&mut *state.pool.acquire().await?).await?;
+        }
+        if e.code() == ErrorCode::CloudBackupChanged {
+            let code = ErrorCode::CloudBackupChanged;
+            transition(state, &ch.id, ChallengeStatus::Failed, Some(code), false).await?;
+        }
+        return Err(e);
     }
+    if let Some(reset) = reset {
+        reset.apply(&mut tx).await?;
+    }
+    challenges::release_step_lock(&mut tx, &ch.id, claim.digest).await?;
     envelopes::record_reply(&mut tx, claim, 200, &body).await?;
     tx.commit().await?;
     Ok(result)

@@ -1,5 +1,6 @@
 //! The `challenges` table.
 
+use super::users::{user_from_row, UserRow, USER_COLS};
 use latchkey_protocol::{ChallengeStatus, ChallengeType, ErrorCode, Step};
 use sqlx::{AnyConnection, Row};
 
@@ -89,26 +90,79 @@ const CHALLENGE_COLS: &str = "id, user_id, kind, status, message, wallet_id, sig
      blockchains, account_type, result, verified_steps, error_code, error_message, expires_at, \
      recovery_method, pin_version, answers_version";
 
+/// The columns of [`CHALLENGE_COLS`], in order.
+fn challenge_col_names() -> impl Iterator<Item = &'static str> {
+    CHALLENGE_COLS.split(',').map(str::trim)
+}
+
 fn challenge_from_row(r: &sqlx::any::AnyRow) -> Result<ChallengeRow, sqlx::Error> {
+    challenge_from_row_prefixed(r, "")
+}
+
+/// A [`ChallengeRow`] from columns named `prefix` + the names in [`CHALLENGE_COLS`].
+fn challenge_from_row_prefixed(
+    r: &sqlx::any::AnyRow,
+    prefix: &str,
+) -> Result<ChallengeRow, sqlx::Error> {
+    let name = |n: &'static str| -> std::borrow::Cow<'static, str> {
+        if prefix.is_empty() {
+            n.into()
+        } else {
+            format!("{prefix}{n}").into()
+        }
+    };
+    let text = |n: &'static str| r.try_get::<String, _>(name(n).as_ref());
     Ok(ChallengeRow {
-        id: r.try_get("id")?,
-        user_id: r.try_get("user_id")?,
-        kind: ChallengeType::parse(&r.try_get::<String, _>("kind")?),
-        status: ChallengeStatus::parse(&r.try_get::<String, _>("status")?),
-        message: r.try_get("message")?,
-        wallet_id: r.try_get("wallet_id")?,
-        sign_request: r.try_get("sign_request")?,
-        blockchains: r.try_get("blockchains")?,
-        account_type: r.try_get("account_type")?,
-        result: r.try_get("result")?,
-        verified: steps_from_text(&r.try_get::<String, _>("verified_steps")?),
-        error_code: r.try_get("error_code")?,
-        error_message: r.try_get("error_message")?,
-        expires_at: r.try_get("expires_at")?,
-        recovery_method: r.try_get("recovery_method")?,
-        pin_version: r.try_get("pin_version")?,
-        answers_version: r.try_get("answers_version")?,
+        id: text("id")?,
+        user_id: text("user_id")?,
+        kind: ChallengeType::parse(&text("kind")?),
+        status: ChallengeStatus::parse(&text("status")?),
+        message: r.try_get(name("message").as_ref())?,
+        wallet_id: r.try_get(name("wallet_id").as_ref())?,
+        sign_request: r.try_get(name("sign_request").as_ref())?,
+        blockchains: r.try_get(name("blockchains").as_ref())?,
+        account_type: r.try_get(name("account_type").as_ref())?,
+        result: r.try_get(name("result").as_ref())?,
+        verified: steps_from_text(&text("verified_steps")?),
+        error_code: r.try_get(name("error_code").as_ref())?,
+        error_message: r.try_get(name("error_message").as_ref())?,
+        expires_at: r.try_get(name("expires_at").as_ref())?,
+        recovery_method: r.try_get(name("recovery_method").as_ref())?,
+        pin_version: r.try_get(name("pin_version").as_ref())?,
+        answers_version: r.try_get(name("answers_version").as_ref())?,
     })
+}
+
+/// Loads a challenge of `user_id` together with that user's row, in one statement (the
+/// descriptor's read). `None` when there is no such challenge or it belongs to someone else.
+pub async fn load_challenge_with_owner(
+    conn: &mut AnyConnection,
+    id: &str,
+    user_id: &str,
+) -> Result<Option<(ChallengeRow, UserRow)>, sqlx::Error> {
+    static QUERY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let query = QUERY.get_or_init(|| {
+        // The challenge's columns are renamed `c_*` inside a derived table, so the user's
+        // columns (same names: id, created_at, pin_version, ...) stay unambiguous outside.
+        let cols: Vec<String> = challenge_col_names().map(|c| format!("{c} AS c_{c}")).collect();
+        format!(
+            "SELECT {USER_COLS}, c.* FROM (SELECT {} FROM challenges WHERE id = $1 AND user_id = $2) c \
+             JOIN users ON users.id = c.c_user_id",
+            cols.join(", ")
+        )
+    });
+    let row = sqlx::query(query)
+        .bind(id)
+        .bind(user_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    match row {
+        Some(r) => Ok(Some((
+            challenge_from_row_prefixed(&r, "c_")?,
+            user_from_row(&r)?,
+        ))),
+        None => Ok(None),
+    }
 }
 
 /// Loads a challenge by id.
