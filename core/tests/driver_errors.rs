@@ -72,13 +72,15 @@ async fn expired_and_unknown_tokens() {
 
 #[tokio::test]
 async fn expired_challenges() {
-    let world = start_server(|c| c.challenge_ttl = Duration::from_secs(1)).await;
+    // 2 s, not 1: the client places the expiry on the server's clock through the `Date`
+    // header, whose one-second resolution could make a 1 s challenge look expired at once.
+    let world = start_server(|c| c.challenge_ttl = Duration::from_secs(2)).await;
     let (session, token) = new_user(&world, "exp-user", &world.server.base_url()).await;
     let started = create(&world, &token, ChallengeType::Initialize).await;
     let unstarted = create(&world, &token, ChallengeType::Initialize).await;
     let run = session.run_challenge(&started).await.unwrap();
     run.submit(pin("135790")).await.unwrap();
-    tokio::time::sleep(Duration::from_millis(2100)).await;
+    tokio::time::sleep(Duration::from_millis(3100)).await;
     // An input after expiry ends the run on a Failed screen (a user-visible outcome).
     let s = run.submit(pin("135790")).await.unwrap();
     assert!(
