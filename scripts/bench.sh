@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Latchkey benchmarks (issue 6, "Speed and size"); figures and method in docs/benchmarks.md.
 #
-#   scripts/bench.sh [core] [size] [server] [trips] [ffi]      # default: all, in that order
+#   scripts/bench.sh [core] [size] [server] [scaling] [trips] [ffi]   # default: all, in order
 #   cargo xtask bench [same sections]                          # the same
 #
 # Env: CARGO_TARGET_DIR (default: the workspace target dir), BENCH_SECS (wrk run length, 20),
+# BENCH_SERVER_BIN (server binary to measure instead of the fresh release build),
 # LATCHKEY_TEST_POSTGRES_URL (server section also on PostgreSQL when set; `eval "$(bash
 # .ci/postgres.sh)"` gives one; a fresh database is created for the run).
 # Needs: wrk (Debian package; installed with apt-get when missing), python3, strip, and for ffi
@@ -22,7 +23,7 @@ mkdir -p "$OUT"
 RESULTS="$OUT/results.txt"
 SECS="${BENCH_SECS:-20}"
 SECTIONS=("$@")
-[ ${#SECTIONS[@]} -eq 0 ] && SECTIONS=(core size server trips ffi)
+[ ${#SECTIONS[@]} -eq 0 ] && SECTIONS=(core size server scaling trips ffi)
 API_KEY="lk_bench_$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 PIDS=()
 
@@ -96,12 +97,12 @@ if want size; then
 fi
 
 # ---------------------------------------------------------------------------------------------
-if want server || want trips; then
+if want server || want scaling || want trips; then
     log "building the release server and latchkey-bench"
     cargo build -q --release -p latchkey-server -p latchkey-bench --bins
     command -v wrk >/dev/null || { apt-get update -qq >&2; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >&2; }
 fi
-SERVER="$TARGET/release/latchkey-server"
+SERVER="${BENCH_SERVER_BIN:-$TARGET/release/latchkey-server}"  # BENCH_SERVER_BIN: A/B an older build
 BENCH="$TARGET/release/latchkey-bench"
 
 # start_server NAME ARGS... : starts the release binary, sets URL and SERVER_PID, log in $OUT/NAME.log
@@ -193,6 +194,67 @@ if want server; then
         psql "$LATCHKEY_TEST_POSTGRES_URL" -qAtX -c "DROP DATABASE $PGDB" >&2 || true
     else
         record "postgres: skipped (LATCHKEY_TEST_POSTGRES_URL not set)"
+    fi
+fi
+
+# ---------------------------------------------------------------------------------------------
+# Scaling on PostgreSQL: one vs two server processes on one database (same pepper, same API
+# key; wrk splits the connections), then the cost per verification as the users table grows
+# to 1,000 and 100,000 users (each seeded user has a PIN verifier and one finished challenge,
+# bulk-inserted with SQL: creating them through the API would cost an Argon2id hash each).
+# Every measurement sends fresh envelopes (made by one `latchkey-bench setup`).
+if want scaling; then
+    if [ -z "${LATCHKEY_TEST_POSTGRES_URL:-}" ]; then
+        record "scaling: skipped (LATCHKEY_TEST_POSTGRES_URL not set)"
+    else
+        [ -n "$(awk -F= '/argon2_single_ms_min/ {print $2}' "$RESULTS")" ] || "$BENCH" argon2-single --runs 30 | tee -a "$RESULTS"
+        single="$(awk -F= '/argon2_single_ms_min/ {print $2}' "$RESULTS" | tail -1)"
+        n="$(python3 -c "print(int($(nproc) * 1000 / $single * $SECS * 1.5) + 200)")"
+        PGDB="latchkey_scaling_$(date +%s)"
+        psql "$LATCHKEY_TEST_POSTGRES_URL" -qAtX -c "CREATE DATABASE $PGDB" >&2
+        PGURL="$(python3 -c "import sys,urllib.parse as u; p=u.urlsplit(sys.argv[1]); print(u.urlunsplit(p._replace(path='/$PGDB')))" "$LATCHKEY_TEST_POSTGRES_URL")"
+        export LATCHKEY_PEPPER; LATCHKEY_PEPPER="$(head -c 32 /dev/urandom | base64 -w0)"
+        start_server scale-a --database-url "$PGURL"; URL_A="$URL"; PID_A="$SERVER_PID"
+        start_server scale-b --database-url "$PGURL"; URL_B="$URL"; PID_B="$SERVER_PID"
+        unset LATCHKEY_PEPPER
+        log "scaling: servers at $URL_A and $URL_B on $PGDB"
+        "$BENCH" setup --base "$URL_A" --api-key "$API_KEY" --out "$OUT/setup-scaling" \
+            --verifications "$n" --verifications "$n" --verifications "$n" \
+            --verifications "$n" --verifications "$n" >&2
+        S="$OUT/setup-scaling"
+        users() { psql "$PGURL" -qAtX -c "SELECT COUNT(*) FROM users"; }
+        rps_of() { grep '^LK ' "$1" | sed -E 's/.* rps=([0-9.]+).*/\1/'; }
+        l="$(load)"
+        wrk -t1 -c8 -d"${SECS}s" --timeout 30s -s "$S/verify-0.lua" "$URL_A" > "$OUT/wrk-scale-one.txt"
+        record "scale_one_process: $(grep '^LK ' "$OUT/wrk-scale-one.txt") users=$(users) load_before=${l// /,}"
+        l="$(load)"
+        wrk -t1 -c4 -d"${SECS}s" --timeout 30s -s "$S/verify-1.lua" "$URL_A" > "$OUT/wrk-scale-two-a.txt" &
+        WA=$!
+        wrk -t1 -c4 -d"${SECS}s" --timeout 30s -s "$S/verify-2.lua" "$URL_B" > "$OUT/wrk-scale-two-b.txt"
+        wait "$WA"
+        two="$(python3 -c "print(round($(rps_of "$OUT/wrk-scale-two-a.txt") + $(rps_of "$OUT/wrk-scale-two-b.txt"), 2))")"
+        record "scale_two_processes: rps=$two a=[$(grep '^LK ' "$OUT/wrk-scale-two-a.txt")] b=[$(grep '^LK ' "$OUT/wrk-scale-two-b.txt")] vs_one=$(python3 -c "print(round($two / $(rps_of "$OUT/wrk-scale-one.txt"), 3))") load_before=${l// /,}"
+        kill "$PID_B" 2>/dev/null || true; wait "$PID_B" 2>/dev/null || true
+        i=3
+        for total in 1000 100000; do
+            have="$(users)"
+            psql "$PGURL" -qAtX >&2 <<SQL
+INSERT INTO users (id, created_at, pin_verifier, pin_version)
+  SELECT 'bench-seed-' || g, created_at, pin_verifier, pin_version
+  FROM (SELECT created_at, pin_verifier, pin_version FROM users WHERE pin_verifier IS NOT NULL LIMIT 1) t,
+       generate_series($have + 1, $total) g;
+INSERT INTO challenges (id, user_id, kind, status, verified_steps, created_at, updated_at, expires_at)
+  SELECT 'bench-seed-ch-' || id, id, 'CHANGE_PIN', 'COMPLETE', '', created_at, created_at, created_at
+  FROM users WHERE id LIKE 'bench-seed-%' AND NOT EXISTS (SELECT 1 FROM challenges c WHERE c.user_id = users.id);
+VACUUM ANALYZE;
+SQL
+            l="$(load)"
+            wrk -t1 -c8 -d"${SECS}s" --timeout 30s -s "$S/verify-$i.lua" "$URL_A" > "$OUT/wrk-scale-users-$total.txt"
+            record "scale_users_$total: $(grep '^LK ' "$OUT/wrk-scale-users-$total.txt") users=$(users) challenges=$(psql "$PGURL" -qAtX -c "SELECT COUNT(*) FROM challenges") load_before=${l// /,}"
+            i=$((i + 1))
+        done
+        kill "$PID_A" 2>/dev/null || true; wait "$PID_A" 2>/dev/null || true
+        psql "$LATCHKEY_TEST_POSTGRES_URL" -qAtX -c "DROP DATABASE $PGDB" >&2 || true
     fi
 fi
 

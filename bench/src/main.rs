@@ -133,8 +133,13 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
 // Argon2id single-core baseline
 
 /// Times `runs` verifications of a verifier made with the server's parameters (Argon2id v1.3,
-/// `memory_kib`, `iterations`, p = 1, 32-byte output) on this thread, as the server does in
-/// `spawn_blocking`. Prints `argon2_single_ms_median=..` and `argon2_single_ms_min=..`.
+/// `memory_kib`, `iterations`, p = 1, 32-byte output) on this thread, two ways: `argon2`'s
+/// `verify_password` (allocates and fills its memory on every run) and a memory area reused
+/// from run to run (`hash_password_into_with_memory`, what the server's Argon2 threads do).
+/// Then the same loops on every core at once, no server involved. Prints
+/// `argon2_single_ms_median/min` (allocating), `argon2_single_reuse_ms_median/min`,
+/// `argon2_parallel_rps` and `argon2_parallel_reuse_rps`; the larger parallel figure is what
+/// the hardware does without a server.
 fn argon2_single(memory_kib: u32, iterations: u32, runs: usize) -> Result {
     let params = Params::new(memory_kib, iterations, 1, Some(32)).map_err(|e| e.to_string())?;
     let a = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
@@ -148,49 +153,91 @@ fn argon2_single(memory_kib: u32, iterations: u32, runs: usize) -> Result {
         .hash_password(&secret, &salt)
         .map_err(|e| e.to_string())?
         .to_string();
-    let parsed = PasswordHash::new(&phc).map_err(|e| e.to_string())?;
-    // Warm-up (page faults of the first 19 MiB allocation).
-    Argon2::default()
-        .verify_password(&secret, &parsed)
-        .map_err(|e| e.to_string())?;
-    let mut ms = Vec::with_capacity(runs);
-    for _ in 0..runs.max(1) {
-        let t = Instant::now();
-        Argon2::default()
-            .verify_password(&secret, &parsed)
-            .map_err(|e| e.to_string())?;
-        ms.push(t.elapsed().as_secs_f64() * 1000.0);
+    let runs = runs.max(1);
+    for reuse in [false, true] {
+        let mut v = Verifier::new(&phc, reuse)?;
+        v.verify(&secret)?; // warm-up (page faults of the first allocation)
+        let mut ms = Vec::with_capacity(runs);
+        for _ in 0..runs {
+            let t = Instant::now();
+            v.verify(&secret)?;
+            ms.push(t.elapsed().as_secs_f64() * 1000.0);
+        }
+        ms.sort_by(f64::total_cmp);
+        let tag = if reuse { "_reuse" } else { "" };
+        println!("argon2_single{tag}_ms_median={:.3}", ms[ms.len() / 2]);
+        println!("argon2_single{tag}_ms_min={:.3}", ms[0]);
     }
-    ms.sort_by(f64::total_cmp);
-    println!("argon2_single_ms_median={:.3}", ms[ms.len() / 2]);
-    println!("argon2_single_ms_min={:.3}", ms[0]);
     // The same work on every core at once, no server involved: how far the hardware itself
     // scales (memory bandwidth and shared caches limit a memory-hard function).
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
-    let t = Instant::now();
-    let handles: Vec<_> = (0..cores)
-        .map(|_| {
-            let (phc, secret) = (phc.clone(), secret);
-            std::thread::spawn(move || -> Result<usize> {
-                let parsed = PasswordHash::new(&phc).map_err(|e| e.to_string())?;
-                for _ in 0..runs.max(1) {
-                    Argon2::default()
-                        .verify_password(&secret, &parsed)
-                        .map_err(|e| e.to_string())?;
-                }
-                Ok(runs.max(1))
+    for reuse in [false, true] {
+        let t = Instant::now();
+        let handles: Vec<_> = (0..cores)
+            .map(|_| {
+                let phc = phc.clone();
+                std::thread::spawn(move || -> Result<usize> {
+                    let mut v = Verifier::new(&phc, reuse)?;
+                    for _ in 0..runs {
+                        v.verify(&secret)?;
+                    }
+                    Ok(runs)
+                })
             })
-        })
-        .collect();
-    let mut done = 0;
-    for h in handles {
-        done += h.join().map_err(|_| "argon2 thread panicked")??;
+            .collect();
+        let mut done = 0;
+        for h in handles {
+            done += h.join().map_err(|_| "argon2 thread panicked")??;
+        }
+        let tag = if reuse { "_reuse" } else { "" };
+        println!(
+            "argon2_parallel_threads={cores} argon2_parallel{tag}_rps={:.2}",
+            done as f64 / t.elapsed().as_secs_f64()
+        );
     }
-    println!(
-        "argon2_parallel_threads={cores} argon2_parallel_rps={:.2}",
-        done as f64 / t.elapsed().as_secs_f64()
-    );
     Ok(())
+}
+
+/// One thread's Argon2id verifier: `verify_password` as-is, or with a reused memory area.
+struct Verifier {
+    phc: String,
+    memory: Option<Vec<argon2::Block>>,
+}
+
+impl Verifier {
+    fn new(phc: &str, reuse: bool) -> Result<Self> {
+        let parsed = PasswordHash::new(phc).map_err(|e| e.to_string())?;
+        let blocks = Params::try_from(&parsed)
+            .map_err(|e| e.to_string())?
+            .block_count();
+        Ok(Verifier {
+            phc: phc.to_owned(),
+            memory: reuse.then(|| vec![argon2::Block::default(); blocks]),
+        })
+    }
+
+    fn verify(&mut self, secret: &[u8]) -> Result {
+        let parsed = PasswordHash::new(&self.phc).map_err(|e| e.to_string())?;
+        let Some(memory) = self.memory.as_mut() else {
+            return Argon2::default()
+                .verify_password(secret, &parsed)
+                .map_err(|e| e.to_string());
+        };
+        let params = Params::try_from(&parsed).map_err(|e| e.to_string())?;
+        let (Some(salt), Some(expected)) = (parsed.salt, parsed.hash) else {
+            return Err("verifier without salt or hash".into());
+        };
+        let mut salt_buf = [0u8; 64];
+        let salt = salt.decode_b64(&mut salt_buf).map_err(|e| e.to_string())?;
+        let mut out = vec![0u8; expected.len()];
+        Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+            .hash_password_into_with_memory(secret, salt, &mut out, &mut memory[..])
+            .map_err(|e| e.to_string())?;
+        if out != expected.as_bytes() {
+            return Err("verification failed".into());
+        }
+        Ok(())
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
