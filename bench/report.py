@@ -110,8 +110,9 @@ def main():
             rows += [["PIN-gated EIP-191 signatures/s (saturated, SIGN_MESSAGE COMPLETE steps)",
                       f"{sign:.2f}/s", f"{sign / sat:.3f} of verifications/s", ""],
                      ["  errors / non-200", v.get(f"sign_sat_{db}.errors", "?"), "", ""]]
-        par_alloc = num(v, "argon2_parallel_rps")
-        par_reuse = num(v, "argon2_parallel_reuse_rps")
+        # The raw figure taken just before this database's saturated run, when present.
+        par_alloc = num(v, f"{db}_argon2_parallel_rps") or num(v, "argon2_parallel_rps")
+        par_reuse = num(v, f"{db}_argon2_parallel_reuse_rps") or num(v, "argon2_parallel_reuse_rps")
         par = max(x for x in [par_alloc, par_reuse, 0] if x is not None)
         if par:
             threads = v.get('argon2_parallel_threads')

@@ -153,6 +153,9 @@ server_bench() {
     # shellcheck disable=SC1091
     . "$OUT/setup-$db/env.sh"
 
+    # Raw Argon2id again, just before the saturated run (the server idle), so the ratio
+    # compares figures taken a minute apart on a shared machine, not ten.
+    "$BENCH" argon2-single --runs 20 | grep parallel | sed "s/argon2_/${db}_argon2_/g" | tee -a "$RESULTS"
     log "$db: Argon2id verifications, saturated (wrk -t1 -c8, ${SECS}s)"
     local l; l="$(load)"
     wrk -t1 -c8 -d"${SECS}s" --timeout 30s -s "$OUT/setup-$db/verify-0.lua" "$URL" > "$OUT/wrk-verify-sat-$db.txt"
