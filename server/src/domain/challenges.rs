@@ -33,9 +33,29 @@ pub async fn transition(
     error: Option<ErrorCode>,
     only_pending: bool,
 ) -> Result<bool, sqlx::Error> {
+    transition_with_reply(state, id, to, error, only_pending, None).await
+}
+
+/// An envelope's reply to record with a status change: the claim, the HTTP status and the body.
+pub(crate) type Reply<'a> = (&'a envelopes::Claim<'a>, u16, &'a str);
+
+/// [`transition`], recording `reply` in the same transaction: a refusal that ends the
+/// challenge (the guess that locks) is recorded with the status it causes, so a crash cannot
+/// leave the one without the other and a resend of that envelope gets the same refusal.
+pub(crate) async fn transition_with_reply(
+    state: &AppState,
+    id: &str,
+    to: ChallengeStatus,
+    error: Option<ErrorCode>,
+    only_pending: bool,
+    reply: Option<Reply<'_>>,
+) -> Result<bool, sqlx::Error> {
     let now = now_ms();
     let mut tx = state.pool.begin().await?;
     let n = challenges::set_status(&mut tx, id, &to, error, only_pending, now).await?;
+    if let Some((claim, status, body)) = reply {
+        envelopes::record_reply(&mut tx, claim, status, body).await?;
+    }
     if n == 1 {
         if let Some(ch) = challenges::load_challenge(&mut tx, id).await? {
             outbox::enqueue(&mut tx, &ch, now).await?;

@@ -11,7 +11,7 @@
 //! the permit the challenge is checked again, so a step that can no longer succeed runs no
 //! Argon2.
 
-use super::challenges::transition;
+use super::challenges::transition_with_reply;
 use super::users::{attempts_left, load_row};
 use crate::crypto::{KdfPermit, DOMAIN_ANSWERS, DOMAIN_PIN};
 use crate::error::{ApiError, ApiResult};
@@ -100,11 +100,12 @@ pub fn budget(state: &AppState) -> Budget {
 }
 
 /// Fails the challenge with `code` and returns the matching error (423 with the lock end, or
-/// 423 "recovery required").
+/// 423 "recovery required"), recorded as the envelope's reply in the failing transaction.
 async fn refuse(
     state: &AppState,
     ch: &ChallengeRow,
     cred: Credential,
+    claim: &Claim<'_>,
     disabled: bool,
     locked_until: Option<i64>,
 ) -> ApiResult<RightGuess> {
@@ -113,11 +114,21 @@ async fn refuse(
     } else {
         cred.locked()
     };
-    transition(state, &ch.id, ChallengeStatus::Failed, Some(code), false).await?;
     let mut e = ApiError::new(code);
     if let (false, Some(until)) = (disabled, locked_until) {
         e = e.with_lock_expiry(rfc3339(until));
     }
+    let body = serde_json::to_string(&e.body).map_err(ApiError::internal)?;
+    let reply = (claim, e.status, body.as_str());
+    transition_with_reply(
+        state,
+        &ch.id,
+        ChallengeStatus::Failed,
+        Some(code),
+        false,
+        Some(reply),
+    )
+    .await?;
     Err(e)
 }
 
@@ -223,7 +234,7 @@ pub async fn check_guess_deferred(
     if (disabled || locked_until.is_some_and(|u| u > now))
         && !envelopes::guess_reserved(&mut *state.pool.acquire().await?, claim).await?
     {
-        return refuse(state, ch, cred, disabled, locked_until).await;
+        return refuse(state, ch, cred, claim, disabled, locked_until).await;
     }
     let permit = admit_step(state, ch, claim).await?;
     let now = now_ms();
@@ -231,7 +242,7 @@ pub async fn check_guess_deferred(
     let mut tx = state.pool.begin().await?;
     if !envelopes::mark_guess_reserved(&mut tx, claim).await? {
         tx.rollback().await?;
-        return recheck_reserved_guess(state, ch, cred, secret, &permit).await;
+        return recheck_reserved_guess(state, ch, cred, secret, claim, &permit).await;
     }
     let reserved = users::reserve_guess(&mut tx, &ch.user_id, cred.counter(), &b, now).await?;
     let Some(reserved) = reserved else {
@@ -241,7 +252,7 @@ pub async fn check_guess_deferred(
         if verifier.is_none() {
             return Err(ApiError::new(cred.unset()));
         }
-        return refuse(state, ch, cred, disabled, locked_until).await;
+        return refuse(state, ch, cred, claim, disabled, locked_until).await;
     };
     tx.commit().await?;
     let ok = state
@@ -256,7 +267,15 @@ pub async fn check_guess_deferred(
     tracing::info!(challenge_id = %ch.id, credential = cred.counter().prefix(),
         failed = reserved.failed, failed_total = reserved.failed_total, "wrong guess");
     if reserved.disabled || reserved.failed >= b.max {
-        return refuse(state, ch, cred, reserved.disabled, reserved.locked_until).await;
+        return refuse(
+            state,
+            ch,
+            cred,
+            claim,
+            reserved.disabled,
+            reserved.locked_until,
+        )
+        .await;
     }
     Err(ApiError::new(cred.wrong())
         .with_attempts_left(u32::try_from(b.max - reserved.failed).unwrap_or(0)))
@@ -281,6 +300,7 @@ async fn recheck_reserved_guess(
     ch: &ChallengeRow,
     cred: Credential,
     secret: Zeroizing<Vec<u8>>,
+    claim: &Claim<'_>,
     permit: &KdfPermit,
 ) -> ApiResult<RightGuess> {
     let user = load_row(state, &ch.user_id).await?;
@@ -303,7 +323,7 @@ async fn recheck_reserved_guess(
     tracing::info!(challenge_id = %ch.id, credential = cred.counter().prefix(), failed, "wrong guess (reserved before)");
     let left = attempts_left(state.config.max_attempts, failed, locked_until, now_ms());
     if left == 0 || disabled {
-        return refuse(state, ch, cred, disabled, locked_until).await;
+        return refuse(state, ch, cred, claim, disabled, locked_until).await;
     }
     Err(ApiError::new(cred.wrong()).with_attempts_left(left))
 }
