@@ -163,30 +163,27 @@ pub async fn submit(
         transition(state, &ch.id, ChallengeStatus::InProgress, None, true).await?;
     }
     let result = process_step(state, s, ch, &sub.step, payload, &claim).await;
-    challenges::release_step_lock(&mut *state.pool.acquire().await?, id, &digest).await?;
-    let (status, body) = match &result {
-        Err(e)
-            if matches!(
-                e.code(),
-                ErrorCode::InternalError | ErrorCode::ServerBusy | ErrorCode::StepInProgress
-            ) =>
-        {
-            // Not an answer to record: release the claim at once (a resend takes it over at
-            // once); whether a guess was reserved for this envelope stays recorded. A busy
-            // refusal counted nothing.
-            envelopes::release(&mut *state.pool.acquire().await?, &claim).await?;
-            if e.code() == ErrorCode::StepInProgress {
-                return Ok(StepReply::InProgress);
-            }
-            return Err(e.clone());
-        }
-        Err(e) => (e.status, serde_json::to_string(&e.body)),
-        Ok(r) => (
-            200,
-            serde_json::to_string(&latchkey_protocol::DataEnvelope { data: r }),
-        ),
+    let e = match result {
+        // Recorded, with the lock released, in the transaction that made the success.
+        Ok(reply) => return Ok(StepReply::Stored(reply)),
+        Err(e) => e,
     };
-    let body = body.map_err(ApiError::internal)?;
+    challenges::release_step_lock(&mut *state.pool.acquire().await?, id, &digest).await?;
+    if matches!(
+        e.code(),
+        ErrorCode::InternalError | ErrorCode::ServerBusy | ErrorCode::StepInProgress
+    ) {
+        // Not an answer to record: release the claim at once (a resend takes it over at
+        // once); whether a guess was reserved for this envelope stays recorded. A busy
+        // refusal counted nothing.
+        envelopes::release(&mut *state.pool.acquire().await?, &claim).await?;
+        if e.code() == ErrorCode::StepInProgress {
+            return Ok(StepReply::InProgress);
+        }
+        return Err(e);
+    }
+    let status = e.status;
+    let body = serde_json::to_string(&e.body).map_err(ApiError::internal)?;
     let stored =
         envelopes::record_reply(&mut *state.pool.acquire().await?, &claim, status, &body).await?;
     if !stored {
@@ -224,7 +221,7 @@ async fn process_step(
     step: &Step,
     p: StepPayload,
     claim: &Claim<'_>,
-) -> ApiResult<StepResult> {
+) -> ApiResult<StoredReply> {
     if ch.verified.contains(step) {
         return Err(ApiError::new(ErrorCode::StepOutOfOrder));
     }
@@ -288,7 +285,7 @@ async fn mark_verified_with(
     claim: &Claim<'_>,
     reset: Option<ResetGuesses>,
     registration: Option<&recovery::PendingRegistration>,
-) -> ApiResult<StepResult> {
+) -> ApiResult<StoredReply> {
     let mut verified = ch.verified.clone();
     verified.push(step.clone());
     let result = step_result(ch, step, ChallengeStatus::InProgress, verified.clone());
@@ -329,9 +326,27 @@ async fn mark_verified_with(
         reset.apply(&mut tx).await?;
     }
     challenges::release_step_lock(&mut tx, &ch.id, claim.digest).await?;
-    envelopes::record_reply(&mut tx, claim, 200, &body).await?;
+    let reply = record_success(&mut tx, claim, body).await?;
     tx.commit().await?;
-    Ok(result)
+    Ok(reply)
+}
+
+/// Records a success reply in the transaction that made the success and returns the
+/// envelope's answer: this reply, or the one an overlapping attempt on the same envelope
+/// recorded first (the first recorded reply is the answer to every resend).
+async fn record_success(
+    tx: &mut sqlx::AnyConnection,
+    claim: &Claim<'_>,
+    body: String,
+) -> ApiResult<StoredReply> {
+    if !envelopes::record_reply(tx, claim, 200, &body).await? {
+        if let Some(row) = envelopes::load(tx, claim).await? {
+            if row.http_status != 0 {
+                return Ok(StoredReply::from_stored(row.http_status, row.body));
+            }
+        }
+    }
+    Ok(StoredReply::from_stored(200, body))
 }
 
 /// A current PIN that breaks the format rules (length, digits) cannot be anyone's PIN: 400
@@ -437,7 +452,7 @@ async fn complete(
     ch: ChallengeRow,
     p: StepPayload,
     claim: &Claim<'_>,
-) -> ApiResult<StepResult> {
+) -> ApiResult<StoredReply> {
     for req in Step::required_for(&ch.kind, ch.recovery_method.as_deref()) {
         if !ch.verified.contains(req) {
             // 155805 carries the table's fixed text (docs/protocol.md section 6).
@@ -635,15 +650,17 @@ async fn complete(
     if let Some(done) = challenges::load_challenge(&mut tx, &ch.id).await? {
         outbox::enqueue(&mut tx, &done, now).await?;
     }
-    // The reply commits with the completion: a crash leaves both or neither.
-    envelopes::record_reply(&mut tx, claim, 200, &body).await?;
+    // The reply commits with the completion (and the step lock's release): a crash leaves
+    // both or neither.
+    challenges::release_step_lock(&mut tx, &ch.id, claim.digest).await?;
+    let reply = record_success(&mut tx, claim, body).await?;
     tx.commit().await?;
     state.outbox_wake.notify_one();
     tracing::info!(challenge_id = %ch.id, kind = %ch.kind, "challenge complete");
     if changes_credential {
         fail_stale_challenges(state, &ch).await?;
     }
-    Ok(result)
+    Ok(reply)
 }
 
 /// After a credential change: fails the user's other active challenges whose verified steps
