@@ -2,7 +2,7 @@
 //! the expiry sweep. Every status change and its webhook outbox rows commit together.
 //! Steps (verification and completion) are in [`super::steps`].
 
-use super::sessions::Session;
+use super::sessions::{PendingSession, Session};
 use super::users::{attempts_left, load_row};
 use super::{bad_request, recovery, signing, wallets, StoredReply};
 use crate::crypto;
@@ -359,14 +359,26 @@ pub async fn list(
 }
 
 /// The descriptor the SDK runs a challenge from; moves PENDING to IN_PROGRESS.
-pub async fn descriptor(state: &AppState, s: &Session, id: &str) -> ApiResult<ChallengeDescriptor> {
-    // One statement on the common path (an active challenge): the challenge and its owner.
-    let Some((ch, user)) =
-        challenges::load_challenge_with_owner(&mut *state.pool.acquire().await?, id, &s.user_id)
-            .await?
-    else {
+pub async fn descriptor(
+    state: &AppState,
+    s: PendingSession,
+    id: &str,
+) -> ApiResult<ChallengeDescriptor> {
+    // One statement on the common path (an active challenge): the challenge, its owner, its
+    // recovery binding and the session's revocation check.
+    let read = challenges::load_for_descriptor(
+        &mut *state.pool.acquire().await?,
+        id,
+        s.user_id(),
+        s.token_hash(),
+    )
+    .await?;
+    let Some(read) = read else {
+        s.check(state).await?;
         return Err(not_found());
     };
+    s.confirm(state, read.session_usable)?;
+    let (ch, user) = (read.challenge, read.user);
     let mut ch = expire_if_due(state, ch).await?;
     if ch.status.is_terminal() {
         return Err(finished_error(&ch));
@@ -426,7 +438,7 @@ pub async fn descriptor(state: &AppState, s: &Session, id: &str) -> ApiResult<Ch
             attempts_left(max, user.q_failed, user.q_locked_until, now)
         },
         verified_steps: ch.verified.clone(),
-        recovery: recovery::descriptor_part(state, &ch).await?,
+        recovery: recovery::descriptor_part(state, &ch, read.binding).await?,
     })
 }
 

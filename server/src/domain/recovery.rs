@@ -162,14 +162,16 @@ fn version_u32(b: &ChallengeBinding) -> ApiResult<u32> {
     u32::try_from(b.version).map_err(ApiError::internal)
 }
 
-/// The descriptor's `recovery` part; RESTORE_PIN by code or backup carries the wrapped key of
+/// The descriptor's `recovery` part from the challenge's `binding` (read with the descriptor);
+/// RESTORE_PIN by code or backup carries the wrapped key of
 /// the bound version (409 155867 / 155872 when it is no longer active); SET_CLOUD_BACKUP
 /// carries the active version (`previousVersion`) and, once registered, the pending wrapped key.
 pub async fn descriptor_part(
     state: &AppState,
     ch: &ChallengeRow,
+    binding: Option<ChallengeBinding>,
 ) -> ApiResult<Option<RecoveryDescriptor>> {
-    let Some(b) = binding(state, ch).await? else {
+    let Some(b) = binding else {
         return Ok(None);
     };
     let mut previous_version = None;

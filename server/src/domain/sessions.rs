@@ -42,6 +42,54 @@ fn revoked_error() -> ApiError {
 /// read of `revoked_at`): the cache saves the key unwrap, never the revocation check, so a
 /// revocation made through any instance sharing the database holds at once everywhere.
 pub async fn resolve(state: &AppState, token: &str) -> ApiResult<Session> {
+    resolve_pending(state, token).await?.check(state).await
+}
+
+/// A resolved session whose revocation check may still be owed (it came from the session
+/// cache). A handler that reads the database anyway makes the check inside its own statement
+/// and passes the result to [`PendingSession::confirm`]; otherwise [`PendingSession::check`]
+/// makes it on its own. Nothing the handler read may be used before either has succeeded.
+#[must_use = "the revocation check is still owed"]
+pub struct PendingSession {
+    session: Session,
+    check_owed: bool,
+}
+
+impl PendingSession {
+    /// The session's user (to scope the handler's read).
+    pub fn user_id(&self) -> &str {
+        &self.session.user_id
+    }
+
+    /// SHA-256 (hex) of the user token (for the revocation read).
+    pub fn token_hash(&self) -> &str {
+        &self.session.token_hash
+    }
+
+    /// The session, given the revocation read made with the handler's statement (`None`: the
+    /// session row is gone; `Some(false)`: revoked).
+    pub fn confirm(self, state: &AppState, usable: Option<bool>) -> ApiResult<Session> {
+        if self.check_owed && usable != Some(true) {
+            // Revoked, or deleted by the sweep after expiry.
+            state.sessions.remove(&self.session.token_hash);
+            return Err(revoked_error());
+        }
+        Ok(self.session)
+    }
+
+    /// The session, after the revocation check on its own (one primary-key read).
+    pub async fn check(self, state: &AppState) -> ApiResult<Session> {
+        let usable = if self.check_owed {
+            sessions::usable(&mut *state.pool.acquire().await?, &self.session.token_hash).await?
+        } else {
+            Some(true)
+        };
+        self.confirm(state, usable)
+    }
+}
+
+/// [`resolve`], leaving a cached session's revocation check to the caller ([`PendingSession`]).
+pub async fn resolve_pending(state: &AppState, token: &str) -> ApiResult<PendingSession> {
     if !crypto::token_well_formed(token) {
         return Err(ApiError::new(ErrorCode::InvalidToken));
     }
@@ -50,18 +98,13 @@ pub async fn resolve(state: &AppState, token: &str) -> ApiResult<Session> {
         if c.expires_at <= now_ms() {
             return Err(ApiError::new(ErrorCode::TokenExpired));
         }
-        match sessions::usable(&mut *state.pool.acquire().await?, &hash).await? {
-            Some(true) => {}
-            // Revoked, or deleted by the sweep after expiry.
-            Some(false) | None => {
-                state.sessions.remove(&hash);
-                return Err(revoked_error());
-            }
-        }
-        return Ok(Session {
-            user_id: c.user_id,
-            token_hash: hash,
-            key: c.key,
+        return Ok(PendingSession {
+            session: Session {
+                user_id: c.user_id,
+                token_hash: hash,
+                key: c.key,
+            },
+            check_owed: true,
         });
     }
     let row = sessions::load(&mut *state.pool.acquire().await?, &hash)
@@ -91,10 +134,14 @@ pub async fn resolve(state: &AppState, token: &str) -> ApiResult<Session> {
             expires_at: row.expires_at,
         },
     );
-    Ok(Session {
-        user_id: row.user_id,
-        token_hash: hash,
-        key,
+    // Read from the database just now, revocation included: nothing is owed.
+    Ok(PendingSession {
+        session: Session {
+            user_id: row.user_id,
+            token_hash: hash,
+            key,
+        },
+        check_owed: false,
     })
 }
 

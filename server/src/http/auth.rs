@@ -6,6 +6,8 @@
 //! - [`OptionalApiKey`]: the same, checked only when an `Authorization` header is sent.
 //! - [`UserSession`]: `X-User-Token` (401 155105 missing or malformed, 155103 unknown,
 //!   155104 expired), resolved through the session cache.
+//! - [`PendingUserSession`]: the same, with a cached session's revocation check left to the
+//!   handler's own statement (the descriptor's one-statement read).
 
 use crate::domain::sessions::{self, Session};
 use crate::error::ApiError;
@@ -78,5 +80,28 @@ impl FromRequestParts<Arc<AppState>> for UserSession {
             .map(str::trim)
             .ok_or(ApiError::new(ErrorCode::InvalidToken))?;
         sessions::resolve(state, token).await.map(UserSession)
+    }
+}
+
+/// The user session named by `X-User-Token`, whose revocation check the handler makes in its
+/// own statement ([`sessions::PendingSession`]); for hot read paths only.
+pub struct PendingUserSession(pub sessions::PendingSession);
+
+impl FromRequestParts<Arc<AppState>> for PendingUserSession {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<AppState>,
+    ) -> Result<Self, Self::Rejection> {
+        let token = parts
+            .headers
+            .get("x-user-token")
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+            .ok_or(ApiError::new(ErrorCode::InvalidToken))?;
+        sessions::resolve_pending(state, token)
+            .await
+            .map(PendingUserSession)
     }
 }

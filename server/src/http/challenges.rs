@@ -1,7 +1,7 @@
 //! Challenges: creation (developer API: API key and user token) and the client API
 //! (user token): list, read, descriptor, steps, cancel.
 
-use super::auth::{ApiKey, UserSession};
+use super::auth::{ApiKey, PendingUserSession, UserSession};
 use super::{data, stored, ApiBytes, ApiJson};
 use crate::domain::challenges;
 use crate::domain::steps::{self, StepReply};
@@ -148,13 +148,13 @@ pub async fn get_one(
 
 /// `GET /v1/user/challenges/{id}/descriptor`: moves PENDING to IN_PROGRESS.
 pub async fn descriptor(
-    UserSession(s): UserSession,
+    PendingUserSession(s): PendingUserSession,
     State(state): State<Arc<AppState>>,
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
     Ok(data(
         StatusCode::OK,
-        challenges::descriptor(&state, &s, &id).await?,
+        challenges::descriptor(&state, s, &id).await?,
     ))
 }
 

@@ -1,5 +1,6 @@
 //! The `challenges` table.
 
+use super::recovery::ChallengeBinding;
 use super::users::{user_from_row, UserRow, USER_COLS};
 use latchkey_protocol::{ChallengeStatus, ChallengeType, ErrorCode, Step};
 use sqlx::{AnyConnection, Row};
@@ -133,36 +134,75 @@ fn challenge_from_row_prefixed(
     })
 }
 
-/// Loads a challenge of `user_id` together with that user's row, in one statement (the
+/// What the descriptor reads, in one statement: the challenge, its owner's row, the
+/// challenge's recovery binding (when it has one) and whether the caller's session is still
+/// usable (`None`: the session row is gone; `Some(false)`: revoked).
+pub struct DescriptorRead {
+    /// The challenge.
+    pub challenge: ChallengeRow,
+    /// Its owner.
+    pub user: UserRow,
+    /// Its recovery binding, if any.
+    pub binding: Option<ChallengeBinding>,
+    /// Whether the session named by the token hash may still be used.
+    pub session_usable: Option<bool>,
+}
+
+/// Reads a challenge of `user_id` together with that user's row, the challenge's recovery
+/// binding and the revocation state of the session `token_hash`, in one statement (the
 /// descriptor's read). `None` when there is no such challenge or it belongs to someone else.
-pub async fn load_challenge_with_owner(
+pub async fn load_for_descriptor(
     conn: &mut AnyConnection,
     id: &str,
     user_id: &str,
-) -> Result<Option<(ChallengeRow, UserRow)>, sqlx::Error> {
+    token_hash: &str,
+) -> Result<Option<DescriptorRead>, sqlx::Error> {
     static QUERY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     let query = QUERY.get_or_init(|| {
         // The challenge's columns are renamed `c_*` inside a derived table, so the user's
         // columns (same names: id, created_at, pin_version, ...) stay unambiguous outside.
-        let cols: Vec<String> = challenge_col_names().map(|c| format!("{c} AS c_{c}")).collect();
+        let cols: Vec<String> = challenge_col_names()
+            .map(|c| format!("{c} AS c_{c}"))
+            .collect();
         format!(
-            "SELECT {USER_COLS}, c.* FROM (SELECT {} FROM challenges WHERE id = $1 AND user_id = $2) c \
-             JOIN users ON users.id = c.c_user_id",
+            "SELECT {USER_COLS}, c.*, \
+             rc.method AS rc_method, rc.version AS rc_version, rc.nonce AS rc_nonce, \
+             rc.nonce_used_at AS rc_nonce_used_at, \
+             (SELECT COUNT(*) FROM sessions WHERE token_hash = $3) AS session_rows, \
+             (SELECT COUNT(*) FROM sessions WHERE token_hash = $3 AND revoked_at IS NULL) \
+             AS session_live \
+             FROM (SELECT {} FROM challenges WHERE id = $1 AND user_id = $2) c \
+             JOIN users ON users.id = c.c_user_id \
+             LEFT JOIN recovery_challenges rc ON rc.challenge_id = c.c_id",
             cols.join(", ")
         )
     });
     let row = sqlx::query(query)
         .bind(id)
         .bind(user_id)
+        .bind(token_hash)
         .fetch_optional(&mut *conn)
         .await?;
-    match row {
-        Some(r) => Ok(Some((
-            challenge_from_row_prefixed(&r, "c_")?,
-            user_from_row(&r)?,
-        ))),
-        None => Ok(None),
-    }
+    let Some(r) = row else { return Ok(None) };
+    let binding = match r.try_get::<Option<String>, _>("rc_method")? {
+        Some(method) => Some(ChallengeBinding {
+            method,
+            version: r.try_get("rc_version")?,
+            nonce: r.try_get("rc_nonce")?,
+            nonce_used_at: r.try_get("rc_nonce_used_at")?,
+        }),
+        None => None,
+    };
+    let session_usable = match r.try_get::<i64, _>("session_rows")? {
+        0 => None,
+        _ => Some(r.try_get::<i64, _>("session_live")? > 0),
+    };
+    Ok(Some(DescriptorRead {
+        challenge: challenge_from_row_prefixed(&r, "c_")?,
+        user: user_from_row(&r)?,
+        binding,
+        session_usable,
+    }))
 }
 
 /// Loads a challenge by id.
