@@ -22,11 +22,23 @@ try() {
     fi
 }
 
-for dir in bindings/react-native examples-react-native; do
+npm_ci() {
+    local dir="$1"
     if [ ! -f "$dir/node_modules/.package-lock.json" ]; then
         try "npm ci in $dir" bash -c "cd '$dir' && npm ci --no-audit --no-fund --ignore-scripts"
     fi
-done
+}
+
+npm_ci bindings/react-native
+# The ubrn CLI build is CPU-bound and the rest of this script waits on the network: it starts
+# as soon as its npm package is there and runs beside the downloads below (waited for at the
+# end). At low priority, so it takes the cycles the foreground leaves. Without debug info (it
+# only generates code); the settings must stay equal to xtask's `UBRN_CARGO_ENV`, or `cargo
+# xtask test-bindings` builds the CLI again.
+try "uniffi-bindgen-react-native CLI build" nice -n 10 env CARGO_TARGET_DIR="$TARGET/ubrn-cli" \
+    CARGO_PROFILE_DEV_DEBUG=0 bindings/react-native/node_modules/.bin/ubrn --help &
+UBRN_PID=$!
+npm_ci examples-react-native
 try "maven: bindings/kotlin" mvn -B -q dependency:go-offline -f bindings/kotlin/pom.xml
 # The sample depends on the Kotlin package's jar, which `cargo xtask test-bindings` installs
 # later, so Maven cannot resolve the project yet: resolve a copy of its pom without that
@@ -50,6 +62,4 @@ VENV="$TARGET/schemathesis-venv"
 if [ ! -x "$VENV/bin/schemathesis" ]; then
     try "schemathesis venv" bash -c "python3 -m venv '$VENV' && '$VENV/bin/pip' install -q -r reliability/requirements.txt"
 fi
-# CPU-bound: at low priority, so it takes the cycles the foreground leaves.
-try "uniffi-bindgen-react-native CLI build" nice -n 10 env CARGO_TARGET_DIR="$TARGET/ubrn-cli" \
-    bindings/react-native/node_modules/.bin/ubrn --help
+wait "$UBRN_PID"

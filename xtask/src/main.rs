@@ -261,6 +261,13 @@ impl Features {
     }
 }
 
+/// Cargo settings for building the `ubrn` CLI (its own workspace, in node_modules, with no
+/// profile of its own, so the dev profile's full debug info: 1.8 GB of target dir). It only
+/// generates code: no debug info compiles and links it with less CPU (docs/benchmarks.md,
+/// section 6). `scripts/prefetch.sh` builds the CLI ahead of time and must pass the same
+/// settings, or this run rebuilds it.
+const UBRN_CARGO_ENV: [(&str, &str); 1] = [("CARGO_PROFILE_DEV_DEBUG", "0")];
+
 /// Names that exist only with the `admin` feature; none may appear in the device build's
 /// generated bindings (any language; matched case-insensitively, so `adminclient` in C symbol
 /// names counts too). Not `UserToken`: `Client.session(userToken, ...)` is device API; not
@@ -498,7 +505,8 @@ impl Ctx {
     /// The `ubrn` CLI, run from the crate directory with its own target dir. It compiles itself
     /// with cargo when stale: `scripts/test-all.sh` builds our workspace with clippy-driver as
     /// `RUSTC_WORKSPACE_WRAPPER`, which must not reach ubrn's own workspace (its code is not
-    /// ours to lint, and a changed wrapper would rebuild it).
+    /// ours to lint, and a changed wrapper would rebuild it). The CLI only generates code, so
+    /// it is compiled without debug info ([`UBRN_CARGO_ENV`]).
     fn ubrn(&self) -> Command {
         let mut cmd = Command::new(
             self.root
@@ -506,6 +514,7 @@ impl Ctx {
         );
         cmd.current_dir(&self.crate_dir)
             .env("CARGO_TARGET_DIR", self.target_dir.join("ubrn-cli"))
+            .envs(UBRN_CARGO_ENV)
             .env_remove("RUSTC_WORKSPACE_WRAPPER")
             .env_remove("CLIPPY_ARGS");
         cmd
