@@ -232,7 +232,7 @@ impl RunningServer {
 
     /// Takes one Argon2 admission exactly as a request's PIN/answer check does (a permit of
     /// the global semaphore, through the bounded queue) and holds it until the returned permit
-    /// is dropped; no Argon2 runs. For load tests: with `argon2_concurrency` 1 and
+    /// is dropped; no Argon2 runs. For load tests: with `argon2_in_flight` 1 and
     /// `argon2_queue` 0 it fills the server's Argon2 capacity deterministically, so every check
     /// meanwhile is shed with 503 155830 and `Retry-After`. `None` when the server was busy.
     pub async fn hold_argon2_permit(&self) -> Option<crypto::KdfPermit> {
