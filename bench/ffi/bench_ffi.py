@@ -2,7 +2,8 @@
 PIN on the new-PIN screen: checked and refused in Rust, nothing sealed or sent) versus the
 no-op exported function `latchkey.noop()`, in the same library, with the two floors beside
 it: `latchkey.noop_async()` (uniffi's async protocol alone, no result) and the synchronous
-`ChallengeRun.screen()` (lifting the same `Screen` record, no future).
+`ChallengeRun.screen()` (lifting the same `Screen` record, no future); `sdk_version()` (a
+synchronous call returning a short string) is the floor of any call that returns a buffer.
 
 Usage: python3 bench_ffi.py BASE_URL API_KEY   (the generated `latchkey` module on sys.path)
 Prints `<prefix>_python_*_ns=` lines (nanoseconds per call, best of 5 repeats); the prefix is
@@ -79,10 +80,11 @@ async def main(base: str, api_key: str) -> None:
     for _ in range(REPEATS):
         keep("noop", sync(latchkey.noop, N_NOOP))
         keep("noop_async", await noop_asyncs(N_SUBMIT))
+        keep("sdk_version", sync(latchkey.sdk_version, N_SUBMIT))
         keep("screen", sync(run.screen, N_SUBMIT))
         keep("submit", await submits(N_SUBMIT))
         keep("await_empty_coroutine", await awaits(N_SUBMIT))
-    for name in ("noop", "noop_async", "screen", "submit", "await_empty_coroutine"):
+    for name in ("noop", "noop_async", "sdk_version", "screen", "submit", "await_empty_coroutine"):
         print(f"{PREFIX}_python_{name}_ns={best[name]:.1f}")
 
 

@@ -18,16 +18,18 @@ OUT="$1"
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 TARGET="${CARGO_TARGET_DIR:?}"
 cd "$ROOT"
+# Builds run at the lowest CPU priority (the machine may be shared); the timed loops do not.
+build() { nice -n 19 "$@"; }
 echo "ffi_load_before=$(cut -d' ' -f1-3 /proc/loadavg | tr ' ' ',')"
-cargo build -q --profile release-small -p latchkey-ffi --lib >&2
+build cargo build -q --profile release-small -p latchkey-ffi --lib >&2
 # FFI_SERVER_BIN: use an already built server (the timed loops send nothing; it only serves
 # the setup requests and run_challenge).
 SERVER="${FFI_SERVER_BIN:-$TARGET/release/latchkey-server}"
-[ -n "${FFI_SERVER_BIN:-}" ] || cargo build -q --release -p latchkey-server --bin latchkey-server >&2
-cargo build -q -p latchkey-ffi --bin uniffi-bindgen --features cli >&2
+[ -n "${FFI_SERVER_BIN:-}" ] || build cargo build -q --release -p latchkey-server --bin latchkey-server >&2
+build cargo build -q -p latchkey-ffi --bin uniffi-bindgen --features cli >&2
 # The bench binary in the library's own profile: its reqwest is compiled as the SDK's is, so
 # the bare client and the SDK differ only by the SDK.
-[ -n "${FFI_SKIP_NET:-}" ] || cargo build -q --profile release-small -p latchkey-bench --bin latchkey-bench >&2
+[ -n "${FFI_SKIP_NET:-}" ] || build cargo build -q --profile release-small -p latchkey-bench --bin latchkey-bench >&2
 BENCH_BIN="$TARGET/release-small/latchkey-bench"
 LIB="$TARGET/release-small/liblatchkey.so"  # the shipped profile
 
@@ -41,7 +43,7 @@ gen() {
     cp "$g/lib/liblatchkey.so" "$g/python/"
     local k="$g/kotlin-bench"
     mkdir -p "$k"; cp -r bench/ffi/kotlin/pom.xml bench/ffi/kotlin/src "$k/"
-    mvn -B -q -f "$k/pom.xml" -Dlatchkey.generated.dir="$g/kotlin" compile \
+    build mvn -B -q -f "$k/pom.xml" -Dlatchkey.generated.dir="$g/kotlin" compile \
         dependency:build-classpath -Dmdep.outputFile="$k/cp.txt" >&2
 }
 gen ffi-gen "$LIB"
@@ -65,8 +67,12 @@ trap 'kill $PID 2>/dev/null || true; [ "$DATA" = "$DIR/data" ] || rm -rf "$DATA"
 for _ in $(seq 1 100); do [ -s "$DIR/stdout" ] && break; sleep 0.1; done
 URL="$(head -1 "$DIR/stdout" | awk '{print $NF}')"
 
+# FFI_CALL_ROUNDS (1): repeat the whole interleaved sequence (each line printed once per round;
+# take the best per line, as within a round).
+for _round in $(seq 1 "${FFI_CALL_ROUNDS:-1}"); do
 for lang in python kotlin; do
     [ -z "${FFI_SKIP_CALLS:-}" ] || break
+    echo "ffi_${lang}_load_before=$(cut -d' ' -f1-3 /proc/loadavg | tr ' ' ',')"
     for r in "${RUNS[@]}"; do
         g="$OUT/${r%%:*}"; prefix="${r##*:}"
         if [ "$lang" = python ]; then
@@ -80,6 +86,7 @@ for lang in python kotlin; do
                 "$URL" $(python3 bench/ffi/setup.py "$URL" "$KEY") "$prefix"
         fi
     done
+done
 done
 
 [ -z "${FFI_SKIP_NET:-}" ] || exit 0

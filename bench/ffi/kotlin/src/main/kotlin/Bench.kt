@@ -4,7 +4,8 @@
 // screen; checked and refused in Rust, nothing sealed or sent) versus the no-op exported
 // function noop(), in the same library, with the two floors beside it: noopAsync() (uniffi's
 // async protocol alone, no result) and the synchronous ChallengeRun.screen() (lifting the same
-// Screen, no future). A warmed loop timed with System.nanoTime, the measurements interleaved
+// Screen, no future); sdkVersion() (a synchronous call returning a short string) is the floor
+// of any call that returns a buffer. A warmed loop timed with System.nanoTime, the measurements interleaved
 // per repeat, best of 5. Args: BASE_URL USER_TOKEN ENCRYPTION_KEY CHALLENGE_ID [PREFIX] (a
 // SET_PIN challenge made over plain HTTP by ../setup.py: the measured library is the device
 // build, without AdminClient). Prints `<PREFIX>_kotlin_*_ns=` (default `ffi`).
@@ -21,6 +22,7 @@ import dev.latchkey.Input
 import dev.latchkey.Screen
 import dev.latchkey.noop
 import dev.latchkey.noopAsync
+import dev.latchkey.sdkVersion
 import java.io.File
 import kotlinx.coroutines.runBlocking
 
@@ -54,6 +56,11 @@ fun callCost(args: Array<String>) = runBlocking {
         repeat(n) { run.submit(bad) }
         return (System.nanoTime() - t).toDouble() / n
     }
+    fun timeSdkVersion(n: Int): Double {
+        val t = System.nanoTime()
+        repeat(n) { sdkVersion() }
+        return (System.nanoTime() - t).toDouble() / n
+    }
     fun timeScreen(n: Int): Double {
         val t = System.nanoTime()
         repeat(n) { run.screen() }
@@ -64,15 +71,17 @@ fun callCost(args: Array<String>) = runBlocking {
     timeNoopAsync(nSubmit / 5)
     timeSubmit(nSubmit / 5)
     timeScreen(nSubmit)
+    timeSdkVersion(nSubmit)
     val best = sortedMapOf<String, Double>()
     fun keep(name: String, ns: Double) { best[name] = minOf(ns, best[name] ?: ns) }
     repeat(5) {
         keep("noop", timeNoop(nNoop))
         keep("noop_async", timeNoopAsync(nSubmit))
+        keep("sdk_version", timeSdkVersion(nSubmit))
         keep("screen", timeScreen(nSubmit))
         keep("submit", timeSubmit(nSubmit))
     }
-    for (name in listOf("noop", "noop_async", "screen", "submit")) {
+    for (name in listOf("noop", "noop_async", "sdk_version", "screen", "submit")) {
         println("${prefix}_kotlin_${name}_ns=%.1f".format(best[name]))
     }
 }
