@@ -1,6 +1,9 @@
 """FFI call cost from Python: `ChallengeRun.submit` of an input refused locally (an insecure
 PIN on the new-PIN screen: checked and refused in Rust, nothing sealed or sent) versus the
-no-op exported function `latchkey.noop()`, in the same library.
+no-op exported function `latchkey.noop()`, in the same library, with the two floors beside
+it: `latchkey.noop_async()` (uniffi's async protocol alone, no result) and the synchronous
+`ChallengeRun.screen()` (lifting the same `Screen` record, no future); `sdk_version()` (a
+synchronous call returning a short string) is the floor of any call that returns a buffer.
 
 Usage: python3 bench_ffi.py BASE_URL API_KEY   (the generated `latchkey` module on sys.path)
 Prints `<prefix>_python_*_ns=` lines (nanoseconds per call, best of 5 repeats); the prefix is
@@ -46,11 +49,13 @@ async def main(base: str, api_key: str) -> None:
             await run.submit(bad)
         return (time.perf_counter_ns() - t) / n
 
-    await submits(2_000)  # warm-up
-    submit_ns = min([await submits(N_SUBMIT) for _ in range(REPEATS)])
-    noop_ns = min(timeit.repeat(latchkey.noop, number=N_NOOP, repeat=REPEATS)) / N_NOOP * 1e9
-    screen_ns = min(timeit.repeat(run.screen, number=N_SUBMIT, repeat=REPEATS)) / N_SUBMIT * 1e9
-    # A bare asyncio await of a finished future: the floor of any async call from Python.
+    async def noop_asyncs(n: int) -> float:
+        t = time.perf_counter_ns()
+        for _ in range(n):
+            await latchkey.noop_async()
+        return (time.perf_counter_ns() - t) / n
+
+    # A bare asyncio await of a finished coroutine: the floor of any async call from Python.
     async def empty():
         return None
 
@@ -60,11 +65,27 @@ async def main(base: str, api_key: str) -> None:
             await empty()
         return (time.perf_counter_ns() - t) / n
 
-    await_ns = min([await awaits(N_SUBMIT) for _ in range(REPEATS)])
-    print(f"{PREFIX}_python_noop_ns={noop_ns:.1f}")
-    print(f"{PREFIX}_python_submit_ns={submit_ns:.1f}")
-    print(f"{PREFIX}_python_screen_ns={screen_ns:.1f}")
-    print(f"{PREFIX}_python_await_empty_coroutine_ns={await_ns:.1f}")
+    def sync(f, n: int) -> float:
+        return timeit.timeit(f, number=n) / n * 1e9
+
+    # Warm-up, then the repeats interleaved (noop, noop_async, screen, submit, ...) so that a
+    # change in the machine's load hits every figure alike; best of REPEATS each.
+    await submits(2_000)
+    await noop_asyncs(2_000)
+    best: dict[str, float] = {}
+
+    def keep(name: str, ns: float) -> None:
+        best[name] = min(ns, best.get(name, ns))
+
+    for _ in range(REPEATS):
+        keep("noop", sync(latchkey.noop, N_NOOP))
+        keep("noop_async", await noop_asyncs(N_SUBMIT))
+        keep("sdk_version", sync(latchkey.sdk_version, N_SUBMIT))
+        keep("screen", sync(run.screen, N_SUBMIT))
+        keep("submit", await submits(N_SUBMIT))
+        keep("await_empty_coroutine", await awaits(N_SUBMIT))
+    for name in ("noop", "noop_async", "sdk_version", "screen", "submit", "await_empty_coroutine"):
+        print(f"{PREFIX}_python_{name}_ns={best[name]:.1f}")
 
 
 if __name__ == "__main__":

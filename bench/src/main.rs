@@ -18,6 +18,16 @@
 //! latchkey-bench round-trips --base URL --api-key KEY --log FILE
 //!     Runs CHANGE_PIN and RESTORE_PIN through the SDK driver and counts, in the server's own
 //!     request log, the requests each made before the status poll and during it.
+//! latchkey-bench net-setup --base URL --api-key KEY --count N --out FILE
+//!     N fresh users, each with a SET_PIN challenge: one `USER_TOKEN ENCRYPTION_KEY
+//!     CHALLENGE_ID` line each in FILE, for `net-step` and the Kotlin bench's `net` mode.
+//! latchkey-bench net-step --base URL --file FILE --mode bare|sdk [--warm 20] [--prefix net]
+//!     The SDK's overhead on a step that goes to the server, one challenge (line) per step:
+//!     the SET_PIN confirmation step (the server hashes the PIN with Argon2id and stores it).
+//!     `bare`: the descriptor is fetched and the step sealed by the sans-IO core (untimed), then
+//!     one `POST /v1/user/challenges/{id}/steps` with the SDK's headers is timed on a plain
+//!     reqwest client. `sdk`: the core driver's `ChallengeRun` (run_challenge and the new PIN
+//!     untimed), then `submit(confirmation)` timed. Prints `<prefix>_<mode>_{p50,mean}_us`.
 //! ```
 
 use argon2::password_hash::{PasswordHasher, PasswordVerifier, SaltString};
@@ -117,6 +127,21 @@ fn run(args: &[String]) -> Result {
             one(&f, "base")?,
             one(&f, "api-key")?,
             Path::new(one(&f, "log")?),
+        )),
+        "net-setup" => runtime()?.block_on(net_setup(
+            one(&f, "base")?,
+            one(&f, "api-key")?,
+            num(&f, "count", 200)?,
+            Path::new(one(&f, "out")?),
+        )),
+        "net-step" => runtime()?.block_on(net_step(
+            one(&f, "base")?,
+            Path::new(one(&f, "file")?),
+            one(&f, "mode")?,
+            num(&f, "warm", 20)?,
+            f.get("prefix")
+                .and_then(|v| v.last())
+                .map_or("net", String::as_str),
         )),
         other => Err(format!("unknown command `{other}`")),
     }
@@ -684,4 +709,142 @@ async fn round_trips(base: &str, api_key: &str, log: &Path) -> Result {
         );
     }
     Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// SDK overhead on a network step
+
+/// `count` users with a fresh SET_PIN challenge each, written as `TOKEN KEY CHALLENGE_ID` lines.
+async fn net_setup(base: &str, api_key: &str, count: usize, out: &Path) -> Result {
+    let admin = AdminClient::new(config(base), api_key).map_err(err)?;
+    let mut lines = String::new();
+    for _ in 0..count {
+        let u = new_user(&admin, "bench-net").await?;
+        let id = admin
+            .create_challenge(
+                &u.token,
+                ChallengeType::SetPin,
+                &latchkey_core::new_idempotency_key(),
+            )
+            .await
+            .map_err(err)?;
+        writeln!(lines, "{} {} {id}", u.token, u.key).map_err(err)?;
+    }
+    std::fs::write(out, lines).map_err(err)
+}
+
+/// Times the SET_PIN confirmation step once per line of `file` (see the module docs).
+async fn net_step(base: &str, file: &Path, mode: &str, warm: usize, prefix: &str) -> Result {
+    let text = std::fs::read_to_string(file).map_err(err)?;
+    let http = reqwest::Client::new();
+    let client = latchkey_core::Client::new(config(base)).map_err(err)?;
+    let rng = SystemRandom::new();
+    let mut times_us = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let mut it = line.split_whitespace();
+        let (Some(token), Some(key), Some(id)) = (it.next(), it.next(), it.next()) else {
+            return Err(format!("bad line {}", i + 1));
+        };
+        let us = match mode {
+            "bare" => bare_step(&http, base, token, key, id, &rng).await?,
+            "sdk" => sdk_step(&client, token, key, id).await?,
+            other => return Err(format!("unknown mode `{other}`")),
+        };
+        if i >= warm {
+            times_us.push(us);
+        }
+    }
+    let (p50, mean) = p50_mean(&mut times_us).ok_or("no steps after the warm-up")?;
+    println!("{prefix}_{mode}_p50_us={p50:.1}");
+    println!("{prefix}_{mode}_mean_us={mean:.1}");
+    println!("{prefix}_{mode}_n={}", times_us.len());
+    Ok(())
+}
+
+fn p50_mean(v: &mut [f64]) -> Option<(f64, f64)> {
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_by(f64::total_cmp);
+    let mean = v.iter().sum::<f64>() / v.len() as f64;
+    Some((v[v.len() / 2], mean))
+}
+
+/// The descriptor (untimed), the step sealed by the sans-IO core as the SDK would (untimed),
+/// then the timed POST on a plain reqwest client with the SDK's headers. Returns microseconds.
+async fn bare_step(
+    http: &reqwest::Client,
+    base: &str,
+    token: &str,
+    key: &str,
+    id: &str,
+    rng: &SystemRandom,
+) -> Result<f64> {
+    let reply: serde_json::Value = http
+        .get(format!("{base}/v1/user/challenges/{id}/descriptor"))
+        .header("accept", "application/json")
+        .header("x-user-token", token)
+        .send()
+        .await
+        .map_err(err)?
+        .json()
+        .await
+        .map_err(err)?;
+    let data = reply.get("data").cloned().unwrap_or(reply);
+    let descriptor: latchkey_protocol::ChallengeDescriptor =
+        serde_json::from_value(data).map_err(err)?;
+    let key = SessionKey::from_base64(key).map_err(err)?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_err(err)?
+        .as_secs() as i64;
+    let mut flow = latchkey_core::Flow::start(descriptor, key, now).map_err(err)?;
+    let mut effects = Vec::new();
+    for _ in 0..2 {
+        let pin = latchkey_core::Event::PinEntered(Secret::from_str_copy(NEW_PIN));
+        effects = flow.process_event(pin, now, rng).map_err(err)?;
+    }
+    let Some(latchkey_core::Effect::SubmitStep(sub)) = effects.into_iter().next() else {
+        return Err("the flow did not ask for a step".into());
+    };
+    let body = serde_json::to_vec(&sub).map_err(err)?;
+    let t = Instant::now();
+    let resp = http
+        .post(format!("{base}/v1/user/challenges/{id}/steps"))
+        .header("accept", "application/json")
+        .header("x-user-token", token)
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .map_err(err)?;
+    let status = resp.status();
+    let bytes = resp.bytes().await.map_err(err)?;
+    let us = t.elapsed().as_secs_f64() * 1e6;
+    if !status.is_success() {
+        return Err(format!(
+            "step refused: {status} {}",
+            String::from_utf8_lossy(&bytes)
+        ));
+    }
+    Ok(us)
+}
+
+/// The core driver: run_challenge and the new PIN untimed, then the timed confirmation.
+async fn sdk_step(client: &latchkey_core::Client, token: &str, key: &str, id: &str) -> Result<f64> {
+    let session = client.session(token, key).map_err(err)?;
+    let run = session.run_challenge(id).await.map_err(err)?;
+    run.submit(Input::Pin(Secret::from_str_copy(NEW_PIN)))
+        .await
+        .map_err(err)?;
+    let t = Instant::now();
+    let screen = run
+        .submit(Input::Pin(Secret::from_str_copy(NEW_PIN)))
+        .await
+        .map_err(err)?;
+    let us = t.elapsed().as_secs_f64() * 1e6;
+    match screen {
+        Screen::Done { .. } => Ok(us),
+        other => Err(format!("expected Done, got {other:?}")),
+    }
 }

@@ -95,3 +95,7 @@ pub fn acknowledgement_text() -> String {
 
 /// Does nothing; measures the cost of one FFI call.
 pub fn noop() {}
+
+/// Does nothing and completes on the first poll; calibrates the FFI benchmark (the cost of
+/// uniffi's async protocol alone, with no result to lift).
+pub async fn noop_async() {}

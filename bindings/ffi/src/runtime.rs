@@ -5,6 +5,7 @@ use crate::LatchkeyError;
 use std::future::Future;
 use std::sync::OnceLock;
 use tokio::runtime::Runtime;
+use tokio::task::JoinHandle;
 
 static RUNTIME: OnceLock<Runtime> = OnceLock::new();
 
@@ -24,12 +25,26 @@ pub(crate) fn runtime() -> Result<&'static Runtime, LatchkeyError> {
 }
 
 /// Runs `fut` on the SDK runtime and awaits it from whatever executor polls the result.
-pub(crate) async fn on_runtime<T, F>(rt: &'static Runtime, fut: F) -> Result<T, LatchkeyError>
+///
+/// `fut` is spawned at once (call sites await the result right away, inside an async fn, so
+/// this is when that fn is first polled) and the returned future holds only the task's
+/// `JoinHandle`. Were `fut` kept inside it until the first poll, every exported async method's
+/// future (which uniffi allocates on each call, and which the wipe-on-free allocator zeroes
+/// when it is freed) would be as large as the biggest request state machine behind it, even
+/// on the paths that complete inline with no request (`ChallengeRun.submit` of a refused PIN).
+pub(crate) fn on_runtime<T, F>(
+    rt: &'static Runtime,
+    fut: F,
+) -> impl Future<Output = Result<T, LatchkeyError>> + Send + 'static
 where
     T: Send + 'static,
     F: Future<Output = Result<T, LatchkeyError>> + Send + 'static,
 {
-    match rt.spawn(fut).await {
+    join(rt.spawn(fut))
+}
+
+async fn join<T>(task: JoinHandle<Result<T, LatchkeyError>>) -> Result<T, LatchkeyError> {
+    match task.await {
         Ok(r) => r,
         Err(e) if e.is_panic() => Err(LatchkeyError::internal("the SDK panicked in a task")),
         Err(_) => Err(LatchkeyError::internal("the SDK task was cancelled")),

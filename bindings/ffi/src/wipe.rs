@@ -10,11 +10,13 @@
 //! plaintext. Memory the foreign runtime owns (its string, its UTF-8 encoding of it) is outside
 //! its reach: see `SecretString`.
 //!
-//! Cost: one volatile zeroing pass per freed byte (measured by the FFI benchmarks; the
-//! allocations of an SDK call are small).
+//! Cost: one `memset` per freed block, kept by an optimisation barrier (an empty `asm!` block
+//! that may read the block, so the zeroing cannot be removed as a dead store before the free);
+//! on targets without stable `asm!`, a volatile zeroing pass per byte (the `zeroize` crate).
+//! The FFI benchmark found the per-byte volatile pass at about 10 % of a locally refused
+//! `ChallengeRun.submit` from Python (docs/benchmarks.md, section 3).
 
 use std::alloc::{GlobalAlloc, Layout, System};
-use zeroize::Zeroize;
 
 /// An allocator that zeroizes every block before `A` frees it. `realloc` is not forwarded to
 /// `A` (which could move the block and free the old one unwiped): the default allocate, copy,
@@ -38,11 +40,52 @@ unsafe impl<A: GlobalAlloc> GlobalAlloc for WipeOnFree<A> {
         if layout.size() > 0 {
             // SAFETY: `ptr` was allocated by this allocator with `layout` (the caller's
             // contract), so it is valid for writes of `layout.size()` bytes until freed below.
-            unsafe { std::slice::from_raw_parts_mut(ptr, layout.size()) }.zeroize();
+            unsafe { wipe(ptr, layout.size()) };
         }
         // SAFETY: forwarded unchanged.
         unsafe { self.0.dealloc(ptr, layout) }
     }
+}
+
+/// Zeroes `len` bytes at `ptr` so that the stores survive optimisation.
+///
+/// # Safety
+/// `ptr` must be valid for writes of `len` bytes.
+#[cfg(any(
+    target_arch = "x86",
+    target_arch = "x86_64",
+    target_arch = "arm",
+    target_arch = "aarch64",
+    target_arch = "riscv32",
+    target_arch = "riscv64"
+))]
+#[inline]
+unsafe fn wipe(ptr: *mut u8, len: usize) {
+    // SAFETY: the caller guarantees `ptr` is valid for `len` bytes of writes.
+    unsafe { std::ptr::write_bytes(ptr, 0, len) };
+    // SAFETY: an empty instruction sequence. Without `nomem`/`readonly` the compiler must
+    // assume it reads the memory `ptr` points to, so the zeroing above cannot be elided as a
+    // dead store before `dealloc` (the same barrier as `explicit_bzero`'s).
+    unsafe { std::arch::asm!("/* {0} */", in(reg) ptr, options(nostack, preserves_flags)) };
+}
+
+/// Zeroes `len` bytes at `ptr` (volatile writes, for targets without stable `asm!`).
+///
+/// # Safety
+/// `ptr` must be valid for writes of `len` bytes.
+#[cfg(not(any(
+    target_arch = "x86",
+    target_arch = "x86_64",
+    target_arch = "arm",
+    target_arch = "aarch64",
+    target_arch = "riscv32",
+    target_arch = "riscv64"
+)))]
+#[inline]
+unsafe fn wipe(ptr: *mut u8, len: usize) {
+    use zeroize::Zeroize;
+    // SAFETY: the caller guarantees `ptr` is valid for `len` bytes of writes.
+    unsafe { std::slice::from_raw_parts_mut(ptr, len) }.zeroize();
 }
 
 #[cfg(feature = "wipe-freed-memory")]

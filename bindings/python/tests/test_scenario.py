@@ -390,6 +390,7 @@ def test_listener_pushes_every_screen_and_stops(server):
 
 def test_namespace_functions():
     latchkey.noop()
+    assert asyncio.run(latchkey.noop_async()) is None
     assert latchkey.sdk_version() == "0.1.0"
     cfg = latchkey.ClientConfig(base_url="http://127.0.0.1:1")
     assert cfg.request_timeout_ms == 15000 and cfg.max_retries == 3 and cfg.user_agent is None

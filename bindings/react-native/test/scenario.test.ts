@@ -37,6 +37,7 @@ import {
   lockedCredential,
   LockedCredential,
   noop,
+  noopAsync,
   pinLength,
   screenMessage,
   screenProgress,
@@ -307,8 +308,9 @@ test("errors tell the caller what to do", async () => {
   assert.equal(c.errorCode, 155701);
 });
 
-test("namespace functions and record defaults", () => {
+test("namespace functions and record defaults", async () => {
   noop();
+  assert.equal(await noopAsync(), undefined);
   assert.equal(sdkVersion(), "0.1.0");
   const cfg = ClientConfig.create({ baseUrl: "http://127.0.0.1:1" });
   assert.equal(cfg.requestTimeoutMs, 15000);

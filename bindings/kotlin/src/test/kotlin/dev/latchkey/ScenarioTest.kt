@@ -459,6 +459,7 @@ class ScenarioTest {
     @Test
     fun namespaceFunctions() {
         noop()
+        runBlocking { noopAsync() } // completes on its first poll, returns nothing
         assertEquals("0.1.0", sdkVersion())
         val cfg = ClientConfig(baseUrl = "http://127.0.0.1:1")
         assertEquals(15000u, cfg.requestTimeoutMs)
