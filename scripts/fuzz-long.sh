@@ -33,7 +33,7 @@ BIN_DIR="$CARGO_TARGET_DIR/$HOST/release"
 TARGETS=("$@")
 [ ${#TARGETS[@]} -gt 0 ] || mapfile -t TARGETS < <(sed -n 's/^name = "\([a-z0-9_]*\)"$/\1/p' Cargo.toml | grep -v '^latchkey-fuzz$')
 mkdir -p "$OUT"
-size() { echo "$(find "$1" -type f | wc -l) inputs, $(du -sb "$1" | cut -f1) B"; }
+size() { echo "$(find "$1" -type f | wc -l) inputs, $(find "$1" -type f -printf "%s\n" | awk "{s+=\$1} END {print s+0}") B"; }
 failed=0
 for t in "${TARGETS[@]}"; do
     if [ -s "$OUT/$t.result" ]; then

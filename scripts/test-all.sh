@@ -84,7 +84,7 @@ fi
 # At normal priority (mostly waiting on the network; the CLI build inside runs at nice 10).
 NICE=0 background prefetch scripts/prefetch.sh
 # The fuzz targets' build (release, ASan, its own target dir) and the smoke run.
-background fuzz env FUZZ_SECONDS="${FUZZ_SECONDS:=15}" scripts/fuzz-smoke.sh
+background fuzz env FUZZ_SECONDS="${FUZZ_SECONDS:=8}" scripts/fuzz-smoke.sh   # 10 targets from their corpora
 
 phase "python tools (virtualenv in target/py)" bash -c '
     VENV=target/py
