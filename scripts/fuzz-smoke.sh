@@ -24,7 +24,7 @@ HOST="$(rustc -vV | sed -n 's/^host: //p')"
 BIN_DIR="$CARGO_TARGET_DIR/$HOST/release"
 
 TARGETS=("$@")
-[ ${#TARGETS[@]} -gt 0 ] || mapfile -t TARGETS < <(sed -n 's/^name = "\([a-z_]*\)"$/\1/p' Cargo.toml | grep -v '^latchkey-fuzz$')
+[ ${#TARGETS[@]} -gt 0 ] || mapfile -t TARGETS < <(sed -n 's/^name = "\([a-z0-9_]*\)"$/\1/p' Cargo.toml | grep -v '^latchkey-fuzz$')
 
 COVERAGE="-Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=4 \
 -Cllvm-args=-sanitizer-coverage-inline-8bit-counters -Cllvm-args=-sanitizer-coverage-pc-table \
@@ -36,6 +36,7 @@ if ! build "-Zsanitizer=address" >/dev/null 2>&1; then
     echo "fuzz-smoke: ASan build failed; using coverage without ASan" >&2
     build ""
 fi
+[ -z "${FUZZ_BUILD_ONLY:-}" ] || exit 0
 for t in "${TARGETS[@]}"; do
     [ -x "$BIN_DIR/$t" ] || { echo "fuzz-smoke: no target $t in fuzz/Cargo.toml" >&2; exit 2; }
     mkdir -p "corpus/$t" "artifacts/$t"

@@ -83,13 +83,14 @@ fi
 # cargo on first use (its own target dir).
 # At normal priority (mostly waiting on the network; the CLI build inside runs at nice 10).
 NICE=0 background prefetch scripts/prefetch.sh
-# The fuzz targets' build (release, ASan, its own target dir) and the smoke run. It is awaited
+# The fuzz targets' build (release, ASan, its own target dir) and the smoke run of the 10
+# targets, each from its committed corpus (fuzz/corpus), 8 s each. It is awaited
 # only at the very end, so it runs at a lower priority (nice 15) than the ubrn CLI build inside
-# the prefetch (nice 10), which test-bindings waits for. For a 15 s smoke run the build is most
+# the prefetch (nice 10), which test-bindings waits for. For a short smoke run the build is most
 # of the cost: it is optimised at opt-level 1 instead of 3 and keeps only line tables (file:line
 # in ASan reports) instead of `debug = 1`; same targets, same ASan and coverage instrumentation
 # (docs/benchmarks.md, section 6). scripts/fuzz-long.sh keeps the full release profile.
-NICE=15 background fuzz env FUZZ_SECONDS="${FUZZ_SECONDS:=15}" CARGO_PROFILE_RELEASE_OPT_LEVEL=1 \
+NICE=15 background fuzz env FUZZ_SECONDS="${FUZZ_SECONDS:=8}" CARGO_PROFILE_RELEASE_OPT_LEVEL=1 \
     CARGO_PROFILE_RELEASE_DEBUG=line-tables-only scripts/fuzz-smoke.sh
 
 phase "python tools (virtualenv in target/py)" bash -c '

@@ -432,29 +432,10 @@ fn field_rows(
     Ok(())
 }
 
-/// EIP-712 atomic and dynamic types: `bool`, `address`, `string`, `bytes`, `bytesN`,
-/// `uintN`, `intN`.
+/// EIP-712 atomic and dynamic types (`latchkey_protocol::eip712_atomic_type`, the definition
+/// the server validates with).
 fn is_atomic(ty: &str) -> bool {
-    let sized = |rest: &str, max: u32, step: u32| {
-        rest.is_empty()
-            || rest
-                .parse::<u32>()
-                .is_ok_and(|n| n >= 1 && n <= max && n % step == 0 && !rest.starts_with('0'))
-    };
-    match ty {
-        "bool" | "address" | "string" | "bytes" => true,
-        _ => {
-            if let Some(r) = ty.strip_prefix("bytes") {
-                !r.is_empty() && sized(r, 32, 1)
-            } else if let Some(r) = ty.strip_prefix("uint") {
-                sized(r, 256, 8)
-            } else if let Some(r) = ty.strip_prefix("int") {
-                sized(r, 256, 8)
-            } else {
-                false
-            }
-        }
-    }
+    latchkey_protocol::eip712_atomic_type(ty)
 }
 
 // ---------------------------------------------------------------- transactions

@@ -382,6 +382,34 @@ pub struct CancelChallengeRequest {
     pub reason: Option<CancelReason>,
 }
 
+/// Whether `ty` is an EIP-712 atomic or dynamic type in its one canonical spelling: `bool`,
+/// `address`, `string`, `bytes`, `bytes1`..`bytes32`, `uint8`..`uint256` and `int8`..`int256`
+/// in steps of 8, and the aliases `uint`/`int` — never a width with a leading zero (`uint024`)
+/// or out of range. The type name is hashed as written (EIP-712 `encodeType`), so the server
+/// accepts and the client shows only these (one definition for both).
+pub fn eip712_atomic_type(ty: &str) -> bool {
+    let sized = |rest: &str, max: u32, step: u32| {
+        rest.is_empty()
+            || rest
+                .parse::<u32>()
+                .is_ok_and(|n| n >= 1 && n <= max && n % step == 0 && !rest.starts_with('0'))
+    };
+    match ty {
+        "bool" | "address" | "string" | "bytes" => true,
+        _ => {
+            if let Some(r) = ty.strip_prefix("bytes") {
+                !r.is_empty() && sized(r, 32, 1)
+            } else if let Some(r) = ty.strip_prefix("uint") {
+                sized(r, 256, 8)
+            } else if let Some(r) = ty.strip_prefix("int") {
+                sized(r, 256, 8)
+            } else {
+                false
+            }
+        }
+    }
+}
+
 /// The domain-separation prefix of [`review_digest`].
 pub const REVIEW_DIGEST_PREFIX: &[u8] = b"latchkey-review-v1\0";
 

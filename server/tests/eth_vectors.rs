@@ -416,6 +416,53 @@ fn bad_typed_data() {
     assert_code(canonical_typed_data(&big, None), 155824);
 }
 
+/// Fuzzing finding (eth_typed_data, 2026-12-03): alloy reads `uint024` as `uint24` but hashes
+/// the type name as written, and the client's review decoder (rightly) does not know the
+/// spelling, so the server accepted typed data that no wallet hashes the same way and that the
+/// client could not show. Non-canonical spellings of atomic types and array lengths are refused
+/// now; the canonical spellings (and the `uint`/`int` aliases) are still accepted.
+#[test]
+fn non_canonical_type_spellings_are_refused() {
+    let ping = |ty: &str, n: Value| {
+        json!({
+            "types": {
+                "EIP712Domain": [{"name": "chainId", "type": "uint256"}],
+                "Ping": [{"name": "n", "type": ty}]
+            },
+            "primaryType": "Ping",
+            "domain": {"chainId": 8453},
+            "message": {"n": n}
+        })
+    };
+    for ty in [
+        "uint024",
+        "int08",
+        "bytes01",
+        "uint0",
+        "uint8[02]",
+        "uint8[0]",
+        "uint8[x]",
+    ] {
+        let n = if ty.contains('[') {
+            json!([1, 2])
+        } else {
+            json!(7)
+        };
+        let e = canonical_typed_data(&ping(ty, n), None).expect_err(ty);
+        assert_eq!(e.code(), 155821, "{ty}: {e}");
+    }
+    for (ty, n) in [
+        ("uint24", json!(7)),
+        ("uint", json!(7)),
+        ("int", json!(-7)),
+        ("bytes1", json!("0x07")),
+        ("uint8[2]", json!([1, 2])),
+        ("uint8[][1]", json!([[1, 2]])),
+    ] {
+        canonical_typed_data(&ping(ty, n), None).unwrap_or_else(|e| panic!("{ty}: {e}"));
+    }
+}
+
 fn good_tx() -> Value {
     json!({
         "chainId": 1, "nonce": 1, "to": "0x96216849c49358B10257cb55b28eA603c874b05E",

@@ -17,6 +17,7 @@ use alloy_dyn_abi::Eip712Domain;
 use alloy_dyn_abi::{DynSolValue, TypedData};
 use alloy_eips::eip2930::{AccessList, AccessListItem};
 use alloy_primitives::{hex, Address, Bytes, TxKind, B256, U256};
+use latchkey_protocol::eip712_atomic_type;
 use serde::ser::{SerializeMap, SerializeSeq};
 use serde::{Serialize, Serializer};
 use serde_json::Value;
@@ -383,6 +384,15 @@ pub(crate) fn parse_typed_data(v: &Value) -> Result<ParsedTypedData, EthError> {
                 )));
             }
         }
+        for p in props {
+            if !canonical_field_type(p.type_name(), &types) {
+                return Err(EthError::typed(format!(
+                    "type {name}: field {} has the type {}, which is not an EIP-712 type in its canonical spelling (bool, address, string, bytes, bytes1..bytes32, uint8..uint256, int8..int256 without leading zeros, or a declared type; arrays as T[] or T[n])",
+                    p.name(),
+                    p.type_name()
+                )));
+            }
+        }
         let def = TypeDef::new(name.clone(), props.clone())
             .map_err(|e| EthError::typed(format!("type {name}: {e}")))?;
         resolver.ingest(def);
@@ -511,6 +521,26 @@ pub(crate) fn parse_typed_data(v: &Value) -> Result<ParsedTypedData, EthError> {
         ("message", message_j),
     ]);
     Ok(ParsedTypedData { typed, canonical })
+}
+
+/// Whether a field's type name is one every EIP-712 implementation reads and hashes the same
+/// way: an atomic type in its canonical spelling ([`eip712_atomic_type`]: no `uint024`) or a
+/// type declared in `types`, followed by any number of array suffixes `[]` / `[n]` (`n` a
+/// decimal > 0 without leading zeros). The type name enters the type hash as written, so a
+/// spelling alloy tolerates but others refuse (or the client cannot show) is refused.
+fn canonical_field_type(ty: &str, types: &Eip712Types) -> bool {
+    let mut base = ty;
+    while let Some(inner) = base.strip_suffix(']') {
+        let Some(open) = inner.rfind('[') else {
+            return false;
+        };
+        let len = &inner[open + 1..];
+        if !len.is_empty() && (len.starts_with('0') || !len.bytes().all(|b| b.is_ascii_digit())) {
+            return false;
+        }
+        base = &inner[..open];
+    }
+    eip712_atomic_type(base) || types.contains_key(base)
 }
 
 /// The canonical JSON of a coerced EIP-712 value.
