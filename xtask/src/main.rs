@@ -100,7 +100,7 @@ Commands:
                                static libraries and bindings/swift/LatchkeyFFI.xcframework.
   android                      (Android NDK + cargo-ndk) build jniLibs for every ABI into
                                bindings/kotlin/android/src/main/jniLibs.
-  bench [SECTIONS]             Benchmarks via scripts/bench.sh (core, size, server, trips,
+  bench [SECTIONS]             Benchmarks via scripts/bench.sh (core, size, server, scaling, trips,
                                ffi; default all) and their tables; docs/benchmarks.md.
   help                         This text.
 
