@@ -73,12 +73,7 @@ impl FromRequestParts<Arc<AppState>> for UserSession {
         parts: &mut Parts,
         state: &Arc<AppState>,
     ) -> Result<Self, Self::Rejection> {
-        let token = parts
-            .headers
-            .get("x-user-token")
-            .and_then(|v| v.to_str().ok())
-            .map(str::trim)
-            .ok_or(ApiError::new(ErrorCode::InvalidToken))?;
+        let token = user_token(parts)?;
         sessions::resolve(state, token).await.map(UserSession)
     }
 }
@@ -94,14 +89,19 @@ impl FromRequestParts<Arc<AppState>> for PendingUserSession {
         parts: &mut Parts,
         state: &Arc<AppState>,
     ) -> Result<Self, Self::Rejection> {
-        let token = parts
-            .headers
-            .get("x-user-token")
-            .and_then(|v| v.to_str().ok())
-            .map(str::trim)
-            .ok_or(ApiError::new(ErrorCode::InvalidToken))?;
+        let token = user_token(parts)?;
         sessions::resolve_pending(state, token)
             .await
             .map(PendingUserSession)
     }
+}
+
+/// The `X-User-Token` header, trimmed (401 155105 when missing or not text).
+fn user_token(parts: &Parts) -> Result<&str, ApiError> {
+    parts
+        .headers
+        .get("x-user-token")
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .ok_or(ApiError::new(ErrorCode::InvalidToken))
 }
